@@ -1,7 +1,8 @@
-/** The stage states of DESIGN.md §2. */
-import { z } from "zod";
-
-export const StageState = z.enum([
+/**
+ * The stage states of DESIGN.md §2. Plain constants, not zod: `flux status` loads this file and
+ * zod alone costs ~80 ms of start-up (bench/status). The zod enum lives in ./schema.ts.
+ */
+export const STAGE_STATES = [
   "waiting",
   "ready",
   "running",
@@ -15,8 +16,12 @@ export const StageState = z.enum([
   "failed",
   "skipped",
   "cancelled",
-]);
-export type StageState = z.infer<typeof StageState>;
+] as const;
+export type StageState = (typeof STAGE_STATES)[number];
+
+export function isStageState(value: string): value is StageState {
+  return (STAGE_STATES as readonly string[]).includes(value);
+}
 
 /** States a dependent can build on: the upstream work is on the base (or deliberately absent). */
 export const SATISFYING_STATES: ReadonlySet<StageState> = new Set(["merged", "skipped"]);
