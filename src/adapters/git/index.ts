@@ -1,0 +1,3 @@
+/** The git adapter: every git call Flux makes goes through here. */
+export * from "./run.ts";
+export * from "./repo.ts";

@@ -1,0 +1,50 @@
+/** `flux plan new <name>` and `flux plan schema`. */
+import fs from "node:fs";
+import path from "node:path";
+import { findRepo } from "../../adapters/git/index.ts";
+import { ExitCode, FluxError } from "../../core/errors.ts";
+import { STAGE_ID_PATTERN } from "../../core/plan/schema.ts";
+import type { CommandContext } from "../main.ts";
+
+const TEMPLATE = new URL("../../../templates/plan.md", import.meta.url);
+
+/** Plan names become stage id prefixes, so they follow the id rules (with room for a suffix). */
+const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,40}$/;
+
+export function renderPlanTemplate(name: string): string {
+  const title = name.replace(/-/g, " ").replace(/^./, (c) => c.toUpperCase());
+  return fs.readFileSync(TEMPLATE, "utf8").replaceAll("{{name}}", name).replaceAll("{{title}}", title);
+}
+
+export async function planNew(ctx: CommandContext, name: string, opts: { force?: boolean }): Promise<number> {
+  if (!NAME_PATTERN.test(name) || !STAGE_ID_PATTERN.test(`${name}-foundation`)) {
+    throw new FluxError("PLAN_BAD_NAME", `"${name}" is not a usable plan name`, {
+      hint: "use lowercase letters, digits and dashes, up to 41 characters, e.g. `flux plan new user-auth`",
+      exitCode: ExitCode.usage,
+    });
+  }
+  let root = ctx.cwd;
+  try {
+    root = findRepo(ctx.cwd).root;
+  } catch (error) {
+    if (!(error instanceof FluxError) || error.code !== "NOT_A_GIT_REPO") throw error;
+  }
+  const file = path.join(root, "doc", "plans", `PLAN-${name}.md`);
+  const rel = path.relative(ctx.cwd, file) || file;
+  if (fs.existsSync(file) && opts.force !== true) {
+    throw new FluxError("PLAN_EXISTS", `${rel} already exists`, {
+      hint: "pick another name, or pass --force to overwrite it",
+      exitCode: ExitCode.refused,
+    });
+  }
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, renderPlanTemplate(name));
+  ctx.output.out(`Wrote ${rel}. Edit its stages, then: flux init ${rel}`);
+  return Promise.resolve(ExitCode.ok);
+}
+
+export async function planSchema(ctx: CommandContext): Promise<number> {
+  const { planJsonSchema } = await import("../../core/plan/json-schema.ts");
+  ctx.output.out(JSON.stringify(planJsonSchema(), null, 2));
+  return ExitCode.ok;
+}

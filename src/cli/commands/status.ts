@@ -1,0 +1,66 @@
+/** `flux status [--json] [--watch]`: reads the database directly; no daemon needed. */
+import fs from "node:fs";
+import { ExitCode } from "../../core/errors.ts";
+import type { CommandContext } from "../main.ts";
+import { openStore, requireActivePlan, requireWorkPaths } from "../context.ts";
+import { json } from "../output.ts";
+import type { StatusView } from "../render/status.ts";
+import { buildStatus, renderStatus } from "../render/status.ts";
+import type { WorkPaths } from "../../store/paths.ts";
+
+export interface StatusOptions {
+  json?: boolean;
+  watch?: boolean;
+}
+
+export function readStatus(paths: WorkPaths): StatusView {
+  using store = openStore(paths);
+  const plan = requireActivePlan(store);
+  return buildStatus(plan, store.stages(plan.id), store.sessions(plan.id));
+}
+
+export async function status(ctx: CommandContext, opts: StatusOptions): Promise<number> {
+  const paths = requireWorkPaths(ctx.cwd, ctx.env);
+  const show = () => {
+    const view = readStatus(paths);
+    if (opts.json === true) return opts.watch === true ? JSON.stringify(view) : json(view);
+    return renderStatus(view, ctx.output.color);
+  };
+  if (opts.watch !== true) {
+    ctx.output.out(show());
+    return ExitCode.ok;
+  }
+  return watch(ctx, paths, show, opts.json === true);
+}
+
+/**
+ * Redraws on change. Every committed change rewrites .work/execution-graph.toml (its `seq`
+ * moves), so one inotify watch on .work/ is the wake-up: no polling.
+ */
+async function watch(ctx: CommandContext, paths: WorkPaths, show: () => string, asJson: boolean): Promise<number> {
+  let last = "";
+  const draw = () => {
+    const text = show();
+    if (text === last) return;
+    last = text;
+    // A terminal gets a redrawn screen; JSON gets one object per line (ndjson).
+    ctx.output.out(asJson ? text : `\u001b[2J\u001b[H${text}\n${ctx.output.color ? "\u001b[2m" : ""}watching · Ctrl-C to stop${ctx.output.color ? "\u001b[22m" : ""}`);
+  };
+  draw();
+  await new Promise<void>((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    const watcher = fs.watch(paths.work, () => {
+      // Coalesce the burst of renames one change makes into one redraw.
+      clearTimeout(timer);
+      timer = setTimeout(draw, 25);
+    });
+    const stop = () => {
+      clearTimeout(timer);
+      watcher.close();
+      resolve();
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  return ExitCode.ok;
+}

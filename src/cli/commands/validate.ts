@@ -1,0 +1,131 @@
+/**
+ * `flux validate`: the database, the `.work/` projections and the plan file checked against
+ * each other. Exit 0 only when every check holds.
+ */
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { ExitCode } from "../../core/errors.ts";
+import { isStageState } from "../../core/stage/states.ts";
+import { readConfigFile } from "../../store/config.ts";
+import type { WorkPaths } from "../../store/paths.ts";
+import { projectedSeq, renderAll, strayStageFiles, syncProjections } from "../../store/projections/sync.ts";
+import type { Store } from "../../store/store.ts";
+import type { CommandContext } from "../main.ts";
+import { openStore, requireActivePlan, requireWorkPaths } from "../context.ts";
+import { json, paint } from "../output.ts";
+
+export interface Problem {
+  code: string;
+  message: string;
+  hint?: string;
+}
+
+export interface Check {
+  name: string;
+  problems: Problem[];
+}
+
+function checkDatabase(store: Store, planId: number): Problem[] {
+  const problems: Problem[] = [];
+  const integrity = store.db.pragma("integrity_check") as { integrity_check: string }[];
+  for (const row of integrity) {
+    if (row.integrity_check !== "ok") problems.push({ code: "DB_CORRUPT", message: `SQLite integrity: ${row.integrity_check}`, hint: "restore .work/flux.db from a backup" });
+  }
+  const fk = store.db.pragma("foreign_key_check") as { table: string; rowid: number }[];
+  for (const row of fk) problems.push({ code: "DB_FOREIGN_KEY", message: `${row.table} row ${row.rowid} points at a missing row` });
+  const stages = store.stages(planId);
+  const ids = new Set(stages.map((s) => s.id));
+  for (const s of stages) {
+    if (!isStageState(s.state)) problems.push({ code: "DB_BAD_STATE", message: `stage ${s.id} has an unknown state "${s.state as string}"` });
+    for (const d of s.spec.dependencies) {
+      if (!ids.has(d)) problems.push({ code: "DB_MISSING_DEPENDENCY", message: `stage ${s.id} depends on ${d}, which is not stored` });
+    }
+    // The event log replays to the stored state: the last transition names it.
+    const last = store.stageEvents(planId, s.id, 1).find((e) => e.type === "stage.transitioned");
+    const expected = last === undefined ? "waiting" : (last.data.to as string);
+    if (expected !== s.state) {
+      problems.push({ code: "DB_EVENT_MISMATCH", message: `stage ${s.id} is ${s.state} but its last event says ${expected}`, hint: "the database was edited by hand; `flux stage <id> reset` records a fresh state" });
+    }
+  }
+  const edges = store.db.prepare("SELECT count(*) AS n FROM edges WHERE plan_id = ?").get(planId) as { n: number };
+  const declared = stages.reduce((n, s) => n + s.spec.dependencies.length, 0);
+  if (edges.n !== declared) problems.push({ code: "DB_EDGES", message: `${edges.n} edges stored, the stages declare ${declared}` });
+  return problems;
+}
+
+function checkProjections(store: Store, paths: WorkPaths): Problem[] {
+  const problems: Problem[] = [];
+  const hint = "run `flux validate --fix` to rewrite the projections from the database";
+  const done = projectedSeq(store);
+  const last = store.lastSeq();
+  if (done < last) problems.push({ code: "PROJECTION_BEHIND", message: `projections reflect event ${done}, the database is at ${last}`, hint });
+  const { files } = renderAll(store, paths);
+  for (const [file, expected] of files) {
+    const rel = path.relative(paths.root, file);
+    let actual: string;
+    try {
+      actual = fs.readFileSync(file, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      problems.push({ code: "PROJECTION_MISSING", message: `${rel} is missing`, hint });
+      continue;
+    }
+    if (actual !== expected) problems.push({ code: "PROJECTION_DIFFERS", message: `${rel} differs from the database`, hint });
+  }
+  const plan = store.activePlan();
+  const ids = new Set(plan === undefined ? [] : store.stages(plan.id).map((s) => s.id));
+  for (const stray of strayStageFiles(paths, ids)) {
+    problems.push({ code: "PROJECTION_STRAY", message: `${path.relative(paths.root, stray)} belongs to no stage`, hint });
+  }
+  return problems;
+}
+
+function checkPlanFile(store: Store, paths: WorkPaths): Problem[] {
+  const plan = requireActivePlan(store);
+  const problems: Problem[] = [];
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(paths.root, plan.file), "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    return [{ code: "PLAN_FILE_MISSING", message: `${plan.file} is gone`, hint: "restore it (git checkout), or `flux init` another plan with --force" }];
+  }
+  const hash = createHash("sha256").update(text).digest("hex");
+  if (hash !== plan.contentHash) {
+    problems.push({ code: "PLAN_NOT_RECONCILED", message: `${plan.file} changed since it was applied`, hint: `run \`flux init ${plan.file}\` to reconcile the edits` });
+  }
+  const configured = readConfigFile(paths.config).plan?.file;
+  if (configured !== plan.file) {
+    problems.push({ code: "CONFIG_PLAN_MISMATCH", message: `.work/config.toml names ${configured ?? "no plan"}, the database ${plan.file}`, hint: `run \`flux init ${plan.file}\`` });
+  }
+  return problems;
+}
+
+export async function validate(ctx: CommandContext, opts: { json?: boolean; fix?: boolean }): Promise<number> {
+  const paths = requireWorkPaths(ctx.cwd, ctx.env);
+  using store = openStore(paths);
+  const plan = requireActivePlan(store);
+  let fixed = 0;
+  if (opts.fix === true) fixed = syncProjections(store, paths, { full: true }).written;
+  const checks: Check[] = [
+    { name: "database", problems: checkDatabase(store, plan.id) },
+    { name: "projections", problems: checkProjections(store, paths) },
+    { name: "plan file", problems: checkPlanFile(store, paths) },
+  ];
+  const ok = checks.every((c) => c.problems.length === 0);
+  if (opts.json === true) ctx.output.out(json({ ok, fixed, checks }));
+  else {
+    const c = ctx.output.color;
+    if (opts.fix === true) ctx.output.out(`Rewrote ${fixed} projection files.`);
+    for (const check of checks) {
+      const mark = check.problems.length === 0 ? paint(c, "green", "✓") : paint(c, "red", "✗");
+      ctx.output.out(`${mark} ${check.name}`);
+      for (const p of check.problems) {
+        ctx.output.out(`    ${paint(c, "red", p.code)}: ${p.message}`);
+        if (p.hint !== undefined) ctx.output.out(`      ${paint(c, "dim", "hint:")} ${p.hint}`);
+      }
+    }
+  }
+  return Promise.resolve(ok ? ExitCode.ok : ExitCode.checkFailed);
+}

@@ -1,0 +1,67 @@
+/**
+ * Finds the repository's Flux state from wherever a command runs: the main worktree, a
+ * subdirectory, or a stage's worktree (whose `.work` is a symlink to the main one).
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { ExitCode, FluxError } from "../core/errors.ts";
+import type { WorkPaths } from "../store/paths.ts";
+import { WORK_DIR_NAME, workPaths } from "../store/paths.ts";
+import { Store } from "../store/store.ts";
+
+export interface Env {
+  readonly [key: string]: string | undefined;
+}
+
+/** The repository root holding `.work/flux.db`, found without spawning git (status is hot). */
+export function findWorkRoot(cwd: string, env: Env): string | undefined {
+  if (env.FLUX_WORK_DIR !== undefined && env.FLUX_WORK_DIR !== "") {
+    const work = fs.realpathSync(env.FLUX_WORK_DIR);
+    return path.dirname(work);
+  }
+  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, WORK_DIR_NAME, "flux.db");
+    if (fs.existsSync(candidate)) {
+      // Inside a stage worktree `.work` is a symlink: the real one names the main root.
+      return path.dirname(fs.realpathSync(path.join(dir, WORK_DIR_NAME)));
+    }
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+export function requireWorkPaths(cwd: string, env: Env): WorkPaths {
+  const root = findWorkRoot(cwd, env);
+  if (root === undefined) {
+    throw new FluxError("NOT_INITIALISED", "no Flux plan here: .work/flux.db not found in this directory or above", {
+      hint: "run `flux init <plan-path>` in the repository first (`flux plan new <name>` writes a template)",
+      exitCode: ExitCode.notFound,
+    });
+  }
+  return workPaths(root);
+}
+
+export function openStore(paths: WorkPaths): Store {
+  return new Store(paths.db);
+}
+
+/** Opens the store and its active plan; errors when there is none. */
+export function requireActivePlan(store: Store) {
+  const plan = store.activePlan();
+  if (plan === undefined) {
+    throw new FluxError("NO_ACTIVE_PLAN", "no active plan in .work/flux.db", {
+      hint: "run `flux init <plan-path>`",
+      exitCode: ExitCode.notFound,
+    });
+  }
+  return plan;
+}
+
+/** Manual transitions and gate approvals are for humans, not for agents inside a session. */
+export function refuseInsideSession(env: Env, what: string): void {
+  if (env.FLUX_SESSION_ID !== undefined && env.FLUX_SESSION_ID !== "") {
+    throw new FluxError("REFUSED_IN_SESSION", `${what} is refused inside a Flux session (FLUX_SESSION_ID=${env.FLUX_SESSION_ID})`, {
+      hint: "a human runs this from their own terminal; an agent asks with `flux stage complete`",
+      exitCode: ExitCode.refused,
+    });
+  }
+}

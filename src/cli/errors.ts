@@ -1,0 +1,46 @@
+/** The CLI's one translation of errors into text and exit codes. */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { Diagnostic } from "../core/diagnostics.ts";
+import { location } from "../core/diagnostics.ts";
+import { ExitCode, FluxError } from "../core/errors.ts";
+import type { Output } from "./output.ts";
+import { paint } from "./output.ts";
+
+export function printDiagnostics(output: Output, diagnostics: readonly Diagnostic[]): void {
+  for (const d of diagnostics) {
+    const label =
+      d.severity === "error" ? paint(output.color, "red", "error") : paint(output.color, "yellow", "warning");
+    output.err(`${paint(output.color, "bold", location(d))}: ${label}[${d.code}]: ${d.message}`);
+    if (d.hint !== undefined) output.err(`  ${paint(output.color, "dim", "hint:")} ${d.hint}`);
+  }
+}
+
+/** Prints an error for a person (or as JSON) and returns the exit code. */
+export function reportError(output: Output, error: unknown, asJson: boolean): number {
+  if (error instanceof FluxError) {
+    if (asJson) output.out(JSON.stringify({ error: error.toJSON() }, null, 2));
+    else {
+      output.err(`${paint(output.color, "red", "error")}[${error.code}]: ${error.message}`);
+      if (error.hint !== undefined) output.err(`  ${paint(output.color, "dim", "hint:")} ${error.hint}`);
+    }
+    return error.exitCode;
+  }
+  // Anything else is a bug: keep the stack out of the user's face, but keep it.
+  const log = path.join(os.tmpdir(), `flux-error-${process.pid}.log`);
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  let where = `the details are in ${log}`;
+  try {
+    fs.writeFileSync(log, `${new Date().toISOString()}\n${detail}\n`);
+  } catch {
+    where = `details: ${detail}`;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  if (asJson) output.out(JSON.stringify({ error: { code: "INTERNAL", message, log } }, null, 2));
+  else {
+    output.err(`${paint(output.color, "red", "internal error")}: ${message}`);
+    output.err(`  This is a bug in flux; ${where}. Please report it with that file.`);
+  }
+  return ExitCode.internal;
+}

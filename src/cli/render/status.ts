@@ -1,0 +1,100 @@
+/** What `flux status` shows, built from store records, and its text rendering. */
+import type { StageState } from "../../core/stage/states.ts";
+import { SATISFYING_STATES, STAGE_STATES } from "../../core/stage/states.ts";
+import type { PlanRecord, SessionRecord, StageRecord } from "../../store/store.ts";
+import { pad, paint, paintState } from "../output.ts";
+
+export interface StageStatus {
+  id: string;
+  name: string;
+  state: StageState;
+  reason: string | null;
+  dependencies: string[];
+  /** Dependencies not yet merged or skipped, with their states. */
+  waitingOn: { id: string; state: StageState | "missing" }[];
+  group: string | null;
+  agent: string;
+  retries: number;
+  fixAttempts: number;
+  updatedAt: string;
+}
+
+export interface StatusView {
+  plan: { file: string; title: string; baseBranch: string; updatedAt: string };
+  counts: Partial<Record<StageState, number>> & { total: number };
+  /** Percent of stages merged or skipped. */
+  progress: number;
+  stages: StageStatus[];
+  sessions: SessionRecord[];
+}
+
+export function buildStatus(plan: PlanRecord, stages: readonly StageRecord[], sessions: readonly SessionRecord[]): StatusView {
+  const states = new Map(stages.map((s) => [s.id, s.state]));
+  const counts: StatusView["counts"] = { total: stages.length };
+  let done = 0;
+  for (const s of stages) {
+    counts[s.state] = (counts[s.state] ?? 0) + 1;
+    if (SATISFYING_STATES.has(s.state)) done++;
+  }
+  return {
+    plan: { file: plan.file, title: plan.title, baseBranch: plan.baseBranch, updatedAt: plan.updatedAt },
+    counts,
+    progress: stages.length === 0 ? 100 : Math.round((done / stages.length) * 100),
+    stages: stages.map((s) => ({
+      id: s.id,
+      name: s.spec.name,
+      state: s.state,
+      reason: s.reason,
+      dependencies: s.spec.dependencies,
+      waitingOn: s.spec.dependencies
+        .map((d) => ({ id: d, state: states.get(d) ?? ("missing" as const) }))
+        .filter((d) => d.state === "missing" || !SATISFYING_STATES.has(d.state)),
+      group: s.spec.parallelGroup,
+      agent: s.spec.agent,
+      retries: s.retries,
+      fixAttempts: s.fixAttempts,
+      updatedAt: s.updatedAt,
+    })),
+    sessions: [...sessions],
+  };
+}
+
+function bar(percent: number, width: number, color: boolean): string {
+  const full = Math.round((percent / 100) * width);
+  return paint(color, "green", "█".repeat(full)) + paint(color, "gray", "░".repeat(width - full));
+}
+
+export function renderStatus(view: StatusView, color: boolean): string {
+  const lines: string[] = [];
+  lines.push(`${paint(color, "bold", view.plan.title)}  ${paint(color, "dim", view.plan.file)} → ${view.plan.baseBranch}`);
+  const summary = STAGE_STATES.filter((s) => (view.counts[s] ?? 0) > 0)
+    .map((s) => `${view.counts[s]} ${paintState(color, s)}`)
+    .join(" · ");
+  lines.push(`${bar(view.progress, 24, color)} ${view.progress}%  ${view.counts.total} stages: ${summary}`);
+  lines.push("");
+  const idWidth = Math.min(40, Math.max(5, ...view.stages.map((s) => s.id.length))) + 2;
+  const stateWidth = Math.max(...view.stages.map((s) => s.state.length), 5) + 2;
+  lines.push(paint(color, "dim", `${pad("STAGE", idWidth)}${pad("STATE", stateWidth)}DETAIL`));
+  for (const s of view.stages) {
+    lines.push(`${pad(s.id, idWidth)}${pad(paintState(color, s.state), stateWidth)}${detail(s, color)}`);
+  }
+  lines.push("");
+  if (view.sessions.length === 0) lines.push(paint(color, "dim", "Sessions: none running"));
+  else {
+    lines.push(paint(color, "bold", "Sessions"));
+    for (const s of view.sessions) lines.push(`  ${pad(s.id, 28)}${pad(s.stageId, idWidth)}${s.status}  ${s.agent}`);
+  }
+  return lines.join("\n");
+}
+
+function detail(s: StageStatus, color: boolean): string {
+  if (s.state === "waiting" && s.waitingOn.length > 0) {
+    return `waits on ${s.waitingOn.map((d) => `${d.id} (${d.state === "missing" ? d.state : paintState(color, d.state)})`).join(", ")}`;
+  }
+  const parts: string[] = [];
+  if (s.reason !== null) parts.push(s.reason);
+  if (s.retries > 0) parts.push(`retries ${s.retries}`);
+  if (s.fixAttempts > 0) parts.push(`fix attempts ${s.fixAttempts}`);
+  if (parts.length === 0 && s.name !== s.id) parts.push(paint(color, "dim", s.name));
+  return parts.join(" · ");
+}

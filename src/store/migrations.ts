@@ -1,0 +1,85 @@
+/**
+ * Numbered schema migrations. Append only: a released migration is never edited, a new one is
+ * added. `user_version` records the last one applied.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "plans, stages, edges, sessions, events",
+    sql: `
+      CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE plans (
+        id           INTEGER PRIMARY KEY,
+        file         TEXT NOT NULL,
+        title        TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        base_branch  TEXT NOT NULL,
+        spec         TEXT NOT NULL,
+        active       INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+        created_at   TEXT NOT NULL,
+        updated_at   TEXT NOT NULL
+      ) STRICT;
+      CREATE UNIQUE INDEX plans_one_active ON plans (active) WHERE active = 1;
+
+      CREATE TABLE stages (
+        plan_id      INTEGER NOT NULL REFERENCES plans (id) ON DELETE CASCADE,
+        id           TEXT NOT NULL,
+        position     INTEGER NOT NULL,
+        state        TEXT NOT NULL,
+        spec         TEXT NOT NULL,
+        spec_hash    TEXT NOT NULL,
+        retries      INTEGER NOT NULL DEFAULT 0,
+        fix_attempts INTEGER NOT NULL DEFAULT 0,
+        reason       TEXT,
+        updated_at   TEXT NOT NULL,
+        PRIMARY KEY (plan_id, id)
+      ) STRICT;
+
+      CREATE TABLE edges (
+        plan_id    INTEGER NOT NULL,
+        dependency TEXT NOT NULL,
+        dependent  TEXT NOT NULL,
+        PRIMARY KEY (plan_id, dependency, dependent),
+        FOREIGN KEY (plan_id, dependency) REFERENCES stages (plan_id, id) ON DELETE CASCADE,
+        FOREIGN KEY (plan_id, dependent) REFERENCES stages (plan_id, id) ON DELETE CASCADE
+      ) STRICT;
+
+      CREATE TABLE sessions (
+        id         TEXT PRIMARY KEY,
+        plan_id    INTEGER NOT NULL,
+        stage_id   TEXT NOT NULL,
+        status     TEXT NOT NULL,
+        agent      TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        FOREIGN KEY (plan_id, stage_id) REFERENCES stages (plan_id, id) ON DELETE CASCADE
+      ) STRICT;
+
+      CREATE TABLE events (
+        seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+        at       TEXT NOT NULL,
+        type     TEXT NOT NULL,
+        plan_id  INTEGER,
+        stage_id TEXT,
+        data     TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX events_stage ON events (plan_id, stage_id, seq);
+
+      -- The event log is append-only.
+      CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+      CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+    `,
+  },
+];

@@ -1,0 +1,434 @@
+/**
+ * The store is the truth (DESIGN.md §5). Every change is one SQLite transaction that also
+ * appends its events; events are published to in-process listeners only after the commit, and
+ * the `.work/` projections are brought up to date after it (see ./projections/).
+ */
+import { createHash } from "node:crypto";
+import { ExitCode, FluxError } from "../core/errors.ts";
+import type { Plan, Stage } from "../core/plan/model.ts";
+import type { PlanDiff } from "../core/reconcile.ts";
+import { diffPlan } from "../core/reconcile.ts";
+import type { StageState } from "../core/stage/states.ts";
+import { TERMINAL_STATES } from "../core/stage/states.ts";
+import type { StageAction } from "../core/stage/actions.ts";
+import type { TransitionResult } from "../core/stage/machine.ts";
+import { transition } from "../core/stage/machine.ts";
+import { isDependencySatisfied } from "../core/graph/readiness.ts";
+import type { Db } from "./db.ts";
+import { openDb } from "./db.ts";
+import type { EventListener, FluxEvent, NewEvent } from "./events.ts";
+import { appendEvent, eventsSince, lastSeq } from "./events.ts";
+
+export interface PlanRecord {
+  id: number;
+  file: string;
+  title: string;
+  contentHash: string;
+  baseBranch: string;
+  overview: string;
+  groups: Plan["groups"];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface StageRecord {
+  planId: number;
+  id: string;
+  position: number;
+  state: StageState;
+  spec: Stage;
+  retries: number;
+  fixAttempts: number;
+  reason: string | null;
+  updatedAt: string;
+}
+
+/** One agent process working on one stage (rows arrive with the engine). */
+export interface SessionRecord {
+  id: string;
+  stageId: string;
+  status: string;
+  agent: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface StoreOptions {
+  /** Time source; default `() => new Date()`. */
+  clock?: () => Date;
+  busyTimeoutMs?: number;
+}
+
+export interface ApplyPlanInput {
+  plan: Plan;
+  /** Plan file relative to the repository root. */
+  file: string;
+  contentHash: string;
+  baseBranch: string;
+}
+
+export interface ApplyPlanResult {
+  planId: number;
+  /** True when this made a new plan active (first init, or another plan with --force). */
+  created: boolean;
+  diff: PlanDiff;
+  events: FluxEvent[];
+}
+
+interface PlanRow {
+  id: number;
+  file: string;
+  title: string;
+  content_hash: string;
+  base_branch: string;
+  spec: string;
+  created_at: string;
+  updated_at: string;
+}
+
+interface StageRow {
+  plan_id: number;
+  id: string;
+  position: number;
+  state: StageState;
+  spec: string;
+  retries: number;
+  fix_attempts: number;
+  reason: string | null;
+  updated_at: string;
+}
+
+export class Store {
+  readonly db: Db;
+  private readonly clock: () => Date;
+  private readonly listeners = new Set<EventListener>();
+
+  constructor(file: string, options: StoreOptions = {}) {
+    this.db = openDb(file, { busyTimeoutMs: options.busyTimeoutMs });
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** Listeners hear every event this process commits, after the commit. */
+  subscribe(listener: EventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  now(): string {
+    return this.clock().toISOString();
+  }
+
+  activePlan(): PlanRecord | undefined {
+    const row = this.db.prepare("SELECT * FROM plans WHERE active = 1").get() as
+      | PlanRow
+      | undefined;
+    return row === undefined ? undefined : planFromRow(row);
+  }
+
+  stages(planId: number): StageRecord[] {
+    const rows = this.db
+      .prepare("SELECT * FROM stages WHERE plan_id = ? ORDER BY position")
+      .all(planId) as StageRow[];
+    return rows.map(stageFromRow);
+  }
+
+  stage(planId: number, id: string): StageRecord | undefined {
+    const row = this.db
+      .prepare("SELECT * FROM stages WHERE plan_id = ? AND id = ?")
+      .get(planId, id) as StageRow | undefined;
+    return row === undefined ? undefined : stageFromRow(row);
+  }
+
+  sessions(planId: number): SessionRecord[] {
+    return this.db
+      .prepare(
+        `SELECT id, stage_id AS stageId, status, agent, created_at AS createdAt, updated_at AS updatedAt
+         FROM sessions WHERE plan_id = ? ORDER BY created_at`,
+      )
+      .all(planId) as SessionRecord[];
+  }
+
+  lastSeq(): number {
+    return lastSeq(this.db);
+  }
+
+  eventsSince(seq: number, limit?: number): FluxEvent[] {
+    return eventsSince(this.db, seq, limit);
+  }
+
+  stageEvents(planId: number, stageId: string, limit = 50): FluxEvent[] {
+    const rows = this.db
+      .prepare(
+        `SELECT seq FROM events WHERE plan_id = ? AND stage_id = ? ORDER BY seq DESC LIMIT ?`,
+      )
+      .all(planId, stageId, limit) as { seq: number }[];
+    const oldest = rows.at(-1)?.seq;
+    if (oldest === undefined) return [];
+    return this.eventsSince(oldest - 1, limit * 4).filter(
+      (e) => e.planId === planId && e.stageId === stageId,
+    );
+  }
+
+  /**
+   * Runs `work` in one immediate transaction; the events it appends are published after the
+   * commit. Immediate: the write lock is taken up front, so a read-then-write never races
+   * another process.
+   */
+  write<T>(work: (emit: (event: NewEvent) => FluxEvent) => T): { result: T; events: FluxEvent[] } {
+    const events: FluxEvent[] = [];
+    const at = this.now();
+    const run = this.db.transaction(() => {
+      events.length = 0;
+      return work((event) => {
+        const stored = appendEvent(this.db, at, event);
+        events.push(stored);
+        return stored;
+      });
+    });
+    const result = run.immediate();
+    for (const event of events) for (const listener of this.listeners) listener(event);
+    return { result, events };
+  }
+
+  /**
+   * Stores a plan: the first time, or again after an edit (reconcile), or another plan in place
+   * of the active one. Refuses to drop or rewrite stages past `ready`, and to replace a plan
+   * with unmerged stages, unless `force`.
+   */
+  applyPlan(input: ApplyPlanInput, options: { force?: boolean } = {}): ApplyPlanResult {
+    const force = options.force ?? false;
+    const { result, events } = this.write((emit) => {
+      const now = this.now();
+      const current = this.activePlan();
+      const samePlan = current !== undefined && current.file === input.file;
+      if (current !== undefined && !samePlan) {
+        const open = this.stages(current.id).filter((s) => !TERMINAL_STATES.has(s.state));
+        if (open.length > 0 && !force) {
+          throw new FluxError(
+            "PLAN_ACTIVE_UNMERGED",
+            `${current.file} is the active plan and ${open.length} of its stages are not merged ` +
+              `(${open
+                .slice(0, 5)
+                .map((s) => `${s.id}: ${s.state}`)
+                .join(", ")}${open.length > 5 ? ", …" : ""})`,
+            {
+              hint: `finish or cancel them, or run \`flux init ${input.file} --force\` to make the new plan active (the old plan's history is kept)`,
+              exitCode: ExitCode.refused,
+              data: { activePlan: current.file, unmerged: open.map((s) => s.id) },
+            },
+          );
+        }
+        this.db.prepare("UPDATE plans SET active = 0, updated_at = ? WHERE id = ?").run(now, current.id);
+        emit({ type: "plan.deactivated", planId: current.id, stageId: null, data: { file: current.file } });
+      }
+
+      const spec = JSON.stringify({ overview: input.plan.overview, groups: input.plan.groups });
+      let planId: number;
+      let existing: StageRecord[] = [];
+      if (samePlan) {
+        planId = current.id;
+        existing = this.stages(planId);
+        this.db
+          .prepare(
+            "UPDATE plans SET title = ?, content_hash = ?, base_branch = ?, spec = ?, updated_at = ? WHERE id = ?",
+          )
+          .run(input.plan.title, input.contentHash, input.baseBranch, spec, now, planId);
+      } else {
+        const info = this.db
+          .prepare(
+            `INSERT INTO plans (file, title, content_hash, base_branch, spec, active, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, 1, ?, ?)`,
+          )
+          .run(input.file, input.plan.title, input.contentHash, input.baseBranch, spec, now, now);
+        planId = Number(info.lastInsertRowid);
+      }
+
+      const diff = diffPlan(existing, input.plan.stages);
+      if (diff.refused.length > 0 && !force) {
+        throw new FluxError(
+          "PLAN_RECONCILE_REFUSED",
+          `the edited plan would ${diff.refused
+            .map((r) => `${r.change === "removed" ? "drop" : "rewrite"} ${r.id} (${r.state})`)
+            .join(", ")}`,
+          {
+            hint: "these stages already started; run again with --force to apply anyway, or `flux stage <id> reset` first",
+            exitCode: ExitCode.refused,
+            data: { refused: diff.refused },
+          },
+        );
+      }
+
+      this.db.prepare("DELETE FROM edges WHERE plan_id = ?").run(planId);
+      for (const removed of diff.removed) {
+        this.db.prepare("DELETE FROM stages WHERE plan_id = ? AND id = ?").run(planId, removed.id);
+        emit({ type: "stage.removed", planId, stageId: removed.id, data: { state: removed.state } });
+      }
+      const changed = new Map(diff.changed.map((c) => [c.id, c]));
+      const added = new Set(diff.added.map((s) => s.id));
+      const upsert = this.db.prepare(
+        `INSERT INTO stages (plan_id, id, position, state, spec, spec_hash, updated_at)
+         VALUES (?, ?, ?, 'waiting', ?, ?, ?)
+         ON CONFLICT (plan_id, id) DO UPDATE SET
+           position = excluded.position, spec = excluded.spec, spec_hash = excluded.spec_hash,
+           updated_at = CASE WHEN stages.spec_hash = excluded.spec_hash THEN stages.updated_at ELSE excluded.updated_at END`,
+      );
+      input.plan.stages.forEach((stage, position) => {
+        upsert.run(planId, stage.id, position, JSON.stringify(stage), specHash(stage), now);
+        if (added.has(stage.id)) {
+          emit({ type: "stage.added", planId, stageId: stage.id, data: { name: stage.name } });
+        }
+        const change = changed.get(stage.id);
+        if (change !== undefined) {
+          emit({ type: "stage.changed", planId, stageId: stage.id, data: { fields: change.fields } });
+        }
+      });
+      const edge = this.db.prepare(
+        "INSERT OR IGNORE INTO edges (plan_id, dependency, dependent) VALUES (?, ?, ?)",
+      );
+      for (const stage of input.plan.stages) {
+        for (const dep of stage.dependencies) edge.run(planId, dep, stage.id);
+      }
+      emit({
+        type: "plan.applied",
+        planId,
+        stageId: null,
+        data: {
+          file: input.file,
+          contentHash: input.contentHash,
+          added: diff.added.map((s) => s.id),
+          removed: diff.removed.map((s) => s.id),
+          changed: diff.changed.map((s) => s.id),
+        },
+      });
+      this.settleReadiness(planId, emit);
+      return { planId, created: !samePlan, diff };
+    });
+    return { ...result, events };
+  }
+
+  /**
+   * Moves a stage along the edge `action` of the core state machine, in one transaction with
+   * the readiness of the other stages settled after it. Illegal edges throw before anything is
+   * written.
+   */
+  transition(
+    planId: number,
+    stageId: string,
+    action: StageAction,
+    meta: { reason?: string | undefined; actor: string },
+  ): { stage: StageRecord; events: FluxEvent[] } {
+    const { result, events } = this.write((emit) => {
+      const stage = this.stage(planId, stageId);
+      if (stage === undefined) throw unknownStage(stageId, this.stages(planId));
+      const states = new Map(this.stages(planId).map((s) => [s.id, s.state]));
+      const depsSatisfied = stage.spec.dependencies.every((d) =>
+        isDependencySatisfied(states.get(d), false),
+      );
+      const outcome = transition(stage.state, action, { reason: meta.reason, depsSatisfied, stageId });
+      this.applyOutcome(stage, outcome, meta.actor, emit);
+      this.settleReadiness(planId, emit);
+      const after = this.stage(planId, stageId);
+      if (after === undefined) throw new Error(`stage ${stageId} vanished inside its transaction`);
+      return after;
+    });
+    return { stage: result, events };
+  }
+
+  private applyOutcome(
+    stage: StageRecord,
+    outcome: TransitionResult,
+    actor: string,
+    emit: (event: NewEvent) => FluxEvent,
+  ): void {
+    const { event } = outcome;
+    const clear = event.countersCleared ? 1 : 0;
+    this.db
+      .prepare(
+        `UPDATE stages SET state = ?, reason = ?, updated_at = ?,
+           retries = CASE WHEN ? THEN 0 ELSE retries + ? END,
+           fix_attempts = CASE WHEN ? THEN 0 ELSE fix_attempts + ? END
+         WHERE plan_id = ? AND id = ?`,
+      )
+      .run(
+        outcome.state,
+        event.reason ?? null,
+        this.now(),
+        clear,
+        event.counter === "retries" ? 1 : 0,
+        clear,
+        event.counter === "fixAttempts" ? 1 : 0,
+        stage.planId,
+        stage.id,
+      );
+    const { type: _type, ...data } = event;
+    emit({ type: "stage.transitioned", planId: stage.planId, stageId: stage.id, data: { ...data, actor } });
+  }
+
+  /** waiting ↔ ready follows the dependencies: run after every change, in the same transaction. */
+  private settleReadiness(planId: number, emit: (event: NewEvent) => FluxEvent): void {
+    const stages = this.stages(planId);
+    const states = new Map(stages.map((s) => [s.id, s.state]));
+    for (const stage of stages) {
+      if (stage.state !== "waiting" && stage.state !== "ready") continue;
+      const satisfied = stage.spec.dependencies.every((d) =>
+        isDependencySatisfied(states.get(d), false),
+      );
+      if (satisfied === (stage.state === "ready")) continue;
+      const outcome = transition(stage.state, satisfied ? "deps_satisfied" : "deps_unsatisfied", {
+        stageId: stage.id,
+      });
+      this.applyOutcome(stage, outcome, "flux", emit);
+      states.set(stage.id, outcome.state);
+    }
+  }
+}
+
+export function unknownStage(id: string, stages: readonly StageRecord[]): FluxError {
+  const ids = stages.map((s) => s.id);
+  return new FluxError("STAGE_NOT_FOUND", `no stage "${id}" in the active plan`, {
+    hint: ids.length > 0 ? `stages: ${ids.slice(0, 12).join(", ")}${ids.length > 12 ? ", …" : ""}` : "the plan has no stages",
+    exitCode: ExitCode.notFound,
+  });
+}
+
+export function specHash(stage: Stage): string {
+  const { line: _line, ...rest } = stage;
+  return createHash("sha256").update(JSON.stringify(rest)).digest("hex").slice(0, 16);
+}
+
+function planFromRow(row: PlanRow): PlanRecord {
+  const spec = JSON.parse(row.spec) as { overview: string; groups: Plan["groups"] };
+  return {
+    id: row.id,
+    file: row.file,
+    title: row.title,
+    contentHash: row.content_hash,
+    baseBranch: row.base_branch,
+    overview: spec.overview,
+    groups: spec.groups,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function stageFromRow(row: StageRow): StageRecord {
+  return {
+    planId: row.plan_id,
+    id: row.id,
+    position: row.position,
+    state: row.state,
+    spec: JSON.parse(row.spec) as Stage,
+    retries: row.retries,
+    fixAttempts: row.fix_attempts,
+    reason: row.reason,
+    updatedAt: row.updated_at,
+  };
+}
