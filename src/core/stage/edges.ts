@@ -1,0 +1,177 @@
+/**
+ * The stage state machine of DESIGN.md §2 as data: for every trigger and manual action, the
+ * states it may leave, the state it enters and why the edge exists. `transition()` in
+ * ./machine.ts reads this table; the docs and the dashboard can render it.
+ *
+ *   waiting → ready → running → (needs_handoff → running)* → checking → completed
+ *     → [awaiting_verification → verified] → merged
+ *
+ * Side states: blocked (needs a human), failed (retries exhausted), skipped, cancelled.
+ * merged, skipped and cancelled are terminal: only `reset` leaves skipped and cancelled, and
+ * nothing leaves merged (the work is on the base branch; undoing it is git's business).
+ */
+import type { StageState } from "./states.ts";
+import type { StageAction, StageCounter } from "./actions.ts";
+
+/** Target of `reset` and `resumed`: `ready` when every dependency is satisfied, else `waiting`. */
+export const BY_DEPENDENCIES = "by_dependencies";
+
+export interface StageEdge {
+  readonly from: readonly StageState[];
+  readonly to: StageState | typeof BY_DEPENDENCIES;
+  /** Why the edge exists, in one line. */
+  readonly why: string;
+  /** The counter this edge adds one to. */
+  readonly counter?: StageCounter;
+  /** Refused without a reason: a forced edge must say why in the event log. */
+  readonly reasonRequired?: boolean;
+  /** Retries and fix attempts start again from zero. */
+  readonly clearsCounters?: boolean;
+}
+
+/** States where a session is live (or its acceptance runs). */
+const LIVE: readonly StageState[] = ["running", "needs_handoff", "checking"];
+/** Done, but not on the base branch yet. */
+const FINISHED: readonly StageState[] = ["completed", "awaiting_verification", "verified"];
+
+export const STAGE_EDGES: { readonly [A in StageAction]: StageEdge } = {
+  deps_satisfied: {
+    from: ["waiting"],
+    to: "ready",
+    why: "every dependency is satisfied: the stage may start",
+  },
+  deps_unsatisfied: {
+    from: ["ready"],
+    to: "waiting",
+    why: "a dependency was reset before this stage started",
+  },
+  session_started: { from: ["ready"], to: "running", why: "a session took the stage" },
+  handoff_requested: {
+    from: ["running"],
+    to: "needs_handoff",
+    why: "context ran high: the session writes its handoff and stops",
+  },
+  handoff_resumed: {
+    from: ["needs_handoff"],
+    to: "running",
+    why: "a fresh session continues from the handoff",
+  },
+  completion_requested: {
+    from: ["running"],
+    to: "checking",
+    why: "the agent asks to complete: Flux runs the acceptance rather than trust the claim",
+  },
+  session_exited: {
+    from: ["running"],
+    to: "checking",
+    why: "the agent exited without asking: Flux runs the acceptance anyway",
+  },
+  acceptance_passed: {
+    from: ["checking"],
+    to: "completed",
+    why: "every acceptance command passed on the committed state",
+  },
+  acceptance_failed: {
+    from: ["checking"],
+    to: "running",
+    why: "the live session gets the failure as feedback and keeps working",
+    counter: "fixAttempts",
+  },
+  fix_attempts_exhausted: {
+    from: ["checking"],
+    to: "blocked",
+    why: "acceptance failed max_fix_attempts times: a human looks",
+    counter: "fixAttempts",
+  },
+  session_crashed: {
+    from: LIVE,
+    to: "ready",
+    why: "the session died, or exited and failed acceptance: restart with a recovery signal",
+    counter: "retries",
+  },
+  retries_exhausted: {
+    from: ["ready", ...LIVE],
+    to: "failed",
+    why: "the last session max_retries allows crashed or could not start",
+    counter: "retries",
+  },
+  question_asked: {
+    from: ["running"],
+    to: "blocked",
+    why: "the agent asked the human a question and waits for the answer",
+  },
+  question_answered: {
+    from: ["blocked"],
+    to: "running",
+    why: "the answer reached the live session that asked, which goes on",
+  },
+  timed_out: {
+    from: ["running", "needs_handoff"],
+    to: "blocked",
+    why: "the stage ran past its timeout: a human decides whether it gets more time",
+  },
+  gate_opened: {
+    from: ["completed"],
+    to: "awaiting_verification",
+    why: "the stage has `verify: human`: it waits at its gate before merging",
+  },
+  gate_approved: {
+    from: ["awaiting_verification"],
+    to: "verified",
+    why: "a human approved the work",
+  },
+  gate_rejected: {
+    from: ["awaiting_verification"],
+    to: "ready",
+    why: "a human rejected the work: a new session starts with the feedback",
+  },
+  recheck_requested: {
+    from: ["completed", "verified", "blocked"],
+    to: "checking",
+    why: "the branch moved since acceptance passed (base merged in): check again before merging",
+  },
+  merge_conflict: {
+    from: ["completed", "verified"],
+    to: "blocked",
+    why: "the branch conflicts with the base: a human merges the base into it",
+  },
+  merged: {
+    from: ["completed", "verified"],
+    to: "merged",
+    why: "the work is on the base branch",
+  },
+  resumed: {
+    from: ["blocked", "failed"],
+    to: BY_DEPENDENCIES,
+    why: "`flux resume`: a new session starts; counters are kept (`reset` clears them)",
+  },
+
+  complete: {
+    from: ["waiting", "ready", ...LIVE, "blocked", "failed"],
+    to: "completed",
+    why: "a human vouches for the work without (or despite) its acceptance",
+    reasonRequired: true,
+  },
+  block: {
+    from: ["waiting", "ready", ...LIVE, ...FINISHED, "failed"],
+    to: "blocked",
+    why: "a human holds the stage; a live session stops",
+    reasonRequired: true,
+  },
+  reset: {
+    from: ["waiting", "ready", ...LIVE, ...FINISHED, "blocked", "failed", "skipped", "cancelled"],
+    to: BY_DEPENDENCIES,
+    why: "start over with fresh counters (merged work is on the base branch and stays)",
+    clearsCounters: true,
+  },
+  skip: {
+    from: ["waiting", "ready", ...FINISHED, "blocked", "failed"],
+    to: "skipped",
+    why: "drop the stage, its dependents go on; never while a live session still changes the work",
+  },
+  cancel: {
+    from: ["waiting", "ready", ...LIVE, ...FINISHED, "blocked", "failed"],
+    to: "cancelled",
+    why: "stop the stage for good; its dependents keep waiting",
+  },
+};
