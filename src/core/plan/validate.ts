@@ -1,0 +1,359 @@
+/**
+ * The rules a plan must follow beyond its types: stage ids, dependencies and cycles, merge and
+ * agent settings, groups, fields that are not active yet, and stages that may edit the same
+ * files at once. The checks read the metadata as plain data (whatever the YAML held, before the
+ * schema accepted it) so that one pass reports every problem, even in a plan with type errors.
+ */
+import type { Diagnostic, Severity } from "../diagnostics.ts";
+import { overlappingGlobs } from "./overlap.ts";
+import { INACTIVE_FIELDS, RESERVED_STAGE_IDS, STAGE_ID_PATTERN } from "./schema.ts";
+import { closest, didYouMean, slugify } from "./suggest.ts";
+
+export type Path = (string | number)[];
+export interface Position {
+  line: number;
+  column: number;
+}
+/**
+ * Where a value (or, with "key", its key) sits in the plan file; the nearest enclosing value
+ * when the path does not exist. Paths are relative to the `flux:` mapping.
+ */
+export type Locate = (path: Path, target?: "key" | "value") => Position | undefined;
+
+type Data = Record<string, unknown>;
+
+export function isRecord(value: unknown): value is Data {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+const strings = (value: unknown): Array<[string, number]> =>
+  Array.isArray(value)
+    ? value.flatMap((v, i): Array<[string, number]> => (typeof v === "string" ? [[v, i]] : []))
+    : [];
+
+/** A stage as far as the rules can read it. Duplicates keep `first: false` and join no graph. */
+interface StageView {
+  index: number;
+  data: Data;
+  id: string | undefined;
+  first: boolean;
+}
+
+export function validateMetadata(flux: Data, file: string, locate: Locate): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const report = (
+    code: string,
+    severity: Severity,
+    message: string,
+    path: Path,
+    hint: string,
+    target: "key" | "value" = "value",
+  ): void => {
+    const at = locate(path, target);
+    out.push({ code, severity, message, file, line: at?.line, column: at?.column, hint, path });
+  };
+
+  const stages = readStages(flux);
+  const ids = new Set(stages.flatMap((s) => (s.id === undefined ? [] : [s.id])));
+  const lineOf = (s: StageView): number | undefined => locate(["stages", s.index, "id"])?.line;
+  checkIds(stages, ids, lineOf, report);
+  checkDependencies(stages, ids, report);
+  const graph = dependencyGraph(stages);
+  checkCycles(stages, graph, report);
+
+  checkSettings(isRecord(flux.defaults) ? flux.defaults : {}, stages, report);
+  checkGroups(flux, stages, report);
+  checkOverlaps(stages, graph, report);
+  return out;
+}
+
+type Report = (
+  code: string,
+  severity: Severity,
+  message: string,
+  path: Path,
+  hint: string,
+  target?: "key" | "value",
+) => void;
+
+/** `stage "api"`, or `stage #2` for one without a usable id. */
+function label(s: StageView): string {
+  return s.id === undefined ? `stage #${s.index + 1}` : `stage "${s.id}"`;
+}
+
+/** `merge: pr`, fields not active yet, and command agents without a command. */
+function checkSettings(defaults: Data, stages: StageView[], report: Report): void {
+  const scopes: Array<[Data, Path]> = [
+    [defaults, ["defaults"]],
+    ...stages.map((s): [Data, Path] => [s.data, ["stages", s.index]]),
+  ];
+  for (const [data, base] of scopes) {
+    if (data.merge === "pr") {
+      report(
+        "PLAN_MERGE_PR",
+        "error",
+        "`merge: pr` is reserved: pull-request merging is not available yet",
+        [...base, "merge"],
+        "Use merge: auto (Flux merges when the stage passes), manual (you run `flux merge <id>`) or direct.",
+      );
+    }
+    for (const field of INACTIVE_FIELDS) {
+      if (data[field] === undefined) continue;
+      report(
+        "PLAN_INACTIVE_FIELD",
+        "warning",
+        `\`${field}\` is parsed and stored but not active yet`,
+        [...base, field],
+        "It has no effect in this release; keep it to be ready for a later one, or remove it to silence this warning.",
+        "key",
+      );
+    }
+  }
+  for (const s of stages) {
+    // The agent and its command may each come from the stage or from defaults.
+    const agent = s.data.agent ?? defaults.agent;
+    if (agent !== "command" || (s.data.command ?? defaults.command) !== undefined) continue;
+    report(
+      "PLAN_COMMAND_MISSING",
+      "error",
+      `${label(s)} uses agent: command but no \`command\` is set`,
+      s.data.agent === undefined ? ["stages", s.index] : ["stages", s.index, "agent"],
+      'Add the command line to the stage (or to defaults), e.g. command: "my-agent --prompt-file {prompt_file}"; {prompt_file} and {signal} are replaced.',
+    );
+  }
+}
+
+function readStages(flux: Data): StageView[] {
+  const seen = new Set<string>();
+  const raw = Array.isArray(flux.stages) ? (flux.stages as unknown[]) : [];
+  return raw.flatMap((data, index) => {
+    if (!isRecord(data)) return []; // the schema reports it
+    const id = typeof data.id === "string" && data.id !== "" ? data.id : undefined;
+    const first = id !== undefined && !seen.has(id);
+    if (id !== undefined) seen.add(id);
+    return [{ index, data, id, first }];
+  });
+}
+
+function checkIds(
+  stages: StageView[],
+  ids: Set<string>,
+  lineOf: (s: StageView) => number | undefined,
+  report: Report,
+): void {
+  const firstOf = new Map<string, StageView>();
+  const why =
+    "Ids become branch names (flux/<id>), worktree paths (.worktrees/<id>) and tmux session names";
+  for (const s of stages) {
+    const path = ["stages", s.index, "id"];
+    if (s.id === undefined) {
+      if (s.data.id !== undefined && s.data.id !== null && s.data.id !== "") continue; // a type error
+      const name = typeof s.data.name === "string" ? slugify(s.data.name) : "";
+      report(
+        "PLAN_MISSING_ID",
+        "error",
+        `stage #${s.index + 1} has no id`,
+        path,
+        `Add an id, e.g. id: ${freeId(name || `stage-${s.index + 1}`, ids)}. ${why}.`,
+      );
+      continue;
+    }
+    const first = firstOf.get(s.id);
+    if (first !== undefined) {
+      const line = lineOf(first);
+      report(
+        "PLAN_DUPLICATE_ID",
+        "error",
+        `stage id "${s.id}" is already used by the stage on line ${line ?? "?"}`,
+        path,
+        `Give this stage its own id, e.g. ${freeId(`${s.id}-2`, ids)}; dependencies name stages by id.`,
+      );
+    } else firstOf.set(s.id, s);
+    if (!STAGE_ID_PATTERN.test(s.id)) {
+      const slug = slugify(s.id);
+      report(
+        "PLAN_INVALID_ID",
+        "error",
+        `stage id "${s.id}" is not valid: use lowercase letters, digits and dashes, starting with a letter or digit, at most 63 characters`,
+        path,
+        `Use ${freeId(slug || `stage-${s.index + 1}`, ids)} instead. ${why}, so they must be safe in all three.`,
+      );
+    } else if ((RESERVED_STAGE_IDS as readonly string[]).includes(s.id)) {
+      report(
+        "PLAN_RESERVED_ID",
+        "error",
+        `"${s.id}" is a flux command word and cannot be a stage id`,
+        path,
+        `Use ${freeId(`${s.id}-stage`, ids)} or another name. Reserved: ${RESERVED_STAGE_IDS.join(", ")}, since \`flux stage <id> …\` and \`flux resume <id>\` could not tell them apart from subcommands.`,
+      );
+    }
+  }
+}
+
+/** `wanted`, or `wanted-2`, `wanted-3`… when a stage already has that id. */
+function freeId(wanted: string, ids: Set<string>): string {
+  if (!ids.has(wanted)) return wanted;
+  let n = 2;
+  while (ids.has(`${wanted}-${n}`)) n++;
+  return `${wanted}-${n}`;
+}
+
+function checkDependencies(stages: StageView[], ids: Set<string>, report: Report): void {
+  for (const s of stages) {
+    for (const [dep, k] of strings(s.data.dependencies)) {
+      const path = ["stages", s.index, "dependencies", k];
+      if (dep === s.id) {
+        report(
+          "PLAN_SELF_DEPENDENCY",
+          "error",
+          `stage "${dep}" depends on itself`,
+          path,
+          "Remove it from its own dependencies: a stage cannot wait for itself.",
+        );
+      } else if (!ids.has(dep)) {
+        const match = closest(dep, ids);
+        report(
+          "PLAN_UNKNOWN_DEPENDENCY",
+          "error",
+          `${label(s)} depends on "${dep}", which is not a stage of this plan.${didYouMean(dep, ids)}`,
+          path,
+          match === undefined
+            ? `Use one of the plan's stage ids: ${[...ids].slice(0, 12).join(", ") || "(none yet)"}.`
+            : `Change it to "${match}".`,
+        );
+      }
+    }
+  }
+}
+
+/** Edges stage → dependency, over first occurrences of ids, to stages that exist. */
+type Graph = Map<string, Array<{ to: string; index: number }>>;
+
+function dependencyGraph(stages: StageView[]): Graph {
+  const graph: Graph = new Map();
+  for (const s of stages) if (s.first && s.id !== undefined) graph.set(s.id, []);
+  for (const s of stages) {
+    if (!s.first || s.id === undefined) continue;
+    for (const [dep, index] of strings(s.data.dependencies)) {
+      if (dep !== s.id && graph.has(dep)) graph.get(s.id)?.push({ to: dep, index });
+    }
+  }
+  return graph;
+}
+
+/**
+ * One depth-first search: every back edge closes a cycle. A cycle found from several starting
+ * points is reported once, written from the stage that comes first in the file.
+ */
+function checkCycles(stages: StageView[], graph: Graph, report: Report): void {
+  const order = new Map(stages.filter((s) => s.first).map((s) => [s.id ?? "", s.index]));
+  const state = new Map<string, "open" | "done">();
+  const stack: string[] = [];
+  const seen = new Set<string>();
+  const visit = (id: string): void => {
+    state.set(id, "open");
+    stack.push(id);
+    for (const { to } of graph.get(id) ?? []) {
+      if (state.get(to) === "open") {
+        const cycle = stack.slice(stack.indexOf(to));
+        const start = cycle.reduce(
+          (best, c, i) => ((order.get(c) ?? 0) < (order.get(cycle[best] ?? "") ?? 0) ? i : best),
+          0,
+        );
+        const rotated = [...cycle.slice(start), ...cycle.slice(0, start)];
+        const key = rotated.join("\u0000");
+        if (!seen.has(key)) {
+          seen.add(key);
+          reportCycle(rotated, graph, order, report);
+        }
+      } else if (state.get(to) === undefined) visit(to);
+    }
+    stack.pop();
+    state.set(id, "done");
+  };
+  for (const id of graph.keys()) if (state.get(id) === undefined) visit(id);
+}
+
+function reportCycle(
+  cycle: string[],
+  graph: Graph,
+  order: Map<string, number>,
+  report: Report,
+): void {
+  const head = cycle[0] ?? "";
+  const next = cycle[1] ?? head;
+  const edge = graph.get(head)?.find((e) => e.to === next);
+  const links = cycle.map((c, i) => `${c} → ${cycle[(i + 1) % cycle.length] ?? ""}`);
+  report(
+    "PLAN_CYCLE",
+    "error",
+    `dependency cycle: ${[...cycle, head].join(" → ")} (each stage waits for the next, so none can start)`,
+    ["stages", order.get(head) ?? 0, "dependencies", edge?.index ?? 0],
+    `Remove one of these dependencies: ${links.join(", ")}.`,
+  );
+}
+
+function checkGroups(flux: Data, stages: StageView[], report: Report): void {
+  if (!isRecord(flux.groups)) return;
+  const used = new Set(
+    stages.flatMap((s) =>
+      typeof s.data.parallel_group === "string" ? [s.data.parallel_group] : [],
+    ),
+  );
+  for (const name of Object.keys(flux.groups)) {
+    if (used.has(name)) continue;
+    const match = closest(name, used);
+    report(
+      "PLAN_UNUSED_GROUP",
+      "warning",
+      `group "${name}" is declared but no stage has parallel_group: ${name}`,
+      ["groups", name],
+      match === undefined
+        ? `Set parallel_group: ${name} on the stages it should limit, or remove the group.`
+        : `Stages use "${match}": rename one of the two so they match.`,
+      "key",
+    );
+  }
+}
+
+/** Every stage that `id` waits for, directly or not. */
+function ancestors(id: string, graph: Graph): Set<string> {
+  const found = new Set<string>();
+  const todo = [id];
+  for (let current = todo.pop(); current !== undefined; current = todo.pop()) {
+    for (const { to } of graph.get(current) ?? []) {
+      if (!found.has(to)) {
+        found.add(to);
+        todo.push(to);
+      }
+    }
+  }
+  return found;
+}
+
+function checkOverlaps(stages: StageView[], graph: Graph, report: Report): void {
+  const withFiles = stages.filter((s) => s.first && strings(s.data.files).length > 0);
+  const reach = new Map(withFiles.map((s) => [s.id ?? "", ancestors(s.id ?? "", graph)]));
+  for (const [i, a] of withFiles.entries()) {
+    for (const b of withFiles.slice(i + 1)) {
+      const idA = a.id ?? "";
+      const idB = b.id ?? "";
+      if (reach.get(idA)?.has(idB) || reach.get(idB)?.has(idA)) continue;
+      const filesB = strings(b.data.files);
+      const pairs = overlappingGlobs(
+        strings(a.data.files).map(([g]) => g),
+        filesB.map(([g]) => g),
+      );
+      const [globA, globB] = pairs[0] ?? [];
+      if (globA === undefined || globB === undefined) continue;
+      const more = pairs.length > 1 ? ` (and ${pairs.length - 1} more pair(s) of globs)` : "";
+      report(
+        "PLAN_FILES_OVERLAP",
+        "warning",
+        `stages "${idA}" and "${idB}" may run at the same time and both change files matching "${globA}" (${idA}) and "${globB}" (${idB})${more}`,
+        ["stages", b.index, "files", filesB.find(([g]) => g === globB)?.[1] ?? 0],
+        `Their branches may conflict when merged. Make one wait for the other (add "${idA}" to the dependencies of "${idB}"), or narrow the globs.`,
+      );
+    }
+  }
+}
