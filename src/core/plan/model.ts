@@ -85,11 +85,7 @@ export function resolveAcceptance(entry: AcceptanceEntry): Acceptance {
 }
 
 /** Applies built-in and plan defaults to one stage. The spec must already be valid. */
-export function resolveStage(
-  spec: StageSpec,
-  defaults: StageSettings = {},
-  line?: number,
-): Stage {
+export function resolveStage(spec: StageSpec, defaults: StageSettings = {}, line?: number): Stage {
   const pick = <K extends keyof StageSettings>(key: K): StageSettings[K] =>
     spec[key] !== undefined ? spec[key] : defaults[key];
   const agent = pick("agent") ?? "claude";

@@ -52,7 +52,13 @@ export type Duration = z.infer<typeof Duration>;
 export const AcceptanceCheck = z.object({
   command: z.string().min(1).describe("Shell command, run with sh -c in the stage's worktree"),
   timeout: Duration.optional().describe("Time limit for this command (default 10m)"),
-  expect_exit: z.number().int().min(0).max(255).optional().describe("Expected exit code (default 0)"),
+  expect_exit: z
+    .number()
+    .int()
+    .min(0)
+    .max(255)
+    .optional()
+    .describe("Expected exit code (default 0)"),
   stdout_contains: z.string().optional().describe("Text the command's output must contain"),
 });
 export type AcceptanceCheck = z.infer<typeof AcceptanceCheck>;
@@ -93,7 +99,12 @@ export const StageSettings = z.object({
   env: z.record(z.string(), z.string()).optional(),
   setup: z.array(z.string().min(1)).optional().describe("Run once in each new worktree"),
   acceptance: z.array(AcceptanceEntry).optional(),
-  max_retries: z.number().int().min(0).optional().describe("Restarts after a crash or timeout (default 2)"),
+  max_retries: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe("Restarts after a crash or timeout (default 2)"),
   max_fix_attempts: z
     .number()
     .int()
