@@ -27,7 +27,14 @@ const layerRules = layers.map((layer) => ({
           ...(layer === "core"
             ? [
                 {
-                  group: ["node:fs", "node:fs/*", "node:child_process", "node:net", "node:http", "better-sqlite3"],
+                  group: [
+                    "node:fs",
+                    "node:fs/*",
+                    "node:child_process",
+                    "node:net",
+                    "node:http",
+                    "better-sqlite3",
+                  ],
                   message: "src/core is pure: no I/O.",
                 },
               ]
@@ -61,7 +68,10 @@ export default tseslint.config(
     rules: {
       "@typescript-eslint/consistent-type-imports": "error",
       "@typescript-eslint/no-floating-promises": "error",
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_" },
+      ],
     },
   },
   ...layerRules,

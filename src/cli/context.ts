@@ -4,7 +4,9 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import type { Config, ResolvedConfig } from "../core/config/schema.ts";
 import { ExitCode, FluxError } from "../core/errors.ts";
+import { loadConfig } from "../store/config.ts";
 import type { WorkPaths } from "../store/paths.ts";
 import { WORK_DIR_NAME, workPaths } from "../store/paths.ts";
 import { Store } from "../store/store.ts";
@@ -32,10 +34,14 @@ export function findWorkRoot(cwd: string, env: Env): string | undefined {
 export function requireWorkPaths(cwd: string, env: Env): WorkPaths {
   const root = findWorkRoot(cwd, env);
   if (root === undefined) {
-    throw new FluxError("NOT_INITIALISED", "no Flux plan here: .work/flux.db not found in this directory or above", {
-      hint: "run `flux init <plan-path>` in the repository first (`flux plan new <name>` writes a template)",
-      exitCode: ExitCode.notFound,
-    });
+    throw new FluxError(
+      "NOT_INITIALISED",
+      "no Flux plan here: .work/flux.db not found in this directory or above",
+      {
+        hint: "run `flux init <plan-path>` in the repository first (`flux plan new <name>` writes a template)",
+        exitCode: ExitCode.notFound,
+      },
+    );
   }
   return workPaths(root);
 }
@@ -59,9 +65,27 @@ export function requireActivePlan(store: Store) {
 /** Manual transitions and gate approvals are for humans, not for agents inside a session. */
 export function refuseInsideSession(env: Env, what: string): void {
   if (env.FLUX_SESSION_ID !== undefined && env.FLUX_SESSION_ID !== "") {
-    throw new FluxError("REFUSED_IN_SESSION", `${what} is refused inside a Flux session (FLUX_SESSION_ID=${env.FLUX_SESSION_ID})`, {
-      hint: "a human runs this from their own terminal; an agent asks with `flux stage complete`",
-      exitCode: ExitCode.refused,
-    });
+    throw new FluxError(
+      "REFUSED_IN_SESSION",
+      `${what} is refused inside a Flux session (FLUX_SESSION_ID=${env.FLUX_SESSION_ID})`,
+      {
+        hint: "a human runs this from their own terminal; an agent asks with `flux stage complete`",
+        exitCode: ExitCode.refused,
+      },
+    );
   }
+}
+
+/**
+ * Reads the layered settings (user file < .work/config.toml < FLUX_* < flags) and applies the
+ * ones that shape output. Commands call it when they have found the repository.
+ */
+export function loadSettings(
+  ctx: { env: Env; output: { color: boolean } },
+  paths: WorkPaths,
+  flags: Config = {},
+): ResolvedConfig {
+  const config = loadConfig({ configFile: paths.config, env: ctx.env, flags });
+  if (config.color !== "auto") ctx.output.color = config.color === "always";
+  return config;
 }

@@ -11,7 +11,9 @@ import { paint } from "./output.ts";
 export function printDiagnostics(output: Output, diagnostics: readonly Diagnostic[]): void {
   for (const d of diagnostics) {
     const label =
-      d.severity === "error" ? paint(output.color, "red", "error") : paint(output.color, "yellow", "warning");
+      d.severity === "error"
+        ? paint(output.color, "red", "error")
+        : paint(output.color, "yellow", "warning");
     output.err(`${paint(output.color, "bold", location(d))}: ${label}[${d.code}]: ${d.message}`);
     if (d.hint !== undefined) output.err(`  ${paint(output.color, "dim", "hint:")} ${d.hint}`);
   }
@@ -23,7 +25,8 @@ export function reportError(output: Output, error: unknown, asJson: boolean): nu
     if (asJson) output.out(JSON.stringify({ error: error.toJSON() }, null, 2));
     else {
       output.err(`${paint(output.color, "red", "error")}[${error.code}]: ${error.message}`);
-      if (error.hint !== undefined) output.err(`  ${paint(output.color, "dim", "hint:")} ${error.hint}`);
+      if (error.hint !== undefined)
+        output.err(`  ${paint(output.color, "dim", "hint:")} ${error.hint}`);
     }
     return error.exitCode;
   }

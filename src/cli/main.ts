@@ -21,15 +21,26 @@ function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join("\n")}\n`;
 }
 
-export function buildProgram(ctx: CommandContext, setResult: (run: Run, json: boolean) => void): Command {
+export function buildProgram(
+  ctx: CommandContext,
+  setResult: (run: Run, json: boolean) => void,
+): Command {
   const program = new Command("flux")
     .description("Turns a plan into finished, merged work by running coding agents in parallel.")
     .version(VERSION, "-V, --version", "print the flux version")
     .showSuggestionAfterError(true)
-    .configureOutput({ writeOut: (s) => ctx.output.out(s.trimEnd()), writeErr: (s) => ctx.output.err(s.trimEnd()) })
+    .configureOutput({
+      writeOut: (s) => ctx.output.out(s.trimEnd()),
+      writeErr: (s) => ctx.output.err(s.trimEnd()),
+    })
     .addHelpText(
       "after",
-      examples("flux plan new auth", "flux init doc/plans/PLAN-auth.md", "flux status", "flux graph show") +
+      examples(
+        "flux plan new auth",
+        "flux init doc/plans/PLAN-auth.md",
+        "flux status",
+        "flux graph show",
+      ) +
         "\nExit codes: 0 ok · 1 internal error · 2 usage · 3 invalid plan · 4 refused · 5 not found ·\n" +
         "            6 environment · 7 check failed · 130 interrupted  (docs/cli.md)\n",
     );
@@ -38,11 +49,20 @@ export function buildProgram(ctx: CommandContext, setResult: (run: Run, json: bo
     .command("init")
     .description("parse and validate a plan, then store it in .work/ (again: reconcile the edits)")
     .argument("<plan-path>", "the plan's markdown file")
-    .option("--force", "drop or rewrite stages that already started; replace a plan with unmerged stages")
+    .option(
+      "--force",
+      "drop or rewrite stages that already started; replace a plan with unmerged stages",
+    )
     .option("--json", "print the result as JSON")
-    .addHelpText("after", examples("flux init doc/plans/PLAN-auth.md", "flux init doc/plans/PLAN-auth.md --force"))
+    .addHelpText(
+      "after",
+      examples("flux init doc/plans/PLAN-auth.md", "flux init doc/plans/PLAN-auth.md --force"),
+    )
     .action((planPath: string, opts: { force?: boolean; json?: boolean }) => {
-      setResult(async (c) => (await import("./commands/init.ts")).init(c, planPath, opts), opts.json === true);
+      setResult(
+        async (c) => (await import("./commands/init.ts")).init(c, planPath, opts),
+        opts.json === true,
+      );
     });
 
   program
@@ -50,19 +70,43 @@ export function buildProgram(ctx: CommandContext, setResult: (run: Run, json: bo
     .description("plan progress, stage states, what each stage waits on, sessions")
     .option("--json", "print the status as JSON")
     .option("-w, --watch", "redraw whenever the state changes (Ctrl-C to stop)")
-    .addHelpText("after", examples("flux status", "flux status --json | jq '.stages[] | select(.state==\"ready\")'", "flux status --watch"))
+    .addHelpText(
+      "after",
+      examples(
+        "flux status",
+        "flux status --json | jq '.stages[] | select(.state==\"ready\")'",
+        "flux status --watch",
+      ),
+    )
     .action((opts: { json?: boolean; watch?: boolean }) => {
-      setResult(async (c) => (await import("./commands/status.ts")).status(c, opts), opts.json === true);
+      setResult(
+        async (c) => (await import("./commands/status.ts")).status(c, opts),
+        opts.json === true,
+      );
     });
 
   const graph = program.command("graph").description("show or edit the stage graph");
   graph
     .command("show", { isDefault: true })
     .description("draw the stage DAG: levels, edges, states")
-    .addOption(new Option("-f, --format <format>", "output format").choices(["text", "dot", "mermaid", "json"]).default("text"))
-    .addHelpText("after", examples("flux graph show", "flux graph show --format dot | dot -Tsvg > plan.svg", "flux graph show --format mermaid"))
+    .addOption(
+      new Option("-f, --format <format>", "output format")
+        .choices(["text", "dot", "mermaid", "json"])
+        .default("text"),
+    )
+    .addHelpText(
+      "after",
+      examples(
+        "flux graph show",
+        "flux graph show --format dot | dot -Tsvg > plan.svg",
+        "flux graph show --format mermaid",
+      ),
+    )
     .action((opts: { format: "text" | "dot" | "mermaid" | "json" }) => {
-      setResult(async (c) => (await import("./commands/graph.ts")).graphShow(c, opts), opts.format === "json");
+      setResult(
+        async (c) => (await import("./commands/graph.ts")).graphShow(c, opts),
+        opts.format === "json",
+      );
     });
   graph
     .command("edit")
@@ -90,9 +134,14 @@ export function buildProgram(ctx: CommandContext, setResult: (run: Run, json: bo
         "flux stage stage-3 skip",
       ),
     )
-    .action((id: string, action: string, opts: { force?: boolean; reason?: string; json?: boolean }) => {
-      setResult(async (c) => (await import("./commands/stage.ts")).stage(c, id, action, opts), opts.json === true);
-    });
+    .action(
+      (id: string, action: string, opts: { force?: boolean; reason?: string; json?: boolean }) => {
+        setResult(
+          async (c) => (await import("./commands/stage.ts")).stage(c, id, action, opts),
+          opts.json === true,
+        );
+      },
+    );
 
   program
     .command("validate")
@@ -101,7 +150,10 @@ export function buildProgram(ctx: CommandContext, setResult: (run: Run, json: bo
     .option("--fix", "rewrite the projections from the database")
     .addHelpText("after", examples("flux validate", "flux validate --fix"))
     .action((opts: { json?: boolean; fix?: boolean }) => {
-      setResult(async (c) => (await import("./commands/validate.ts")).validate(c, opts), opts.json === true);
+      setResult(
+        async (c) => (await import("./commands/validate.ts")).validate(c, opts),
+        opts.json === true,
+      );
     });
 
   program
@@ -110,10 +162,15 @@ export function buildProgram(ctx: CommandContext, setResult: (run: Run, json: bo
     .option("--json", "print the findings as JSON")
     .addHelpText("after", examples("flux doctor", "flux doctor --json"))
     .action((opts: { json?: boolean }) => {
-      setResult(async (c) => (await import("./commands/doctor.ts")).doctor(c, opts), opts.json === true);
+      setResult(
+        async (c) => (await import("./commands/doctor.ts")).doctor(c, opts),
+        opts.json === true,
+      );
     });
 
-  const plan = program.command("plan").description("write plan templates, print the plan JSON Schema");
+  const plan = program
+    .command("plan")
+    .description("write plan templates, print the plan JSON Schema");
   plan
     .command("new")
     .description("write a commented plan template to doc/plans/PLAN-<name>.md")
@@ -135,9 +192,18 @@ export function buildProgram(ctx: CommandContext, setResult: (run: Run, json: bo
     .command("completion")
     .description("print a shell completion script")
     .addArgument(new Argument("<shell>", "bash | zsh | fish").choices(["bash", "zsh", "fish"]))
-    .addHelpText("after", examples("flux completion bash > /etc/bash_completion.d/flux", 'eval "$(flux completion zsh)"'))
+    .addHelpText(
+      "after",
+      examples(
+        "flux completion bash > /etc/bash_completion.d/flux",
+        'eval "$(flux completion zsh)"',
+      ),
+    )
     .action((shell: "bash" | "zsh" | "fish") => {
-      setResult(async (c) => (await import("./commands/completion.ts")).completion(c, shell, program), false);
+      setResult(
+        async (c) => (await import("./commands/completion.ts")).completion(c, shell, program),
+        false,
+      );
     });
 
   return program;
@@ -164,7 +230,11 @@ export async function main(argv: string[], ctx: Partial<CommandContext> = {}): P
     await program.parseAsync(argv, { from: "user" });
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") {
+      if (
+        error.code === "commander.helpDisplayed" ||
+        error.code === "commander.version" ||
+        error.code === "commander.help"
+      ) {
         return ExitCode.ok;
       }
       return ExitCode.usage;

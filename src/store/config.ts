@@ -5,7 +5,12 @@ import path from "node:path";
 import { parse } from "smol-toml";
 import { ExitCode, FluxError } from "../core/errors.ts";
 import type { Config, ResolvedConfig } from "../core/config/schema.ts";
-import { CONFIG_TEMPLATE, Config as ConfigSchema, configFromEnv, mergeConfig } from "../core/config/schema.ts";
+import {
+  CONFIG_TEMPLATE,
+  Config as ConfigSchema,
+  configFromEnv,
+  mergeConfig,
+} from "../core/config/schema.ts";
 import { setTableKeys } from "../core/config/toml-edit.ts";
 import { writeAtomic } from "./fs.ts";
 
@@ -29,10 +34,14 @@ export function readConfigFile(file: string): Config {
   } catch (error) {
     const e = error as { line?: number; column?: number; message: string };
     const where = e.line === undefined ? file : `${file}:${e.line}:${e.column ?? 1}`;
-    throw new FluxError("CONFIG_SYNTAX", `${where}: ${e.message.split("\n")[0] ?? "invalid TOML"}`, {
-      hint: "fix the TOML syntax; see the comments Flux wrote in .work/config.toml",
-      exitCode: ExitCode.usage,
-    });
+    throw new FluxError(
+      "CONFIG_SYNTAX",
+      `${where}: ${e.message.split("\n")[0] ?? "invalid TOML"}`,
+      {
+        hint: "fix the TOML syntax; see the comments Flux wrote in .work/config.toml",
+        exitCode: ExitCode.usage,
+      },
+    );
   }
   const result = ConfigSchema.safeParse(data);
   if (!result.success) {
@@ -40,7 +49,10 @@ export function readConfigFile(file: string): Config {
     throw new FluxError(
       "CONFIG_INVALID",
       `${file}: ${issue === undefined ? "invalid" : `${issue.path.join(".")}: ${issue.message}`}`,
-      { hint: "see docs/configuration in the README for the settings and their types", exitCode: ExitCode.usage },
+      {
+        hint: "see docs/configuration in the README for the settings and their types",
+        exitCode: ExitCode.usage,
+      },
     );
   }
   return result.data;

@@ -15,7 +15,10 @@ export interface OpenDbOptions {
 export function openDb(file: string, options: OpenDbOptions = {}): Db {
   let db: Db;
   try {
-    db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly === true });
+    db = new Database(file, {
+      readonly: options.readonly ?? false,
+      fileMustExist: options.readonly === true,
+    });
   } catch (error) {
     throw new FluxError("STORE_OPEN", `cannot open the Flux database ${file}: ${String(error)}`, {
       hint: "run `flux init <plan>` in this repository first",

@@ -128,8 +128,7 @@ export class Store {
 
   activePlan(): PlanRecord | undefined {
     const row = this.db.prepare("SELECT * FROM plans WHERE active = 1").get() as
-      | PlanRow
-      | undefined;
+      PlanRow | undefined;
     return row === undefined ? undefined : planFromRow(row);
   }
 
@@ -175,6 +174,17 @@ export class Store {
     return this.eventsSince(oldest - 1, limit * 4).filter(
       (e) => e.planId === planId && e.stageId === stageId,
     );
+  }
+
+  /** The state the event log says a stage is in: the target of its last transition. */
+  loggedState(planId: number, stageId: string): string | undefined {
+    const row = this.db
+      .prepare(
+        `SELECT json_extract(data, '$.to') AS state FROM events
+         WHERE plan_id = ? AND stage_id = ? AND type = 'stage.transitioned' ORDER BY seq DESC LIMIT 1`,
+      )
+      .get(planId, stageId) as { state: string } | undefined;
+    return row?.state;
   }
 
   /**
@@ -226,8 +236,15 @@ export class Store {
             },
           );
         }
-        this.db.prepare("UPDATE plans SET active = 0, updated_at = ? WHERE id = ?").run(now, current.id);
-        emit({ type: "plan.deactivated", planId: current.id, stageId: null, data: { file: current.file } });
+        this.db
+          .prepare("UPDATE plans SET active = 0, updated_at = ? WHERE id = ?")
+          .run(now, current.id);
+        emit({
+          type: "plan.deactivated",
+          planId: current.id,
+          stageId: null,
+          data: { file: current.file },
+        });
       }
 
       const spec = JSON.stringify({ overview: input.plan.overview, groups: input.plan.groups });
@@ -269,7 +286,12 @@ export class Store {
       this.db.prepare("DELETE FROM edges WHERE plan_id = ?").run(planId);
       for (const removed of diff.removed) {
         this.db.prepare("DELETE FROM stages WHERE plan_id = ? AND id = ?").run(planId, removed.id);
-        emit({ type: "stage.removed", planId, stageId: removed.id, data: { state: removed.state } });
+        emit({
+          type: "stage.removed",
+          planId,
+          stageId: removed.id,
+          data: { state: removed.state },
+        });
       }
       const changed = new Map(diff.changed.map((c) => [c.id, c]));
       const added = new Set(diff.added.map((s) => s.id));
@@ -287,7 +309,12 @@ export class Store {
         }
         const change = changed.get(stage.id);
         if (change !== undefined) {
-          emit({ type: "stage.changed", planId, stageId: stage.id, data: { fields: change.fields } });
+          emit({
+            type: "stage.changed",
+            planId,
+            stageId: stage.id,
+            data: { fields: change.fields },
+          });
         }
       });
       const edge = this.db.prepare(
@@ -332,7 +359,11 @@ export class Store {
       const depsSatisfied = stage.spec.dependencies.every((d) =>
         isDependencySatisfied(states.get(d), false),
       );
-      const outcome = transition(stage.state, action, { reason: meta.reason, depsSatisfied, stageId });
+      const outcome = transition(stage.state, action, {
+        reason: meta.reason,
+        depsSatisfied,
+        stageId,
+      });
       this.applyOutcome(stage, outcome, meta.actor, emit);
       this.settleReadiness(planId, emit);
       const after = this.stage(planId, stageId);
@@ -369,7 +400,12 @@ export class Store {
         stage.id,
       );
     const { type: _type, ...data } = event;
-    emit({ type: "stage.transitioned", planId: stage.planId, stageId: stage.id, data: { ...data, actor } });
+    emit({
+      type: "stage.transitioned",
+      planId: stage.planId,
+      stageId: stage.id,
+      data: { ...data, actor },
+    });
   }
 
   /** waiting ↔ ready follows the dependencies: run after every change, in the same transaction. */
@@ -394,7 +430,10 @@ export class Store {
 export function unknownStage(id: string, stages: readonly StageRecord[]): FluxError {
   const ids = stages.map((s) => s.id);
   return new FluxError("STAGE_NOT_FOUND", `no stage "${id}" in the active plan`, {
-    hint: ids.length > 0 ? `stages: ${ids.slice(0, 12).join(", ")}${ids.length > 12 ? ", …" : ""}` : "the plan has no stages",
+    hint:
+      ids.length > 0
+        ? `stages: ${ids.slice(0, 12).join(", ")}${ids.length > 12 ? ", …" : ""}`
+        : "the plan has no stages",
     exitCode: ExitCode.notFound,
   });
 }

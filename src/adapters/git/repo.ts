@@ -12,7 +12,12 @@ export interface RepoInfo {
 }
 
 export function findRepo(cwd: string): RepoInfo {
-  const result = gitTry(cwd, ["rev-parse", "--path-format=absolute", "--git-common-dir", "--show-toplevel"]);
+  const result = gitTry(cwd, [
+    "rev-parse",
+    "--path-format=absolute",
+    "--git-common-dir",
+    "--show-toplevel",
+  ]);
   if (result.status !== 0) {
     throw new FluxError("NOT_A_GIT_REPO", `${cwd} is not inside a git repository`, {
       hint: "run `git init` (and make a first commit), or cd into your project",

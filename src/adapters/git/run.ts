@@ -22,10 +22,18 @@ export interface GitResult {
 /** Runs git; returns its output whatever the exit code (callers decide what a failure means). */
 export function gitTry(cwd: string, args: readonly string[]): GitResult {
   try {
-    const stdout = execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    const stdout = execFileSync("git", args, {
+      cwd,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     return { status: 0, stdout, stderr: "" };
   } catch (error) {
-    const e = error as NodeJS.ErrnoException & { status?: number | null; stdout?: string; stderr?: string };
+    const e = error as NodeJS.ErrnoException & {
+      status?: number | null;
+      stdout?: string;
+      stderr?: string;
+    };
     if (e.code === "ENOENT") {
       throw new FluxError("GIT_MISSING", "git is not installed or not on PATH", {
         hint: "install git 2.20 or newer (e.g. `apt-get install git`)",

@@ -7,9 +7,18 @@ export interface ToolProbe {
   error?: string | undefined;
 }
 
-export function probeTool(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): ToolProbe {
+export function probeTool(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): ToolProbe {
   try {
-    const out = execFileSync(command, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 15_000, env });
+    const out = execFileSync(command, args, {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: 15_000,
+      env,
+    });
     return { version: out.trim().split("\n")[0]?.trim() };
   } catch (error) {
     const e = error as NodeJS.ErrnoException & { stderr?: string };

@@ -17,7 +17,11 @@ function walk(command: Command, path: string[], out: Node[]): void {
   out.push({
     path,
     subcommands: command.commands.map((c) => ({ name: c.name(), description: c.description() })),
-    options: command.options.flatMap((o) => [o.long, o.short].filter((f): f is string => f !== undefined).map((flag) => ({ flag, description: o.description }))),
+    options: command.options.flatMap((o) =>
+      [o.long, o.short]
+        .filter((f): f is string => f !== undefined)
+        .map((flag) => ({ flag, description: o.description })),
+    ),
     values,
   });
   for (const sub of command.commands) walk(sub, [...path, sub.name()], out);
@@ -26,7 +30,12 @@ function walk(command: Command, path: string[], out: Node[]): void {
 function bash(nodes: Node[]): string {
   const cases = nodes
     .map((n) => {
-      const words = [...n.subcommands.map((s) => s.name), ...n.options.map((o) => o.flag), ...n.values, "--help"].join(" ");
+      const words = [
+        ...n.subcommands.map((s) => s.name),
+        ...n.options.map((o) => o.flag),
+        ...n.values,
+        "--help",
+      ].join(" ");
       return `    "${n.path.join(" ")}") words="${words}" ;;`;
     })
     .join("\n");
@@ -38,7 +47,10 @@ _flux() {
     word="\${COMP_WORDS[i]}"
     [[ "$word" == -* ]] && continue
     case "\${path:+$path }$word" in
-${nodes.map((n) => `      "${n.path.join(" ")}")`).filter((l) => !l.endsWith('"")')).join("\n")}
+      ${nodes
+        .filter((n) => n.path.length > 0)
+        .map((n) => `"${n.path.join(" ")}"`)
+        .join(" | ")})
         path="\${path:+$path }$word" ;;
     esac
   done
@@ -58,17 +70,26 @@ function fish(nodes: Node[]): string {
       n.path.length === 0
         ? "__fish_use_subcommand"
         : `__fish_seen_subcommand_from ${n.path.at(-1)}`;
-    for (const s of n.subcommands) lines.push(`complete -c flux -f -n '${condition}' -a ${s.name} -d '${s.description.replace(/'/g, "\\'")}'`);
+    for (const s of n.subcommands)
+      lines.push(
+        `complete -c flux -f -n '${condition}' -a ${s.name} -d '${s.description.replace(/'/g, "\\'")}'`,
+      );
     for (const o of n.options) {
       const flag = o.flag.startsWith("--") ? `-l ${o.flag.slice(2)}` : `-s ${o.flag.slice(1)}`;
-      lines.push(`complete -c flux -f -n '${condition}' ${flag} -d '${o.description.replace(/'/g, "\\'")}'`);
+      lines.push(
+        `complete -c flux -f -n '${condition}' ${flag} -d '${o.description.replace(/'/g, "\\'")}'`,
+      );
     }
     for (const v of n.values) lines.push(`complete -c flux -f -n '${condition}' -a ${v}`);
   }
   return lines.join("\n") + "\n";
 }
 
-export async function completion(ctx: CommandContext, shell: "bash" | "zsh" | "fish", program: Command): Promise<number> {
+export function completion(
+  ctx: CommandContext,
+  shell: "bash" | "zsh" | "fish",
+  program: Command,
+): number {
   const nodes: Node[] = [];
   walk(program, [], nodes);
   const script =
@@ -78,5 +99,5 @@ export async function completion(ctx: CommandContext, shell: "bash" | "zsh" | "f
         ? `# flux completion for zsh: eval "$(flux completion zsh)"\nautoload -U +X bashcompinit && bashcompinit\n${bash(nodes)}`
         : bash(nodes);
   ctx.output.out(script);
-  return Promise.resolve(ExitCode.ok);
+  return ExitCode.ok;
 }

@@ -25,14 +25,59 @@ interface Requirement {
 }
 
 function requirements(env: NodeJS.ProcessEnv): Requirement[] {
-  const tool = (cmd: string, ...args: string[]) => () => probeTool(cmd, args, env).version;
+  const tool =
+    (cmd: string, ...args: string[]) =>
+    () =>
+      probeTool(cmd, args, env).version;
   return [
-    { name: "node", need: "required", minimum: [20, 19, 0], purpose: "runs flux", fix: "install Node.js 20.19 or newer", probe: () => process.version },
-    { name: "git", need: "required", minimum: [2, 38, 0], purpose: "worktrees, branches, merges (merge-tree --write-tree needs 2.38)", fix: "apt-get install git (2.38 or newer)", probe: tool("git", "--version") },
-    { name: "tmux", need: "optional", minimum: [3, 0, 0], purpose: "sessions you can attach to (without it: detached processes)", fix: "apt-get install tmux", probe: tool("tmux", "-V") },
-    { name: "claude", need: "optional", minimum: [2, 1, 0], purpose: "the claude agent (Claude Code)", fix: "npm install -g @anthropic-ai/claude-code", probe: tool("claude", "--version") },
-    { name: "codex", need: "optional", minimum: [0, 169, 0], purpose: "the codex agent", fix: "npm install -g @openai/codex", probe: tool("codex", "--version") },
-    { name: "opencode", need: "optional", minimum: [1, 0, 0], purpose: "the opencode agent", fix: "npm install -g opencode-ai", probe: tool("opencode", "--version") },
+    {
+      name: "node",
+      need: "required",
+      minimum: [20, 19, 0],
+      purpose: "runs flux",
+      fix: "install Node.js 20.19 or newer",
+      probe: () => process.version,
+    },
+    {
+      name: "git",
+      need: "required",
+      minimum: [2, 38, 0],
+      purpose: "worktrees, branches, merges (merge-tree --write-tree needs 2.38)",
+      fix: "apt-get install git (2.38 or newer)",
+      probe: tool("git", "--version"),
+    },
+    {
+      name: "tmux",
+      need: "optional",
+      minimum: [3, 0, 0],
+      purpose: "sessions you can attach to (without it: detached processes)",
+      fix: "apt-get install tmux",
+      probe: tool("tmux", "-V"),
+    },
+    {
+      name: "claude",
+      need: "optional",
+      minimum: [2, 1, 0],
+      purpose: "the claude agent (Claude Code)",
+      fix: "npm install -g @anthropic-ai/claude-code",
+      probe: tool("claude", "--version"),
+    },
+    {
+      name: "codex",
+      need: "optional",
+      minimum: [0, 169, 0],
+      purpose: "the codex agent",
+      fix: "npm install -g @openai/codex",
+      probe: tool("codex", "--version"),
+    },
+    {
+      name: "opencode",
+      need: "optional",
+      minimum: [1, 0, 0],
+      purpose: "the opencode agent",
+      fix: "npm install -g opencode-ai",
+      probe: tool("opencode", "--version"),
+    },
   ];
 }
 
@@ -40,14 +85,31 @@ export function diagnose(env: NodeJS.ProcessEnv): Finding[] {
   return requirements(env).map((r) => {
     const line = r.probe();
     const minimum = r.minimum.join(".");
-    if (line === undefined) return { name: r.name, need: r.need, status: "missing", version: null, minimum, purpose: r.purpose, fix: r.fix };
+    if (line === undefined)
+      return {
+        name: r.name,
+        need: r.need,
+        status: "missing",
+        version: null,
+        minimum,
+        purpose: r.purpose,
+        fix: r.fix,
+      };
     const parsed = parseVersion(line);
     const status = parsed === undefined || atLeast(parsed, r.minimum) ? "ok" : "outdated";
-    return { name: r.name, need: r.need, status, version: parsed?.join(".") ?? line, minimum, purpose: r.purpose, ...(status === "ok" ? {} : { fix: r.fix }) };
+    return {
+      name: r.name,
+      need: r.need,
+      status,
+      version: parsed?.join(".") ?? line,
+      minimum,
+      purpose: r.purpose,
+      ...(status === "ok" ? {} : { fix: r.fix }),
+    };
   });
 }
 
-export async function doctor(ctx: CommandContext, opts: { json?: boolean }): Promise<number> {
+export function doctor(ctx: CommandContext, opts: { json?: boolean }): number {
   const findings = diagnose(ctx.env);
   const ok = findings.every((f) => f.need === "optional" || f.status === "ok");
   if (opts.json === true) {
@@ -55,12 +117,22 @@ export async function doctor(ctx: CommandContext, opts: { json?: boolean }): Pro
   } else {
     const c = ctx.output.color;
     for (const f of findings) {
-      const mark = f.status === "ok" ? paint(c, "green", "✓") : f.need === "required" ? paint(c, "red", "✗") : paint(c, "yellow", "!");
+      const mark =
+        f.status === "ok"
+          ? paint(c, "green", "✓")
+          : f.need === "required"
+            ? paint(c, "red", "✗")
+            : paint(c, "yellow", "!");
       const version = f.version ?? paint(c, "dim", f.status);
       ctx.output.out(`${mark} ${pad(f.name, 10)}${pad(version, 12)}${paint(c, "dim", f.purpose)}`);
-      if (f.fix !== undefined) ctx.output.out(`    ${f.status === "outdated" ? `needs ${f.minimum}+: ` : ""}${f.fix}`);
+      if (f.fix !== undefined)
+        ctx.output.out(`    ${f.status === "outdated" ? `needs ${f.minimum}+: ` : ""}${f.fix}`);
     }
-    ctx.output.out(ok ? "Flux can run here." : "Flux cannot run here until the required tools above are installed.");
+    ctx.output.out(
+      ok
+        ? "Flux can run here."
+        : "Flux cannot run here until the required tools above are installed.",
+    );
   }
-  return Promise.resolve(ok ? ExitCode.ok : ExitCode.checkFailed);
+  return ok ? ExitCode.ok : ExitCode.checkFailed;
 }

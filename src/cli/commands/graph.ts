@@ -4,13 +4,22 @@ import path from "node:path";
 import { ExitCode, FluxError } from "../../core/errors.ts";
 import { isEmptyDiff } from "../../core/reconcile.ts";
 import type { CommandContext } from "../main.ts";
-import { openStore, requireActivePlan, requireWorkPaths } from "../context.ts";
+import { loadSettings, openStore, requireActivePlan, requireWorkPaths } from "../context.ts";
 import { json } from "../output.ts";
-import { buildGraph, renderGraphDot, renderGraphMermaid, renderGraphText } from "../render/graph.ts";
+import {
+  buildGraph,
+  renderGraphDot,
+  renderGraphMermaid,
+  renderGraphText,
+} from "../render/graph.ts";
 import { applyLoadedPlan, loadPlan, printDiff } from "./init.ts";
 
-export async function graphShow(ctx: CommandContext, opts: { format: "text" | "dot" | "mermaid" | "json" }): Promise<number> {
+export function graphShow(
+  ctx: CommandContext,
+  opts: { format: "text" | "dot" | "mermaid" | "json" },
+): number {
   const paths = requireWorkPaths(ctx.cwd, ctx.env);
+  loadSettings(ctx, paths);
   using store = openStore(paths);
   const plan = requireActivePlan(store);
   const view = buildGraph(plan, store.stages(plan.id));
@@ -23,14 +32,14 @@ export async function graphShow(ctx: CommandContext, opts: { format: "text" | "d
           ? renderGraphMermaid(view)
           : renderGraphText(view, ctx.output.color);
   ctx.output.out(text);
-  return Promise.resolve(ExitCode.ok);
+  return ExitCode.ok;
 }
 
 /**
  * Opens the plan in the user's editor. The editor command comes from $VISUAL/$EDITOR and is
  * expanded by sh; the file is passed as "$1", never spliced into the command string.
  */
-export async function graphEdit(ctx: CommandContext, opts: { force?: boolean }): Promise<number> {
+export function graphEdit(ctx: CommandContext, opts: { force?: boolean }): number {
   const paths = requireWorkPaths(ctx.cwd, ctx.env);
   let file: string;
   {
@@ -38,26 +47,38 @@ export async function graphEdit(ctx: CommandContext, opts: { force?: boolean }):
     file = requireActivePlan(store).file;
   }
   const absolute = path.join(paths.root, file);
-  const editor = spawnSync("sh", ["-c", '${VISUAL:-${EDITOR:-vi}} "$1"', "flux-graph-edit", absolute], {
-    stdio: "inherit",
-    env: ctx.env,
-  });
+  const editor = spawnSync(
+    "sh",
+    ["-c", '${VISUAL:-${EDITOR:-vi}} "$1"', "flux-graph-edit", absolute],
+    {
+      stdio: "inherit",
+      env: ctx.env,
+    },
+  );
   if (editor.error !== undefined || editor.status !== 0) {
-    throw new FluxError("EDITOR_FAILED", `the editor exited with ${editor.status ?? editor.signal ?? String(editor.error)}; the plan was not applied`, {
-      hint: "set $EDITOR (e.g. EDITOR=nano, or EDITOR='code -w' for a GUI editor that must wait)",
-      exitCode: ExitCode.environment,
-    });
+    throw new FluxError(
+      "EDITOR_FAILED",
+      `the editor exited with ${editor.status ?? editor.signal ?? String(editor.error)}; the plan was not applied`,
+      {
+        hint: "set $EDITOR (e.g. EDITOR=nano, or EDITOR='code -w' for a GUI editor that must wait)",
+        exitCode: ExitCode.environment,
+      },
+    );
   }
   let loaded;
   try {
     loaded = loadPlan({ ...ctx, cwd: paths.root }, paths.root, file, false);
   } catch (error) {
     if (error instanceof FluxError && error.code === "PLAN_INVALID") {
-      throw new FluxError("PLAN_INVALID", `${error.message}: your edits are kept in ${file}, but the plan in .work/ is unchanged`, {
-        hint: "fix the errors and run `flux graph edit` again (or `flux init " + file + "`)",
-        exitCode: ExitCode.invalidPlan,
-        data: error.data,
-      });
+      throw new FluxError(
+        "PLAN_INVALID",
+        `${error.message}: your edits are kept in ${file}, but the plan in .work/ is unchanged`,
+        {
+          hint: "fix the errors and run `flux graph edit` again (or `flux init " + file + "`)",
+          exitCode: ExitCode.invalidPlan,
+          data: error.data,
+        },
+      );
     }
     throw error;
   }

@@ -15,6 +15,7 @@ import { WORK_DIR_NAME, WORKTREES_DIR_NAME, workPaths } from "../../store/paths.
 import { syncProjections } from "../../store/projections/sync.ts";
 import type { ApplyPlanResult } from "../../store/store.ts";
 import { Store } from "../../store/store.ts";
+import { loadSettings } from "../context.ts";
 import { printDiagnostics } from "../errors.ts";
 import type { CommandContext } from "../main.ts";
 import { json, paint } from "../output.ts";
@@ -33,7 +34,12 @@ export interface LoadedPlan {
 }
 
 /** Reads and validates a plan file; prints its diagnostics; throws on errors. */
-export function loadPlan(ctx: CommandContext, root: string, planPath: string, asJson: boolean): LoadedPlan {
+export function loadPlan(
+  ctx: CommandContext,
+  root: string,
+  planPath: string,
+  asJson: boolean,
+): LoadedPlan {
   const absolute = path.resolve(ctx.cwd, planPath);
   const file = path.relative(root, absolute).split(path.sep).join("/");
   if (file.startsWith("..") || path.isAbsolute(file)) {
@@ -58,11 +64,15 @@ export function loadPlan(ctx: CommandContext, root: string, planPath: string, as
   if (!asJson) printDiagnostics(ctx.output, result.diagnostics);
   if (hasErrors(result.diagnostics) || result.plan === undefined) {
     const count = result.diagnostics.filter((d) => d.severity === "error").length;
-    throw new FluxError("PLAN_INVALID", `${file} has ${count} error${count === 1 ? "" : "s"}; nothing was changed`, {
-      hint: "fix the errors above and run the command again",
-      exitCode: ExitCode.invalidPlan,
-      data: { diagnostics: result.diagnostics },
-    });
+    throw new FluxError(
+      "PLAN_INVALID",
+      `${file} has ${count} error${count === 1 ? "" : "s"}; nothing was changed`,
+      {
+        hint: "fix the errors above and run the command again",
+        exitCode: ExitCode.invalidPlan,
+        data: { diagnostics: result.diagnostics },
+      },
+    );
   }
   return {
     plan: result.plan,
@@ -72,9 +82,10 @@ export function loadPlan(ctx: CommandContext, root: string, planPath: string, as
   };
 }
 
-export async function init(ctx: CommandContext, planPath: string, opts: InitOptions): Promise<number> {
+export function init(ctx: CommandContext, planPath: string, opts: InitOptions): number {
   const repo = findRepo(ctx.cwd);
   const paths = workPaths(repo.root);
+  loadSettings(ctx, paths);
   const loaded = loadPlan(ctx, repo.root, planPath, opts.json === true);
   fs.mkdirSync(paths.work, { recursive: true });
   ensureExcluded(repo, [WORK_DIR_NAME, `${WORKTREES_DIR_NAME}/`]);
@@ -84,7 +95,11 @@ export async function init(ctx: CommandContext, planPath: string, opts: InitOpti
 }
 
 /** Stores a validated plan, makes it the active one in config.toml and refreshes the projections. */
-export function applyLoadedPlan(root: string, loaded: LoadedPlan, force: boolean): ApplyPlanResult & { baseBranch: string } {
+export function applyLoadedPlan(
+  root: string,
+  loaded: LoadedPlan,
+  force: boolean,
+): ApplyPlanResult & { baseBranch: string } {
   const paths = workPaths(root);
   using store = new Store(paths.db);
   const previous = store.activePlan();
@@ -93,10 +108,14 @@ export function applyLoadedPlan(root: string, loaded: LoadedPlan, force: boolean
     (previous?.file === loaded.file ? previous.baseBranch : undefined) ??
     currentBranch(root);
   if (baseBranch === undefined) {
-    throw new FluxError("NO_BASE_BRANCH", "HEAD is detached, so there is no branch to merge stages into", {
-      hint: "check out the branch the work should land on, or set `base_branch:` in the plan's metadata",
-      exitCode: ExitCode.environment,
-    });
+    throw new FluxError(
+      "NO_BASE_BRANCH",
+      "HEAD is detached, so there is no branch to merge stages into",
+      {
+        hint: "check out the branch the work should land on, or set `base_branch:` in the plan's metadata",
+        exitCode: ExitCode.environment,
+      },
+    );
   }
   const result = store.applyPlan(
     { plan: loaded.plan, file: loaded.file, contentHash: loaded.contentHash, baseBranch },
@@ -107,7 +126,12 @@ export function applyLoadedPlan(root: string, loaded: LoadedPlan, force: boolean
   return { ...result, baseBranch };
 }
 
-function report(ctx: CommandContext, loaded: LoadedPlan, result: ApplyPlanResult & { baseBranch: string }, asJson: boolean): void {
+function report(
+  ctx: CommandContext,
+  loaded: LoadedPlan,
+  result: ApplyPlanResult & { baseBranch: string },
+  asJson: boolean,
+): void {
   const { diff } = result;
   if (asJson) {
     ctx.output.out(
@@ -138,14 +162,22 @@ function report(ctx: CommandContext, loaded: LoadedPlan, result: ApplyPlanResult
     ctx.output.out(`Reconciled ${loaded.file}:`);
     printDiff(ctx, diff);
   }
-  const ready = result.events.filter((e) => e.type === "stage.transitioned" && e.data.to === "ready").map((e) => e.stageId);
+  const ready = result.events
+    .filter((e) => e.type === "stage.transitioned" && e.data.to === "ready")
+    .map((e) => e.stageId);
   if (ready.length > 0) ctx.output.out(`Ready: ${ready.join(", ")}`);
-  ctx.output.out(`Next: ${paint(c, "cyan", "flux status")} · ${paint(c, "cyan", "flux graph show")}`);
+  ctx.output.out(
+    `Next: ${paint(c, "cyan", "flux status")} · ${paint(c, "cyan", "flux graph show")}`,
+  );
 }
 
 export function printDiff(ctx: CommandContext, diff: PlanDiff): void {
   const c = ctx.output.color;
   for (const s of diff.added) ctx.output.out(`  ${paint(c, "green", "+")} ${s.id} (added)`);
-  for (const s of diff.removed) ctx.output.out(`  ${paint(c, "red", "-")} ${s.id} (removed, was ${s.state})`);
-  for (const s of diff.changed) ctx.output.out(`  ${paint(c, "yellow", "~")} ${s.id} (${s.fields.join(", ")} changed; ${s.state})`);
+  for (const s of diff.removed)
+    ctx.output.out(`  ${paint(c, "red", "-")} ${s.id} (removed, was ${s.state})`);
+  for (const s of diff.changed)
+    ctx.output.out(
+      `  ${paint(c, "yellow", "~")} ${s.id} (${s.fields.join(", ")} changed; ${s.state})`,
+    );
 }

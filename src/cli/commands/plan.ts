@@ -13,10 +13,13 @@ const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,40}$/;
 
 export function renderPlanTemplate(name: string): string {
   const title = name.replace(/-/g, " ").replace(/^./, (c) => c.toUpperCase());
-  return fs.readFileSync(TEMPLATE, "utf8").replaceAll("{{name}}", name).replaceAll("{{title}}", title);
+  return fs
+    .readFileSync(TEMPLATE, "utf8")
+    .replaceAll("{{name}}", name)
+    .replaceAll("{{title}}", title);
 }
 
-export async function planNew(ctx: CommandContext, name: string, opts: { force?: boolean }): Promise<number> {
+export function planNew(ctx: CommandContext, name: string, opts: { force?: boolean }): number {
   if (!NAME_PATTERN.test(name) || !STAGE_ID_PATTERN.test(`${name}-foundation`)) {
     throw new FluxError("PLAN_BAD_NAME", `"${name}" is not a usable plan name`, {
       hint: "use lowercase letters, digits and dashes, up to 41 characters, e.g. `flux plan new user-auth`",
@@ -40,7 +43,7 @@ export async function planNew(ctx: CommandContext, name: string, opts: { force?:
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, renderPlanTemplate(name));
   ctx.output.out(`Wrote ${rel}. Edit its stages, then: flux init ${rel}`);
-  return Promise.resolve(ExitCode.ok);
+  return ExitCode.ok;
 }
 
 export async function planSchema(ctx: CommandContext): Promise<number> {

@@ -12,7 +12,7 @@ export interface StageOptions {
   json?: boolean;
 }
 
-export async function stage(ctx: CommandContext, id: string, action: string, opts: StageOptions): Promise<number> {
+export function stage(ctx: CommandContext, id: string, action: string, opts: StageOptions): number {
   if (!isManualAction(action)) {
     throw new FluxError("STAGE_UNKNOWN_ACTION", `"${action}" is not a stage action`, {
       hint: `use one of: ${MANUAL_ACTIONS.join(", ")}`,
@@ -21,19 +21,37 @@ export async function stage(ctx: CommandContext, id: string, action: string, opt
   }
   refuseInsideSession(ctx.env, `flux stage ${id} ${action}`);
   if (action === "complete" && opts.force !== true) {
-    throw new FluxError("STAGE_COMPLETE_NEEDS_FORCE", `completing ${id} without its acceptance checks needs --force`, {
-      hint: `say why: flux stage ${id} complete --force --reason "…" (verified completion, which runs the acceptance, comes with the engine)`,
-      exitCode: ExitCode.refused,
-    });
+    throw new FluxError(
+      "STAGE_COMPLETE_NEEDS_FORCE",
+      `completing ${id} without its acceptance checks needs --force`,
+      {
+        hint: `say why: flux stage ${id} complete --force --reason "…" (verified completion, which runs the acceptance, comes with the engine)`,
+        exitCode: ExitCode.refused,
+      },
+    );
   }
   const paths = requireWorkPaths(ctx.cwd, ctx.env);
   using store = openStore(paths);
   const plan = requireActivePlan(store);
   const actor = `human:${ctx.env.USER ?? "unknown"}`;
-  const { stage: after, events } = store.transition(plan.id, id, action, { reason: opts.reason, actor });
+  const { stage: after, events } = store.transition(plan.id, id, action, {
+    reason: opts.reason,
+    actor,
+  });
   syncProjections(store, paths);
   if (opts.json === true) {
-    ctx.output.out(json({ stage: { id: after.id, state: after.state, reason: after.reason, retries: after.retries, fixAttempts: after.fixAttempts }, events }));
+    ctx.output.out(
+      json({
+        stage: {
+          id: after.id,
+          state: after.state,
+          reason: after.reason,
+          retries: after.retries,
+          fixAttempts: after.fixAttempts,
+        },
+        events,
+      }),
+    );
     return ExitCode.ok;
   }
   const c = ctx.output.color;
@@ -42,7 +60,9 @@ export async function stage(ctx: CommandContext, id: string, action: string, opt
     const d = e.data as { from: "waiting"; to: "waiting"; trigger: string; reason?: string };
     const why = d.reason === undefined ? "" : ` (${d.reason})`;
     const mark = e.stageId === id ? "" : "  ";
-    ctx.output.out(`${mark}${e.stageId}: ${paintState(c, d.from)} → ${paintState(c, d.to)}${e.stageId === id ? why : ` (${d.trigger.replace(/_/g, " ")})`}`);
+    ctx.output.out(
+      `${mark}${e.stageId}: ${paintState(c, d.from)} → ${paintState(c, d.to)}${e.stageId === id ? why : ` (${d.trigger.replace(/_/g, " ")})`}`,
+    );
   }
   return ExitCode.ok;
 }

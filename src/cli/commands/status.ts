@@ -2,7 +2,7 @@
 import fs from "node:fs";
 import { ExitCode } from "../../core/errors.ts";
 import type { CommandContext } from "../main.ts";
-import { openStore, requireActivePlan, requireWorkPaths } from "../context.ts";
+import { loadSettings, openStore, requireActivePlan, requireWorkPaths } from "../context.ts";
 import { json } from "../output.ts";
 import type { StatusView } from "../render/status.ts";
 import { buildStatus, renderStatus } from "../render/status.ts";
@@ -21,6 +21,7 @@ export function readStatus(paths: WorkPaths): StatusView {
 
 export async function status(ctx: CommandContext, opts: StatusOptions): Promise<number> {
   const paths = requireWorkPaths(ctx.cwd, ctx.env);
+  loadSettings(ctx, paths);
   const show = () => {
     const view = readStatus(paths);
     if (opts.json === true) return opts.watch === true ? JSON.stringify(view) : json(view);
@@ -37,14 +38,23 @@ export async function status(ctx: CommandContext, opts: StatusOptions): Promise<
  * Redraws on change. Every committed change rewrites .work/execution-graph.toml (its `seq`
  * moves), so one inotify watch on .work/ is the wake-up: no polling.
  */
-async function watch(ctx: CommandContext, paths: WorkPaths, show: () => string, asJson: boolean): Promise<number> {
+async function watch(
+  ctx: CommandContext,
+  paths: WorkPaths,
+  show: () => string,
+  asJson: boolean,
+): Promise<number> {
   let last = "";
   const draw = () => {
     const text = show();
     if (text === last) return;
     last = text;
     // A terminal gets a redrawn screen; JSON gets one object per line (ndjson).
-    ctx.output.out(asJson ? text : `\u001b[2J\u001b[H${text}\n${ctx.output.color ? "\u001b[2m" : ""}watching · Ctrl-C to stop${ctx.output.color ? "\u001b[22m" : ""}`);
+    ctx.output.out(
+      asJson
+        ? text
+        : `\u001b[2J\u001b[H${text}\n${ctx.output.color ? "\u001b[2m" : ""}watching · Ctrl-C to stop${ctx.output.color ? "\u001b[22m" : ""}`,
+    );
   };
   draw();
   await new Promise<void>((resolve) => {

@@ -9,7 +9,12 @@ import { ExitCode } from "../../core/errors.ts";
 import { isStageState } from "../../core/stage/states.ts";
 import { readConfigFile } from "../../store/config.ts";
 import type { WorkPaths } from "../../store/paths.ts";
-import { projectedSeq, renderAll, strayStageFiles, syncProjections } from "../../store/projections/sync.ts";
+import {
+  projectedSeq,
+  renderAll,
+  strayStageFiles,
+  syncProjections,
+} from "../../store/projections/sync.ts";
 import type { Store } from "../../store/store.ts";
 import type { CommandContext } from "../main.ts";
 import { openStore, requireActivePlan, requireWorkPaths } from "../context.ts";
@@ -30,27 +35,53 @@ function checkDatabase(store: Store, planId: number): Problem[] {
   const problems: Problem[] = [];
   const integrity = store.db.pragma("integrity_check") as { integrity_check: string }[];
   for (const row of integrity) {
-    if (row.integrity_check !== "ok") problems.push({ code: "DB_CORRUPT", message: `SQLite integrity: ${row.integrity_check}`, hint: "restore .work/flux.db from a backup" });
+    if (row.integrity_check !== "ok")
+      problems.push({
+        code: "DB_CORRUPT",
+        message: `SQLite integrity: ${row.integrity_check}`,
+        hint: "restore .work/flux.db from a backup",
+      });
   }
   const fk = store.db.pragma("foreign_key_check") as { table: string; rowid: number }[];
-  for (const row of fk) problems.push({ code: "DB_FOREIGN_KEY", message: `${row.table} row ${row.rowid} points at a missing row` });
+  for (const row of fk)
+    problems.push({
+      code: "DB_FOREIGN_KEY",
+      message: `${row.table} row ${row.rowid} points at a missing row`,
+    });
   const stages = store.stages(planId);
   const ids = new Set(stages.map((s) => s.id));
   for (const s of stages) {
-    if (!isStageState(s.state)) problems.push({ code: "DB_BAD_STATE", message: `stage ${s.id} has an unknown state "${s.state as string}"` });
+    if (!isStageState(s.state))
+      problems.push({
+        code: "DB_BAD_STATE",
+        message: `stage ${s.id} has an unknown state "${s.state as string}"`,
+      });
     for (const d of s.spec.dependencies) {
-      if (!ids.has(d)) problems.push({ code: "DB_MISSING_DEPENDENCY", message: `stage ${s.id} depends on ${d}, which is not stored` });
+      if (!ids.has(d))
+        problems.push({
+          code: "DB_MISSING_DEPENDENCY",
+          message: `stage ${s.id} depends on ${d}, which is not stored`,
+        });
     }
     // The event log replays to the stored state: the last transition names it.
-    const last = store.stageEvents(planId, s.id, 1).find((e) => e.type === "stage.transitioned");
-    const expected = last === undefined ? "waiting" : (last.data.to as string);
+    const expected = store.loggedState(planId, s.id) ?? "waiting";
     if (expected !== s.state) {
-      problems.push({ code: "DB_EVENT_MISMATCH", message: `stage ${s.id} is ${s.state} but its last event says ${expected}`, hint: "the database was edited by hand; `flux stage <id> reset` records a fresh state" });
+      problems.push({
+        code: "DB_EVENT_MISMATCH",
+        message: `stage ${s.id} is ${s.state} but its last event says ${expected}`,
+        hint: "the database was edited by hand; `flux stage <id> reset` records a fresh state",
+      });
     }
   }
-  const edges = store.db.prepare("SELECT count(*) AS n FROM edges WHERE plan_id = ?").get(planId) as { n: number };
+  const edges = store.db
+    .prepare("SELECT count(*) AS n FROM edges WHERE plan_id = ?")
+    .get(planId) as { n: number };
   const declared = stages.reduce((n, s) => n + s.spec.dependencies.length, 0);
-  if (edges.n !== declared) problems.push({ code: "DB_EDGES", message: `${edges.n} edges stored, the stages declare ${declared}` });
+  if (edges.n !== declared)
+    problems.push({
+      code: "DB_EDGES",
+      message: `${edges.n} edges stored, the stages declare ${declared}`,
+    });
   return problems;
 }
 
@@ -59,7 +90,12 @@ function checkProjections(store: Store, paths: WorkPaths): Problem[] {
   const hint = "run `flux validate --fix` to rewrite the projections from the database";
   const done = projectedSeq(store);
   const last = store.lastSeq();
-  if (done < last) problems.push({ code: "PROJECTION_BEHIND", message: `projections reflect event ${done}, the database is at ${last}`, hint });
+  if (done < last)
+    problems.push({
+      code: "PROJECTION_BEHIND",
+      message: `projections reflect event ${done}, the database is at ${last}`,
+      hint,
+    });
   const { files } = renderAll(store, paths);
   for (const [file, expected] of files) {
     const rel = path.relative(paths.root, file);
@@ -71,12 +107,21 @@ function checkProjections(store: Store, paths: WorkPaths): Problem[] {
       problems.push({ code: "PROJECTION_MISSING", message: `${rel} is missing`, hint });
       continue;
     }
-    if (actual !== expected) problems.push({ code: "PROJECTION_DIFFERS", message: `${rel} differs from the database`, hint });
+    if (actual !== expected)
+      problems.push({
+        code: "PROJECTION_DIFFERS",
+        message: `${rel} differs from the database`,
+        hint,
+      });
   }
   const plan = store.activePlan();
   const ids = new Set(plan === undefined ? [] : store.stages(plan.id).map((s) => s.id));
   for (const stray of strayStageFiles(paths, ids)) {
-    problems.push({ code: "PROJECTION_STRAY", message: `${path.relative(paths.root, stray)} belongs to no stage`, hint });
+    problems.push({
+      code: "PROJECTION_STRAY",
+      message: `${path.relative(paths.root, stray)} belongs to no stage`,
+      hint,
+    });
   }
   return problems;
 }
@@ -89,20 +134,34 @@ function checkPlanFile(store: Store, paths: WorkPaths): Problem[] {
     text = fs.readFileSync(path.join(paths.root, plan.file), "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    return [{ code: "PLAN_FILE_MISSING", message: `${plan.file} is gone`, hint: "restore it (git checkout), or `flux init` another plan with --force" }];
+    return [
+      {
+        code: "PLAN_FILE_MISSING",
+        message: `${plan.file} is gone`,
+        hint: "restore it (git checkout), or `flux init` another plan with --force",
+      },
+    ];
   }
   const hash = createHash("sha256").update(text).digest("hex");
   if (hash !== plan.contentHash) {
-    problems.push({ code: "PLAN_NOT_RECONCILED", message: `${plan.file} changed since it was applied`, hint: `run \`flux init ${plan.file}\` to reconcile the edits` });
+    problems.push({
+      code: "PLAN_NOT_RECONCILED",
+      message: `${plan.file} changed since it was applied`,
+      hint: `run \`flux init ${plan.file}\` to reconcile the edits`,
+    });
   }
   const configured = readConfigFile(paths.config).plan?.file;
   if (configured !== plan.file) {
-    problems.push({ code: "CONFIG_PLAN_MISMATCH", message: `.work/config.toml names ${configured ?? "no plan"}, the database ${plan.file}`, hint: `run \`flux init ${plan.file}\`` });
+    problems.push({
+      code: "CONFIG_PLAN_MISMATCH",
+      message: `.work/config.toml names ${configured ?? "no plan"}, the database ${plan.file}`,
+      hint: `run \`flux init ${plan.file}\``,
+    });
   }
   return problems;
 }
 
-export async function validate(ctx: CommandContext, opts: { json?: boolean; fix?: boolean }): Promise<number> {
+export function validate(ctx: CommandContext, opts: { json?: boolean; fix?: boolean }): number {
   const paths = requireWorkPaths(ctx.cwd, ctx.env);
   using store = openStore(paths);
   const plan = requireActivePlan(store);
@@ -127,5 +186,5 @@ export async function validate(ctx: CommandContext, opts: { json?: boolean; fix?
       }
     }
   }
-  return Promise.resolve(ok ? ExitCode.ok : ExitCode.checkFailed);
+  return ok ? ExitCode.ok : ExitCode.checkFailed;
 }

@@ -6,14 +6,26 @@ import { paint, paintState } from "../output.ts";
 
 export interface GraphView {
   plan: { file: string; title: string; baseBranch: string };
-  stages: { id: string; name: string; state: StageState; level: number; dependencies: string[]; dependents: string[]; group: string | null }[];
+  stages: {
+    id: string;
+    name: string;
+    state: StageState;
+    level: number;
+    dependencies: string[];
+    dependents: string[];
+    group: string | null;
+  }[];
   edges: { from: string; to: string }[];
   levels: string[][];
   criticalPath: string[];
 }
 
 export function buildGraph(plan: PlanRecord, records: readonly StageRecord[]): GraphView {
-  const nodes = records.map((r) => ({ id: r.id, dependencies: r.spec.dependencies, parallelGroup: r.spec.parallelGroup }));
+  const nodes = records.map((r) => ({
+    id: r.id,
+    dependencies: r.spec.dependencies,
+    parallelGroup: r.spec.parallelGroup,
+  }));
   const levelOf = topologicalLevels(nodes);
   const dependents = new Map<string, string[]>(records.map((r) => [r.id, []]));
   const edges: GraphView["edges"] = [];
@@ -63,17 +75,26 @@ const MARK: Record<StageState, string> = {
 
 export function renderGraphText(view: GraphView, color: boolean): string {
   const byId = new Map(view.stages.map((s) => [s.id, s]));
-  const lines = [`${paint(color, "bold", view.plan.title)}  ${paint(color, "dim", view.plan.file)}`, ""];
+  const lines = [
+    `${paint(color, "bold", view.plan.title)}  ${paint(color, "dim", view.plan.file)}`,
+    "",
+  ];
   view.levels.forEach((ids, level) => {
-    const parallel = ids.length > 1 ? paint(color, "dim", `  (${ids.length} may run in parallel)`) : "";
+    const parallel =
+      ids.length > 1 ? paint(color, "dim", `  (${ids.length} may run in parallel)`) : "";
     lines.push(paint(color, "bold", `Level ${level}`) + parallel);
     ids.forEach((id, i) => {
       const s = byId.get(id);
       if (s === undefined) return;
       const branch = i === ids.length - 1 ? "└─" : "├─";
       const name = s.name === s.id ? "" : ` ${paint(color, "dim", s.name)}`;
-      const deps = s.dependencies.length === 0 ? "" : `  ${paint(color, "gray", "←")} ${s.dependencies.join(", ")}`;
-      lines.push(`  ${branch} ${paint(color, "bold", MARK[s.state])} ${s.id}${name}  [${paintState(color, s.state)}]${deps}`);
+      const deps =
+        s.dependencies.length === 0
+          ? ""
+          : `  ${paint(color, "gray", "←")} ${s.dependencies.join(", ")}`;
+      lines.push(
+        `  ${branch} ${paint(color, "bold", MARK[s.state])} ${s.id}${name}  [${paintState(color, s.state)}]${deps}`,
+      );
     });
   });
   if (view.criticalPath.length > 1) {
@@ -104,9 +125,16 @@ const DOT_FILL: Record<StageState, string> = {
 };
 
 export function renderGraphDot(view: GraphView): string {
-  const lines = [`digraph flux {`, `  label=${dotString(view.plan.title)};`, `  rankdir=LR;`, `  node [shape=box, style="rounded,filled"];`];
+  const lines = [
+    `digraph flux {`,
+    `  label=${dotString(view.plan.title)};`,
+    `  rankdir=LR;`,
+    `  node [shape=box, style="rounded,filled"];`,
+  ];
   for (const s of view.stages) {
-    lines.push(`  ${dotString(s.id)} [label=${dotString(`${s.name}\n${s.id} · ${s.state}`)}, fillcolor=${DOT_FILL[s.state]}];`);
+    lines.push(
+      `  ${dotString(s.id)} [label=${dotString(`${s.name}\n${s.id} · ${s.state}`)}, fillcolor=${DOT_FILL[s.state]}];`,
+    );
   }
   for (const e of view.edges) lines.push(`  ${dotString(e.from)} -> ${dotString(e.to)};`);
   lines.push("}");
@@ -119,7 +147,8 @@ function mermaidLabel(text: string): string {
 
 export function renderGraphMermaid(view: GraphView): string {
   const lines = ["flowchart TD"];
-  for (const s of view.stages) lines.push(`  ${s.id}["${mermaidLabel(s.name)}<br/>${s.id} · ${s.state}"]:::${s.state}`);
+  for (const s of view.stages)
+    lines.push(`  ${s.id}["${mermaidLabel(s.name)}<br/>${s.id} · ${s.state}"]:::${s.state}`);
   for (const e of view.edges) lines.push(`  ${e.from} --> ${e.to}`);
   lines.push(
     "  classDef merged fill:#b5e3b5;",

@@ -28,7 +28,11 @@ export interface StatusView {
   sessions: SessionRecord[];
 }
 
-export function buildStatus(plan: PlanRecord, stages: readonly StageRecord[], sessions: readonly SessionRecord[]): StatusView {
+export function buildStatus(
+  plan: PlanRecord,
+  stages: readonly StageRecord[],
+  sessions: readonly SessionRecord[],
+): StatusView {
   const states = new Map(stages.map((s) => [s.id, s.state]));
   const counts: StatusView["counts"] = { total: stages.length };
   let done = 0;
@@ -37,7 +41,12 @@ export function buildStatus(plan: PlanRecord, stages: readonly StageRecord[], se
     if (SATISFYING_STATES.has(s.state)) done++;
   }
   return {
-    plan: { file: plan.file, title: plan.title, baseBranch: plan.baseBranch, updatedAt: plan.updatedAt },
+    plan: {
+      file: plan.file,
+      title: plan.title,
+      baseBranch: plan.baseBranch,
+      updatedAt: plan.updatedAt,
+    },
     counts,
     progress: stages.length === 0 ? 100 : Math.round((done / stages.length) * 100),
     stages: stages.map((s) => ({
@@ -66,23 +75,30 @@ function bar(percent: number, width: number, color: boolean): string {
 
 export function renderStatus(view: StatusView, color: boolean): string {
   const lines: string[] = [];
-  lines.push(`${paint(color, "bold", view.plan.title)}  ${paint(color, "dim", view.plan.file)} → ${view.plan.baseBranch}`);
+  lines.push(
+    `${paint(color, "bold", view.plan.title)}  ${paint(color, "dim", view.plan.file)} → ${view.plan.baseBranch}`,
+  );
   const summary = STAGE_STATES.filter((s) => (view.counts[s] ?? 0) > 0)
     .map((s) => `${view.counts[s]} ${paintState(color, s)}`)
     .join(" · ");
-  lines.push(`${bar(view.progress, 24, color)} ${view.progress}%  ${view.counts.total} stages: ${summary}`);
+  lines.push(
+    `${bar(view.progress, 24, color)} ${view.progress}%  ${view.counts.total} stages: ${summary}`,
+  );
   lines.push("");
   const idWidth = Math.min(40, Math.max(5, ...view.stages.map((s) => s.id.length))) + 2;
   const stateWidth = Math.max(...view.stages.map((s) => s.state.length), 5) + 2;
   lines.push(paint(color, "dim", `${pad("STAGE", idWidth)}${pad("STATE", stateWidth)}DETAIL`));
   for (const s of view.stages) {
-    lines.push(`${pad(s.id, idWidth)}${pad(paintState(color, s.state), stateWidth)}${detail(s, color)}`);
+    lines.push(
+      `${pad(s.id, idWidth)}${pad(paintState(color, s.state), stateWidth)}${detail(s, color)}`,
+    );
   }
   lines.push("");
   if (view.sessions.length === 0) lines.push(paint(color, "dim", "Sessions: none running"));
   else {
     lines.push(paint(color, "bold", "Sessions"));
-    for (const s of view.sessions) lines.push(`  ${pad(s.id, 28)}${pad(s.stageId, idWidth)}${s.status}  ${s.agent}`);
+    for (const s of view.sessions)
+      lines.push(`  ${pad(s.id, 28)}${pad(s.stageId, idWidth)}${s.status}  ${s.agent}`);
   }
   return lines.join("\n");
 }

@@ -5,26 +5,34 @@
  */
 import { z } from "zod";
 
-export const PlanTable = z.object({
-  /** The active plan, relative to the repository root. Flux rewrites this table only. */
-  file: z.string().min(1).optional(),
-});
+export const PlanTable = z
+  .object({
+    /** The active plan, relative to the repository root. Flux rewrites this table only. */
+    file: z.string().min(1).optional(),
+  })
+  .strict();
 
-export const RunTable = z.object({
-  /** Sessions at once (default 4). */
-  max_parallel: z.number().int().positive().optional(),
-});
+export const RunTable = z
+  .object({
+    /** Sessions at once (default 4). */
+    max_parallel: z.number().int().positive().optional(),
+  })
+  .strict();
 
-export const UiTable = z.object({
-  /** Colour in terminal output: auto follows the terminal and NO_COLOR (default auto). */
-  color: z.enum(["auto", "always", "never"]).optional(),
-});
+export const UiTable = z
+  .object({
+    /** Colour in terminal output: auto follows the terminal and NO_COLOR (default auto). */
+    color: z.enum(["auto", "always", "never"]).optional(),
+  })
+  .strict();
 
-export const Config = z.object({
-  plan: PlanTable.optional(),
-  run: RunTable.optional(),
-  ui: UiTable.optional(),
-});
+export const Config = z
+  .object({
+    plan: PlanTable.optional(),
+    run: RunTable.optional(),
+    ui: UiTable.optional(),
+  })
+  .strict();
 export type Config = z.infer<typeof Config>;
 
 export interface ResolvedConfig {

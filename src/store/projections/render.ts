@@ -69,26 +69,37 @@ export function renderStage(
     const s = states.get(d);
     return s === undefined || !SATISFYING_STATES.has(s);
   });
-  if (waiting.length > 0) lines.push(`- **Waiting on:** ${waiting.map((d) => `\`${d}\``).join(", ")}`);
+  if (waiting.length > 0)
+    lines.push(`- **Waiting on:** ${waiting.map((d) => `\`${d}\``).join(", ")}`);
   lines.push(`- **Retries:** ${stage.retries} of ${spec.maxRetries}`);
   lines.push(`- **Fix attempts:** ${stage.fixAttempts} of ${spec.maxFixAttempts}`);
-  if (spec.files.length > 0) lines.push(`- **Files:** ${spec.files.map((f) => `\`${f}\``).join(", ")}`);
+  if (spec.files.length > 0)
+    lines.push(`- **Files:** ${spec.files.map((f) => `\`${f}\``).join(", ")}`);
   if (spec.description !== "") lines.push("", "## Description", "", spec.description);
   lines.push("", "## Acceptance", "");
   if (spec.acceptance.length === 0) lines.push("None: completion is accepted as requested.");
   for (const a of spec.acceptance) {
     const extra = [`timeout ${formatDuration(a.timeoutMs)}`];
     if (a.expectExit !== 0) extra.push(`exit ${a.expectExit}`);
-    if (a.stdoutContains !== undefined) extra.push(`output contains ${JSON.stringify(a.stdoutContains)}`);
+    if (a.stdoutContains !== undefined)
+      extra.push(`output contains ${JSON.stringify(a.stdoutContains)}`);
     lines.push(`- \`${a.command}\` (${extra.join(", ")})`);
   }
   lines.push("", "## Progress", "");
   const transitions = events.filter((e) => e.type === "stage.transitioned");
   if (transitions.length === 0) lines.push("No transitions yet.");
   for (const e of transitions) {
-    const d = e.data as { from?: string; to?: string; trigger?: string; reason?: string; manual?: boolean };
+    const d = e.data as {
+      from?: string;
+      to?: string;
+      trigger?: string;
+      reason?: string;
+      manual?: boolean;
+    };
     const why = d.reason === undefined ? "" : `: ${d.reason}`;
-    lines.push(`- ${e.at} ${d.from} → ${d.to} (${d.trigger}${d.manual === true ? ", manual" : ""}${why})`);
+    lines.push(
+      `- ${e.at} ${d.from} → ${d.to} (${d.trigger}${d.manual === true ? ", manual" : ""}${why})`,
+    );
   }
   return lines.join("\n") + "\n";
 }

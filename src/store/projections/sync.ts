@@ -16,8 +16,7 @@ export const STAGE_PROGRESS_EVENTS = 20;
 
 export function projectedSeq(store: Store): number {
   const row = store.db.prepare("SELECT value FROM meta WHERE key = 'projected_seq'").get() as
-    | { value: string }
-    | undefined;
+    { value: string } | undefined;
   return row === undefined ? 0 : Number(row.value);
 }
 
@@ -29,7 +28,11 @@ export interface RenderedProjections {
 }
 
 /** Renders every projection from the current store state (for sync and for validate). */
-export function renderAll(store: Store, paths: WorkPaths, only?: ReadonlySet<string>): RenderedProjections {
+export function renderAll(
+  store: Store,
+  paths: WorkPaths,
+  only?: ReadonlySet<string>,
+): RenderedProjections {
   const files = new Map<string, string>();
   const seq = store.lastSeq();
   const plan = store.activePlan();
@@ -48,7 +51,11 @@ export function renderAll(store: Store, paths: WorkPaths, only?: ReadonlySet<str
 }
 
 /** Stage files to rewrite for the events after `since`: the stages touched and their dependents. */
-function touchedStages(store: Store, since: number, stages: readonly StageRecord[]): Set<string> | undefined {
+function touchedStages(
+  store: Store,
+  since: number,
+  stages: readonly StageRecord[],
+): Set<string> | undefined {
   const touched = new Set<string>();
   for (const event of store.eventsSince(since)) {
     if (event.stageId === null) return undefined; // plan-level: everything
@@ -81,7 +88,10 @@ export function syncProjections(
       fs.mkdirSync(paths.stagesDir, { recursive: true });
       for (const [file, content] of files) writeAtomic(file, content);
       const ids = new Set(stages.map((s) => s.id));
-      const gone = only === undefined ? strayStageFiles(paths, ids) : [...only].filter((id) => !ids.has(id)).map(paths.stageFile);
+      const gone =
+        only === undefined
+          ? strayStageFiles(paths, ids)
+          : [...only].filter((id) => !ids.has(id)).map(paths.stageFile);
       for (const file of gone) fs.rmSync(file, { force: true });
       store.db
         .prepare(

@@ -1,0 +1,45 @@
+import { parse } from "smol-toml";
+import { describe, expect, it } from "vitest";
+import { CONFIG_TEMPLATE, configFromEnv, mergeConfig } from "../../../src/core/config/schema.ts";
+import { setTableKeys } from "../../../src/core/config/toml-edit.ts";
+
+describe("setTableKeys", () => {
+  it("rewrites only the [plan] table, keeping keys, tables and comments", () => {
+    const text = `# mine\n[run]\nmax_parallel = 2 # two\n\n[plan] # the plan\nfile = "old.md" # keep me\nowner = "ann"\n# note\n\n[ui]\ncolor = "never"\n`;
+    const out = setTableKeys(text, "plan", { file: "doc/plans/PLAN-new.md" });
+    expect(out).toBe(
+      text.replace('file = "old.md" # keep me', 'file = "doc/plans/PLAN-new.md" # keep me'),
+    );
+    expect(parse(out)).toEqual({
+      run: { max_parallel: 2 },
+      plan: { file: "doc/plans/PLAN-new.md", owner: "ann" },
+      ui: { color: "never" },
+    });
+  });
+
+  it("adds a missing key after the table's last key, and a missing table at the end", () => {
+    expect(setTableKeys(`[plan]\nowner = "ann"\n\n[ui]\n`, "plan", { file: "p.md" })).toBe(
+      `[plan]\nowner = "ann"\nfile = "p.md"\n\n[ui]\n`,
+    );
+    expect(setTableKeys(`[ui]\ncolor = "auto"\n`, "plan", { file: "p.md" })).toBe(
+      `[ui]\ncolor = "auto"\n\n[plan]\nfile = "p.md"\n`,
+    );
+  });
+
+  it("escapes values so they stay valid TOML", () => {
+    const out = setTableKeys(CONFIG_TEMPLATE, "plan", { file: 'doc/pl"ans\\x.md' });
+    expect((parse(out) as { plan: { file: string } }).plan.file).toBe('doc/pl"ans\\x.md');
+  });
+});
+
+describe("config layers", () => {
+  it("later layers win key by key; the environment is validated", () => {
+    const merged = mergeConfig([
+      { run: { max_parallel: 2 }, ui: { color: "never" } },
+      { run: { max_parallel: 3 } },
+      configFromEnv({ FLUX_MAX_PARALLEL: "7", FLUX_COLOR: "bogus" }),
+    ]);
+    expect(merged).toEqual({ planFile: undefined, maxParallel: 7, color: "never" });
+    expect(configFromEnv({ FLUX_MAX_PARALLEL: "0" })).toEqual({});
+  });
+});

@@ -1,0 +1,47 @@
+/** A temp repository with a plan, for CLI tests. */
+import { flux } from "./cli.ts";
+import type { RunResult } from "./cli.ts";
+import { planMarkdown } from "./plans.ts";
+import type { TempRepo } from "./temp-repo.ts";
+import { tempRepo } from "./temp-repo.ts";
+
+export interface FluxRepo extends TempRepo {
+  run: (args: string[], env?: Record<string, string | undefined>) => Promise<RunResult>;
+  /** Runs and fails the test unless the exit code is `code` (default 0). */
+  ok: (
+    args: string[],
+    code?: number,
+    env?: Record<string, string | undefined>,
+  ) => Promise<RunResult>;
+}
+
+export const DIAMOND_YAML = `    - id: a
+      name: "Alpha"
+      acceptance: ["true"]
+    - id: b
+      dependencies: [a]
+    - id: c
+      dependencies: [a]
+    - id: d
+      dependencies: [b, c]
+`;
+
+export async function fluxRepo(stagesYaml: string = DIAMOND_YAML): Promise<FluxRepo> {
+  const repo = await tempRepo();
+  repo.write("doc/plans/PLAN-test.md", planMarkdown(stagesYaml));
+  const run = (args: string[], env?: Record<string, string | undefined>) =>
+    flux(args, { cwd: repo.dir, env });
+  return {
+    ...repo,
+    run,
+    async ok(args, code = 0, env) {
+      const result = await run(args, env);
+      if (result.code !== code) {
+        throw new Error(
+          `flux ${args.join(" ")} exited ${result.code}, expected ${code}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`,
+        );
+      }
+      return result;
+    },
+  };
+}
