@@ -5,12 +5,7 @@ import path from "node:path";
 import { parse } from "smol-toml";
 import { ExitCode, FluxError } from "../core/errors.ts";
 import type { Config, ResolvedConfig } from "../core/config/schema.ts";
-import {
-  CONFIG_TEMPLATE,
-  Config as ConfigSchema,
-  configFromEnv,
-  mergeConfig,
-} from "../core/config/schema.ts";
+import { CONFIG_TEMPLATE, checkConfig, configFromEnv, mergeConfig } from "../core/config/schema.ts";
 import { setTableKeys } from "../core/config/toml-edit.ts";
 import { writeAtomic } from "./fs.ts";
 
@@ -43,19 +38,16 @@ export function readConfigFile(file: string): Config {
       },
     );
   }
-  const result = ConfigSchema.safeParse(data);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new FluxError(
-      "CONFIG_INVALID",
-      `${file}: ${issue === undefined ? "invalid" : `${issue.path.join(".")}: ${issue.message}`}`,
-      {
-        hint: "see docs/configuration in the README for the settings and their types",
-        exitCode: ExitCode.usage,
-      },
-    );
+  const { config, issues } = checkConfig(data as Record<string, unknown>);
+  const issue = issues[0];
+  if (issue !== undefined) {
+    const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : "";
+    throw new FluxError("CONFIG_INVALID", `${file}: ${issue.path}: ${issue.message}${more}`, {
+      hint: "docs/configuration.md lists every setting with its type",
+      exitCode: ExitCode.usage,
+    });
   }
-  return result.data;
+  return config;
 }
 
 export interface LoadConfigInput {

@@ -1,39 +1,70 @@
 /**
  * Flux's settings, one schema for every layer (STYLE.md: defaults < user file <
  * `.work/config.toml` < environment < flags). Settings whose behaviour a later release brings
- * are added to this schema with that release.
+ * are added here with that release.
+ *
+ * A small declarative table rather than zod: every command reads the settings, `flux status`
+ * among them, and zod costs ~20 ms of start-up there (bench/status).
  */
-import { z } from "zod";
 
-export const PlanTable = z
-  .object({
+type Check = (value: unknown) => string | undefined;
+
+const text: Check = (v) => (typeof v === "string" && v.length > 0 ? undefined : "must be a non-empty string");
+const positiveInt: Check = (v) => (typeof v === "number" && Number.isInteger(v) && v > 0 ? undefined : "must be a whole number above 0");
+const oneOf =
+  (...values: string[]): Check =>
+  (v) => (typeof v === "string" && values.includes(v) ? undefined : `must be one of ${values.join(", ")}`);
+
+/** Every table and key Flux reads, with its check. */
+export const CONFIG_SCHEMA = {
+  plan: {
     /** The active plan, relative to the repository root. Flux rewrites this table only. */
-    file: z.string().min(1).optional(),
-  })
-  .strict();
-
-export const RunTable = z
-  .object({
+    file: text,
+  },
+  run: {
     /** Sessions at once (default 4). */
-    max_parallel: z.number().int().positive().optional(),
-  })
-  .strict();
-
-export const UiTable = z
-  .object({
+    max_parallel: positiveInt,
+  },
+  ui: {
     /** Colour in terminal output: auto follows the terminal and NO_COLOR (default auto). */
-    color: z.enum(["auto", "always", "never"]).optional(),
-  })
-  .strict();
+    color: oneOf("auto", "always", "never"),
+  },
+} as const satisfies Record<string, Record<string, Check>>;
 
-export const Config = z
-  .object({
-    plan: PlanTable.optional(),
-    run: RunTable.optional(),
-    ui: UiTable.optional(),
-  })
-  .strict();
-export type Config = z.infer<typeof Config>;
+export interface Config {
+  plan?: { file?: string };
+  run?: { max_parallel?: number };
+  ui?: { color?: "auto" | "always" | "never" };
+}
+
+export interface ConfigIssue {
+  /** Dotted path of the offending key, e.g. `run.max_parallel`. */
+  path: string;
+  message: string;
+}
+
+/** Checks parsed TOML against CONFIG_SCHEMA: unknown tables and keys are errors (typos). */
+export function checkConfig(data: Record<string, unknown>): { config: Config; issues: ConfigIssue[] } {
+  const issues: ConfigIssue[] = [];
+  const schema: Record<string, Record<string, Check>> = CONFIG_SCHEMA;
+  for (const [table, body] of Object.entries(data)) {
+    const keys = schema[table];
+    if (keys === undefined) {
+      issues.push({ path: table, message: `unknown table; Flux reads ${Object.keys(schema).map((t) => `[${t}]`).join(", ")}` });
+      continue;
+    }
+    if (typeof body !== "object" || body === null || Array.isArray(body)) {
+      issues.push({ path: table, message: "must be a table" });
+      continue;
+    }
+    for (const [key, value] of Object.entries(body)) {
+      const check = keys[key];
+      const problem = check === undefined ? `unknown key; [${table}] takes ${Object.keys(keys).join(", ")}` : check(value);
+      if (problem !== undefined) issues.push({ path: `${table}.${key}`, message: problem });
+    }
+  }
+  return { config: data as Config, issues };
+}
 
 export interface ResolvedConfig {
   planFile: string | undefined;
@@ -58,7 +89,7 @@ export function mergeConfig(layers: readonly Config[]): ResolvedConfig {
   return out;
 }
 
-/** Settings from FLUX_* environment variables. */
+/** Settings from FLUX_* environment variables; malformed values are ignored. */
 export function configFromEnv(env: Readonly<Record<string, string | undefined>>): Config {
   const config: Config = {};
   const parallel = env.FLUX_MAX_PARALLEL;
@@ -73,6 +104,7 @@ export function configFromEnv(env: Readonly<Record<string, string | undefined>>)
 export const CONFIG_TEMPLATE = `# Flux settings for this repository.
 # Flux reads this file and only ever rewrites the [plan] table; your keys and comments stay.
 # Layering: built-in defaults < ~/.config/flux/config.toml < this file < FLUX_* variables < flags.
+# Every setting: docs/configuration.md
 
 [plan]
 file = ""

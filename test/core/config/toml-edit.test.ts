@@ -1,6 +1,6 @@
 import { parse } from "smol-toml";
 import { describe, expect, it } from "vitest";
-import { CONFIG_TEMPLATE, configFromEnv, mergeConfig } from "../../../src/core/config/schema.ts";
+import { CONFIG_TEMPLATE, checkConfig, configFromEnv, mergeConfig } from "../../../src/core/config/schema.ts";
 import { setTableKeys } from "../../../src/core/config/toml-edit.ts";
 
 describe("setTableKeys", () => {
@@ -41,5 +41,15 @@ describe("config layers", () => {
     ]);
     expect(merged).toEqual({ planFile: undefined, maxParallel: 7, color: "never" });
     expect(configFromEnv({ FLUX_MAX_PARALLEL: "0" })).toEqual({});
+  });
+});
+
+describe("checkConfig", () => {
+  it("accepts the template and reports unknown tables, keys and bad values by path", () => {
+    expect(checkConfig(parse(CONFIG_TEMPLATE.replace('file = ""', 'file = "p.md"'))).issues).toEqual([]);
+    const { issues } = checkConfig({ plan: { file: "" }, run: { max_parallel: 1.5, extra: 1 }, tui: {}, ui: "x" });
+    expect(issues.map((i) => i.path)).toEqual(["plan.file", "run.max_parallel", "run.extra", "tui", "ui"]);
+    expect(issues[1]?.message).toBe("must be a whole number above 0");
+    expect(issues[3]?.message).toMatch(/unknown table; Flux reads \[plan\], \[run\], \[ui\]/);
   });
 });
