@@ -2,12 +2,19 @@
 import { spawnSync } from "node:child_process";
 
 /** Wall-clock milliseconds of one run of a command (stdout discarded). */
-export function timeRun(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): number {
+export function timeRun(
+  command: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+): number {
   const start = process.hrtime.bigint();
   const result = spawnSync(command, args, { cwd, env, stdio: ["ignore", "ignore", "pipe"] });
   const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
   if (result.status !== 0) {
-    throw new Error(`${command} ${args.join(" ")} exited ${result.status}: ${result.stderr.toString()}`);
+    throw new Error(
+      `${command} ${args.join(" ")} exited ${result.status}: ${result.stderr.toString()}`,
+    );
   }
   return elapsed;
 }
@@ -19,7 +26,11 @@ export function median(values: readonly number[]): number {
 }
 
 /** Runs `a` and `b` interleaved, so machine load affects both alike. */
-export function interleaved(runs: number, a: () => number, b: () => number): { a: number[]; b: number[] } {
+export function interleaved(
+  runs: number,
+  a: () => number,
+  b: () => number,
+): { a: number[]; b: number[] } {
   const out = { a: [] as number[], b: [] as number[] };
   for (let i = 0; i < runs; i++) {
     out.a.push(a());

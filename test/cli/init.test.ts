@@ -158,7 +158,9 @@ describe("flux init", () => {
         .replace("# max_parallel = 4", "max_paralel = 4"),
     );
     const result = await repo.ok(["status"], 2);
-    expect(result.stderr).toMatch(/error\[CONFIG_INVALID\]: .*config\.toml: run\.max_paralel: unknown key; \[run\] takes max_parallel/);
+    expect(result.stderr).toMatch(
+      /error\[CONFIG_INVALID\]: .*config\.toml: run\.max_paralel: unknown key; \[run\] takes max_parallel/,
+    );
   });
 
   it("rejects a broken config.toml with its line", async () => {

@@ -44,6 +44,27 @@ describe("flux plan", () => {
   });
 });
 
+describe("the main job (npm run example)", () => {
+  it("initialises the bundled example plan, then shows status and the graph", () => {
+    const dir = tempDir();
+    const out = execFileSync(
+      "bash",
+      [new URL("../../scripts/example.sh", import.meta.url).pathname, dir],
+      {
+        encoding: "utf8",
+        env: { ...process.env, NO_COLOR: "1" },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    expect(out).toContain(
+      "Initialised PLAN: Link shortener from doc/plans/PLAN-example.md: 5 stages",
+    );
+    expect(out).toMatch(/^e2e\s+waiting\s+waits on api \(waiting\), cli \(waiting\)$/m);
+    expect(out).toContain("critical path: store → api → e2e");
+    fs.rmSync(dir, { recursive: true });
+  });
+});
+
 describe("flux doctor", () => {
   it("reports git and node with versions, and what is missing with an install hint", async () => {
     const dir = tempDir();

@@ -9,11 +9,16 @@
 
 type Check = (value: unknown) => string | undefined;
 
-const text: Check = (v) => (typeof v === "string" && v.length > 0 ? undefined : "must be a non-empty string");
-const positiveInt: Check = (v) => (typeof v === "number" && Number.isInteger(v) && v > 0 ? undefined : "must be a whole number above 0");
+const text: Check = (v) =>
+  typeof v === "string" && v.length > 0 ? undefined : "must be a non-empty string";
+const positiveInt: Check = (v) =>
+  typeof v === "number" && Number.isInteger(v) && v > 0
+    ? undefined
+    : "must be a whole number above 0";
 const oneOf =
   (...values: string[]): Check =>
-  (v) => (typeof v === "string" && values.includes(v) ? undefined : `must be one of ${values.join(", ")}`);
+  (v) =>
+    typeof v === "string" && values.includes(v) ? undefined : `must be one of ${values.join(", ")}`;
 
 /** Every table and key Flux reads, with its check. */
 export const CONFIG_SCHEMA = {
@@ -44,13 +49,21 @@ export interface ConfigIssue {
 }
 
 /** Checks parsed TOML against CONFIG_SCHEMA: unknown tables and keys are errors (typos). */
-export function checkConfig(data: Record<string, unknown>): { config: Config; issues: ConfigIssue[] } {
+export function checkConfig(data: Record<string, unknown>): {
+  config: Config;
+  issues: ConfigIssue[];
+} {
   const issues: ConfigIssue[] = [];
   const schema: Record<string, Record<string, Check>> = CONFIG_SCHEMA;
   for (const [table, body] of Object.entries(data)) {
     const keys = schema[table];
     if (keys === undefined) {
-      issues.push({ path: table, message: `unknown table; Flux reads ${Object.keys(schema).map((t) => `[${t}]`).join(", ")}` });
+      issues.push({
+        path: table,
+        message: `unknown table; Flux reads ${Object.keys(schema)
+          .map((t) => `[${t}]`)
+          .join(", ")}`,
+      });
       continue;
     }
     if (typeof body !== "object" || body === null || Array.isArray(body)) {
@@ -59,11 +72,14 @@ export function checkConfig(data: Record<string, unknown>): { config: Config; is
     }
     for (const [key, value] of Object.entries(body)) {
       const check = keys[key];
-      const problem = check === undefined ? `unknown key; [${table}] takes ${Object.keys(keys).join(", ")}` : check(value);
+      const problem =
+        check === undefined
+          ? `unknown key; [${table}] takes ${Object.keys(keys).join(", ")}`
+          : check(value);
       if (problem !== undefined) issues.push({ path: `${table}.${key}`, message: problem });
     }
   }
-  return { config: data as Config, issues };
+  return { config: data, issues };
 }
 
 export interface ResolvedConfig {

@@ -1,6 +1,11 @@
 import { parse } from "smol-toml";
 import { describe, expect, it } from "vitest";
-import { CONFIG_TEMPLATE, checkConfig, configFromEnv, mergeConfig } from "../../../src/core/config/schema.ts";
+import {
+  CONFIG_TEMPLATE,
+  checkConfig,
+  configFromEnv,
+  mergeConfig,
+} from "../../../src/core/config/schema.ts";
 import { setTableKeys } from "../../../src/core/config/toml-edit.ts";
 
 describe("setTableKeys", () => {
@@ -46,9 +51,22 @@ describe("config layers", () => {
 
 describe("checkConfig", () => {
   it("accepts the template and reports unknown tables, keys and bad values by path", () => {
-    expect(checkConfig(parse(CONFIG_TEMPLATE.replace('file = ""', 'file = "p.md"'))).issues).toEqual([]);
-    const { issues } = checkConfig({ plan: { file: "" }, run: { max_parallel: 1.5, extra: 1 }, tui: {}, ui: "x" });
-    expect(issues.map((i) => i.path)).toEqual(["plan.file", "run.max_parallel", "run.extra", "tui", "ui"]);
+    expect(
+      checkConfig(parse(CONFIG_TEMPLATE.replace('file = ""', 'file = "p.md"'))).issues,
+    ).toEqual([]);
+    const { issues } = checkConfig({
+      plan: { file: "" },
+      run: { max_parallel: 1.5, extra: 1 },
+      tui: {},
+      ui: "x",
+    });
+    expect(issues.map((i) => i.path)).toEqual([
+      "plan.file",
+      "run.max_parallel",
+      "run.extra",
+      "tui",
+      "ui",
+    ]);
     expect(issues[1]?.message).toBe("must be a whole number above 0");
     expect(issues[3]?.message).toMatch(/unknown table; Flux reads \[plan\], \[run\], \[ui\]/);
   });
