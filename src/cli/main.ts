@@ -2,6 +2,7 @@
  * The `flux` command line. Command modules load lazily, so `flux status` pays only for what it
  * uses (bench/status). Every command returns an exit code from ExitCode; only bin/flux.js exits.
  */
+import path from "node:path";
 import { Argument, Command, CommanderError, Option } from "commander";
 import { ExitCode } from "../core/errors.ts";
 import { reportError } from "./errors.ts";
@@ -13,6 +14,8 @@ export interface CommandContext {
   cwd: string;
   env: NodeJS.ProcessEnv;
   output: Output;
+  /** Absolute path of this `flux` (bin/flux.js): sessions call it as "$FLUX_BIN". */
+  fluxBin: string;
 }
 
 type Run = (ctx: CommandContext) => Promise<number>;
@@ -119,29 +122,161 @@ export function buildProgram(
 
   program
     .command("stage")
-    .description("force a stage along a manual edge: complete --force, block, reset, skip, cancel")
-    .argument("<id>", "the stage id")
-    .argument("<action>", "complete | block | reset | skip | cancel")
+    .description("complete a stage (verified), or force a manual edge: complete --force, block, reset, skip, cancel")
+    .argument("<id>", "the stage id (inside a session: just `flux stage complete`)")
+    .argument("[action]", "complete | block | reset | skip | cancel")
     .option("--force", "with complete: accept without running acceptance (needs --reason)")
     .option("--reason <text>", "why: recorded in the event log and shown in status")
-    .option("--json", "print the resulting stage as JSON")
+    .option("--json", "print the result as JSON")
     .addHelpText(
       "after",
       examples(
+        '"$FLUX_BIN" stage complete            # inside a session: Flux runs the acceptance',
+        "flux stage stage-2-api complete         # a human asks for the same",
         'flux stage stage-2-api block --reason "waiting for the API keys"',
         "flux stage stage-2-api reset",
         'flux stage stage-1 complete --force --reason "done by hand"',
         "flux stage stage-3 skip",
       ),
     )
-    .action(
-      (id: string, action: string, opts: { force?: boolean; reason?: string; json?: boolean }) => {
-        setResult(
-          async (c) => (await import("./commands/stage.ts")).stage(c, id, action, opts),
-          opts.json === true,
-        );
-      },
-    );
+    .action((first: string, second: string | undefined, opts: { force?: boolean; reason?: string; json?: boolean }) => {
+      // `flux stage complete`: the session form; "complete" can never be a stage id.
+      const [id, action] = second === undefined ? [undefined, first] : [first, second];
+      if (action === "complete" && opts.force !== true) {
+        setResult(async (c) => (await import("./commands/gates.ts")).stageComplete(c, id, opts), opts.json === true);
+        return;
+      }
+      setResult(async (c) => (await import("./commands/stage.ts")).stage(c, id ?? "", action, opts), opts.json === true);
+    });
+
+  program
+    .command("run")
+    .description("run the plan: worktrees and sessions for ready stages, verified completion, merges")
+    .option("--stage <id>", "run only this stage")
+    .option("--with-deps", "with --stage: also run the stages it depends on")
+    .option("--manual", "prepare each session and print the command that starts it; Flux still tracks it")
+    .option("--max-parallel <n>", "sessions at once (default 4, or [run] max_parallel)")
+    .option("--foreground", "host the engine in this process instead of the daemon")
+    .addHelpText("after", examples("flux run", "flux run --stage api --with-deps", "flux run --max-parallel 2", "flux run --manual"))
+    .action((opts: { stage?: string; withDeps?: boolean; manual?: boolean; maxParallel?: string; foreground?: boolean }) => {
+      setResult(async (c) => (await import("./commands/run.ts")).run(c, opts), false);
+    });
+
+  program
+    .command("verify")
+    .description("a human gate: re-run the acceptance, show the evidence, approve or reject")
+    .argument("<id>", "the stage at its gate")
+    .option("-y, --yes", "approve without asking")
+    .option("--reject", "reject (with --reason): a new session gets the reason")
+    .option("--reason <text>", "why it is rejected")
+    .option("--json", "print the evidence and decision as JSON")
+    .addHelpText("after", examples("flux verify api", "flux verify api --yes", 'flux verify api --reject --reason "the 404 page is missing"'))
+    .action((id: string, opts: { yes?: boolean; reject?: boolean; reason?: string; json?: boolean }) => {
+      setResult(async (c) => (await import("./commands/gates.ts")).verify(c, id, opts), opts.json === true);
+    });
+
+  program
+    .command("merge")
+    .description("merge a completed stage now (merge: manual, or after a wait or a resolved conflict)")
+    .argument("<id>", "the stage")
+    .option("--json", "print the outcome as JSON")
+    .addHelpText("after", examples("flux merge api"))
+    .action((id: string, opts: { json?: boolean }) => {
+      setResult(async (c) => (await import("./commands/gates.ts")).merge(c, id, opts), opts.json === true);
+    });
+
+  program
+    .command("resume")
+    .description("restart a blocked or failed stage with a recovery signal")
+    .argument("<id>", "the stage")
+    .addHelpText("after", examples("flux resume api"))
+    .action((id: string) => {
+      setResult(async (c) => (await import("./commands/gates.ts")).resume(c, id), false);
+    });
+
+  const attach = program
+    .command("attach")
+    .description("attach your terminal to a stage's session (detach: Ctrl-B D)")
+    .argument("<target>", "a stage id or a session id, or `list`")
+    .option("--json", "with list: print as JSON")
+    .addHelpText("after", examples("flux attach list", "flux attach api"))
+    .action((target: string, opts: { json?: boolean }) => {
+      setResult(
+        async (c) => (target === "list" ? (await import("./commands/sessions.ts")).attachList(c, opts) : (await import("./commands/sessions.ts")).attach(c, target)),
+        opts.json === true,
+      );
+    });
+  void attach;
+
+  const sessions = program.command("sessions").description("list or kill sessions");
+  sessions
+    .command("list", { isDefault: true })
+    .description("sessions: id, stage, status, agent, backend, age")
+    .option("--all", "include ended sessions")
+    .option("--json", "print as JSON")
+    .addHelpText("after", examples("flux sessions list", "flux sessions list --all --json"))
+    .action((opts: { all?: boolean; json?: boolean }) => {
+      setResult(async (c) => (await import("./commands/sessions.ts")).sessionsList(c, opts), opts.json === true);
+    });
+  sessions
+    .command("kill")
+    .description("stop a session; its stage goes blocked (\"killed by user\")")
+    .argument("<session-id>", "the session")
+    .addHelpText("after", examples("flux sessions kill ses_0abc…"))
+    .action((id: string) => {
+      setResult(async (c) => (await import("./commands/sessions.ts")).sessionsKill(c, id), false);
+    });
+
+  const worktree = program.command("worktree").description("list stage worktrees, clean finished ones");
+  worktree
+    .command("list", { isDefault: true })
+    .description("worktrees: stage, state, uncommitted files, unmerged commits")
+    .option("--json", "print as JSON")
+    .addHelpText("after", examples("flux worktree list"))
+    .action((opts: { json?: boolean }) => {
+      setResult(async (c) => (await import("./commands/worktree.ts")).worktreeList(c, opts), opts.json === true);
+    });
+  worktree
+    .command("clean")
+    .description("remove worktrees of merged, skipped or cancelled stages with nothing unmerged")
+    .option("--json", "print as JSON")
+    .addHelpText("after", examples("flux worktree clean"))
+    .action((opts: { json?: boolean }) => {
+      setResult(async (c) => (await import("./commands/worktree.ts")).worktreeClean(c, opts), opts.json === true);
+    });
+
+  const daemon = program.command("daemon").description("the engine host of this repository");
+  daemon
+    .command("start")
+    .description("start the daemon (in the foreground; -d to detach)")
+    .option("-d, --detach", "run in the background (output to .work/logs/daemon.log)")
+    .addHelpText("after", examples("flux daemon start -d", "flux daemon start"))
+    .action((opts: { detach?: boolean }) => {
+      setResult(async (c) => (await import("./commands/daemon.ts")).daemonStart(c, opts), false);
+    });
+  daemon
+    .command("stop")
+    .description("stop the daemon (sessions keep running in tmux; the next start re-adopts them)")
+    .addHelpText("after", examples("flux daemon stop"))
+    .action(() => {
+      setResult(async (c) => (await import("./commands/daemon.ts")).daemonStop(c), false);
+    });
+  daemon
+    .command("status")
+    .description("is the daemon running, where, since when")
+    .option("--json", "print as JSON")
+    .addHelpText("after", examples("flux daemon status"))
+    .action((opts: { json?: boolean }) => {
+      setResult(async (c) => (await import("./commands/daemon.ts")).daemonStatus(c, opts), opts.json === true);
+    });
+
+  program
+    .command("runner", { hidden: true })
+    .description("the process a session's tmux pane runs (internal)")
+    .argument("<session-id>")
+    .action((id: string) => {
+      setResult(async (c) => (await import("./commands/daemon.ts")).runner(c, id), false);
+    });
 
   program
     .command("validate")
@@ -214,6 +349,7 @@ export async function main(argv: string[], ctx: Partial<CommandContext> = {}): P
     cwd: ctx.cwd ?? process.cwd(),
     env: ctx.env ?? process.env,
     output: ctx.output ?? stdOutput(ctx.env ?? process.env),
+    fluxBin: ctx.fluxBin ?? path.resolve(process.argv[1] ?? "flux"),
   };
   let run: Run | undefined;
   let asJson = false;

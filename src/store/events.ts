@@ -7,7 +7,13 @@ export type EventType =
   | "stage.added"
   | "stage.removed"
   | "stage.changed"
-  | "stage.transitioned";
+  | "stage.transitioned"
+  | "stage.noted"
+  | "session.created"
+  | "session.started"
+  | "session.ended"
+  | "acceptance.finished"
+  | "run.requested";
 
 export interface FluxEvent {
   seq: number;

@@ -82,4 +82,39 @@ export const MIGRATIONS: readonly Migration[] = [
         BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
     `,
   },
+  {
+    version: 2,
+    name: "engine: session details, acceptance evidence, stage merge facts",
+    sql: `
+      ALTER TABLE sessions ADD COLUMN backend TEXT NOT NULL DEFAULT 'tmux';
+      ALTER TABLE sessions ADD COLUMN name TEXT NOT NULL DEFAULT '';
+      ALTER TABLE sessions ADD COLUMN token_hash TEXT NOT NULL DEFAULT '';
+      ALTER TABLE sessions ADD COLUMN purpose TEXT NOT NULL DEFAULT 'start';
+      ALTER TABLE sessions ADD COLUMN pid INTEGER;
+      ALTER TABLE sessions ADD COLUMN exit_code INTEGER;
+      ALTER TABLE sessions ADD COLUMN exit_signal TEXT;
+      ALTER TABLE sessions ADD COLUMN ended_at TEXT;
+      CREATE INDEX sessions_stage ON sessions (plan_id, stage_id, created_at);
+      CREATE UNIQUE INDEX sessions_token ON sessions (token_hash) WHERE token_hash <> '';
+
+      ALTER TABLE stages ADD COLUMN passed_commit TEXT;
+      ALTER TABLE stages ADD COLUMN merge_commit TEXT;
+      ALTER TABLE stages ADD COLUMN feedback TEXT;
+
+      CREATE TABLE acceptance_runs (
+        id          INTEGER PRIMARY KEY,
+        plan_id     INTEGER NOT NULL,
+        stage_id    TEXT NOT NULL,
+        session_id  TEXT,
+        trigger     TEXT NOT NULL,
+        commit_sha  TEXT NOT NULL,
+        passed      INTEGER NOT NULL CHECK (passed IN (0, 1)),
+        duration_ms INTEGER NOT NULL,
+        checks      TEXT NOT NULL,
+        started_at  TEXT NOT NULL,
+        FOREIGN KEY (plan_id, stage_id) REFERENCES stages (plan_id, id) ON DELETE CASCADE
+      ) STRICT;
+      CREATE INDEX acceptance_stage ON acceptance_runs (plan_id, stage_id, id);
+    `,
+  },
 ];

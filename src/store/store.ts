@@ -31,6 +31,16 @@ export interface PlanRecord {
   updatedAt: string;
 }
 
+/** What the engine records about a stage beside its state. `null` clears a fact. */
+export interface StageFacts {
+  reason?: string | null;
+  /** The commit whose acceptance passed: the merge takes exactly this commit. */
+  passedCommit?: string | null;
+  mergeCommit?: string | null;
+  /** For the next session: a failed acceptance's report or a rejected gate's reason. */
+  feedback?: string | null;
+}
+
 export interface StageRecord {
   planId: number;
   id: string;
@@ -40,16 +50,9 @@ export interface StageRecord {
   retries: number;
   fixAttempts: number;
   reason: string | null;
-  updatedAt: string;
-}
-
-/** One agent process working on one stage (rows arrive with the engine). */
-export interface SessionRecord {
-  id: string;
-  stageId: string;
-  status: string;
-  agent: string;
-  createdAt: string;
+  passedCommit: string | null;
+  mergeCommit: string | null;
+  feedback: string | null;
   updatedAt: string;
 }
 
@@ -95,6 +98,9 @@ interface StageRow {
   retries: number;
   fix_attempts: number;
   reason: string | null;
+  passed_commit: string | null;
+  merge_commit: string | null;
+  feedback: string | null;
   updated_at: string;
 }
 
@@ -144,15 +150,6 @@ export class Store {
       .prepare("SELECT * FROM stages WHERE plan_id = ? AND id = ?")
       .get(planId, id) as StageRow | undefined;
     return row === undefined ? undefined : stageFromRow(row);
-  }
-
-  sessions(planId: number): SessionRecord[] {
-    return this.db
-      .prepare(
-        `SELECT id, stage_id AS stageId, status, agent, created_at AS createdAt, updated_at AS updatedAt
-         FROM sessions WHERE plan_id = ? ORDER BY created_at`,
-      )
-      .all(planId) as SessionRecord[];
   }
 
   lastSeq(): number {
@@ -352,25 +349,56 @@ export class Store {
     action: StageAction,
     meta: { reason?: string | undefined; actor: string },
   ): { stage: StageRecord; events: FluxEvent[] } {
-    const { result, events } = this.write((emit) => {
-      const stage = this.stage(planId, stageId);
-      if (stage === undefined) throw unknownStage(stageId, this.stages(planId));
-      const states = new Map(this.stages(planId).map((s) => [s.id, s.state]));
-      const depsSatisfied = stage.spec.dependencies.every((d) =>
-        isDependencySatisfied(states.get(d), false),
-      );
-      const outcome = transition(stage.state, action, {
-        reason: meta.reason,
-        depsSatisfied,
-        stageId,
-      });
-      this.applyOutcome(stage, outcome, meta.actor, emit);
-      this.settleReadiness(planId, emit);
-      const after = this.stage(planId, stageId);
-      if (after === undefined) throw new Error(`stage ${stageId} vanished inside its transaction`);
-      return after;
-    });
+    const { result, events } = this.write((emit) => this.transitionWithin(emit, planId, stageId, action, meta));
     return { stage: result, events };
+  }
+
+  /** `transition` inside a caller's `write`, so other changes commit with it. */
+  transitionWithin(
+    emit: (event: NewEvent) => FluxEvent,
+    planId: number,
+    stageId: string,
+    action: StageAction,
+    meta: { reason?: string | undefined; actor: string },
+  ): StageRecord {
+    const stage = this.stage(planId, stageId);
+    if (stage === undefined) throw unknownStage(stageId, this.stages(planId));
+    const states = new Map(this.stages(planId).map((s) => [s.id, s.state]));
+    const depsSatisfied = stage.spec.dependencies.every((d) =>
+      isDependencySatisfied(states.get(d), false),
+    );
+    const outcome = transition(stage.state, action, { reason: meta.reason, depsSatisfied, stageId });
+    this.applyOutcome(stage, outcome, meta.actor, emit);
+    this.settleReadiness(planId, emit);
+    const after = this.stage(planId, stageId);
+    if (after === undefined) throw new Error(`stage ${stageId} vanished inside its transaction`);
+    return after;
+  }
+
+  /** Sets the engine's facts about a stage (no state change; recorded as a `stage.noted` event). */
+  noteStage(
+    emit: (event: NewEvent) => FluxEvent,
+    planId: number,
+    stageId: string,
+    facts: StageFacts,
+  ): void {
+    const sets: string[] = [];
+    const values: (string | null)[] = [];
+    for (const [key, column] of [
+      ["reason", "reason"],
+      ["passedCommit", "passed_commit"],
+      ["mergeCommit", "merge_commit"],
+      ["feedback", "feedback"],
+    ] as const) {
+      if (!(key in facts)) continue;
+      sets.push(`${column} = ?`);
+      values.push(facts[key] ?? null);
+    }
+    if (sets.length === 0) return;
+    this.db
+      .prepare(`UPDATE stages SET ${sets.join(", ")}, updated_at = ? WHERE plan_id = ? AND id = ?`)
+      .run(...values, this.now(), planId, stageId);
+    emit({ type: "stage.noted", planId, stageId, data: { ...facts } });
   }
 
   private applyOutcome(
@@ -468,6 +496,9 @@ function stageFromRow(row: StageRow): StageRecord {
     retries: row.retries,
     fixAttempts: row.fix_attempts,
     reason: row.reason,
+    passedCommit: row.passed_commit,
+    mergeCommit: row.merge_commit,
+    feedback: row.feedback,
     updatedAt: row.updated_at,
   };
 }

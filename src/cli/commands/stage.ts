@@ -2,6 +2,7 @@
 import { ExitCode, FluxError } from "../../core/errors.ts";
 import { MANUAL_ACTIONS, isManualAction } from "../../core/stage/actions.ts";
 import { syncProjections } from "../../store/projections/sync.ts";
+import { notifyDaemon } from "../client.ts";
 import type { CommandContext } from "../main.ts";
 import { openStore, refuseInsideSession, requireActivePlan, requireWorkPaths } from "../context.ts";
 import { json, paintState } from "../output.ts";
@@ -12,7 +13,7 @@ export interface StageOptions {
   json?: boolean;
 }
 
-export function stage(ctx: CommandContext, id: string, action: string, opts: StageOptions): number {
+export async function stage(ctx: CommandContext, id: string, action: string, opts: StageOptions): Promise<number> {
   if (!isManualAction(action)) {
     throw new FluxError("STAGE_UNKNOWN_ACTION", `"${action}" is not a stage action`, {
       hint: `use one of: ${MANUAL_ACTIONS.join(", ")}`,
@@ -39,6 +40,7 @@ export function stage(ctx: CommandContext, id: string, action: string, opts: Sta
     actor,
   });
   syncProjections(store, paths);
+  await notifyDaemon(paths, ctx.env);
   if (opts.json === true) {
     ctx.output.out(
       json({

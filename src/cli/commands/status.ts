@@ -7,6 +7,7 @@ import { json } from "../output.ts";
 import type { StatusView } from "../render/status.ts";
 import { buildStatus, renderStatus } from "../render/status.ts";
 import type { WorkPaths } from "../../store/paths.ts";
+import { listSessions } from "../../store/sessions.ts";
 
 export interface StatusOptions {
   json?: boolean;
@@ -16,7 +17,7 @@ export interface StatusOptions {
 export function readStatus(paths: WorkPaths): StatusView {
   using store = openStore(paths);
   const plan = requireActivePlan(store);
-  return buildStatus(plan, store.stages(plan.id), store.sessions(plan.id));
+  return buildStatus(plan, store.stages(plan.id), listSessions(store, plan.id));
 }
 
 export async function status(ctx: CommandContext, opts: StatusOptions): Promise<number> {

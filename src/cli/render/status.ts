@@ -1,7 +1,8 @@
 /** What `flux status` shows, built from store records, and its text rendering. */
 import type { StageState } from "../../core/stage/states.ts";
 import { SATISFYING_STATES, STAGE_STATES } from "../../core/stage/states.ts";
-import type { PlanRecord, SessionRecord, StageRecord } from "../../store/store.ts";
+import type { SessionRecord } from "../../store/sessions.ts";
+import type { PlanRecord, StageRecord } from "../../store/store.ts";
 import { pad, paint, paintState } from "../output.ts";
 
 export interface StageStatus {

@@ -7,6 +7,8 @@
  * among them, and zod costs ~20 ms of start-up there (bench/status).
  */
 
+import { parseDuration } from "../plan/duration.ts";
+
 type Check = (value: unknown) => string | undefined;
 
 const text: Check = (v) =>
@@ -15,6 +17,8 @@ const positiveInt: Check = (v) =>
   typeof v === "number" && Number.isInteger(v) && v > 0
     ? undefined
     : "must be a whole number above 0";
+const duration: Check = (v) =>
+  typeof v === "string" && parseDuration(v) !== undefined ? undefined : 'must be a duration such as "90s", "10m", "2h"';
 const oneOf =
   (...values: string[]): Check =>
   (v) =>
@@ -34,12 +38,24 @@ export const CONFIG_SCHEMA = {
     /** Colour in terminal output: auto follows the terminal and NO_COLOR (default auto). */
     color: oneOf("auto", "always", "never"),
   },
+  daemon: {
+    /** The daemon exits after this long with nothing running or ready (default 10m; "0s": never). */
+    idle_timeout: duration,
+  },
+  sessions: {
+    /** Where sessions run: tmux, detached processes, or tmux when installed (default auto). */
+    backend: oneOf("auto", "tmux", "process"),
+    /** A directory with your own `signal.md` template. */
+    prompt_dir: text,
+  },
 } as const satisfies Record<string, Record<string, Check>>;
 
 export interface Config {
   plan?: { file?: string };
   run?: { max_parallel?: number };
   ui?: { color?: "auto" | "always" | "never" };
+  daemon?: { idle_timeout?: string };
+  sessions?: { backend?: "auto" | "tmux" | "process"; prompt_dir?: string };
 }
 
 export interface ConfigIssue {
@@ -86,12 +102,18 @@ export interface ResolvedConfig {
   planFile: string | undefined;
   maxParallel: number;
   color: "auto" | "always" | "never";
+  idleTimeoutMs: number;
+  backend: "auto" | "tmux" | "process";
+  promptDir: string | undefined;
 }
 
 export const DEFAULT_CONFIG: ResolvedConfig = {
   planFile: undefined,
   maxParallel: 4,
   color: "auto",
+  idleTimeoutMs: 10 * 60_000,
+  backend: "auto",
+  promptDir: undefined,
 };
 
 /** Later layers win key by key. */
@@ -101,6 +123,10 @@ export function mergeConfig(layers: readonly Config[]): ResolvedConfig {
     if (layer.plan?.file !== undefined) out.planFile = layer.plan.file;
     if (layer.run?.max_parallel !== undefined) out.maxParallel = layer.run.max_parallel;
     if (layer.ui?.color !== undefined) out.color = layer.ui.color;
+    const idle = layer.daemon?.idle_timeout;
+    if (idle !== undefined) out.idleTimeoutMs = parseDuration(idle) ?? out.idleTimeoutMs;
+    if (layer.sessions?.backend !== undefined) out.backend = layer.sessions.backend;
+    if (layer.sessions?.prompt_dir !== undefined) out.promptDir = layer.sessions.prompt_dir;
   }
   return out;
 }
@@ -114,6 +140,10 @@ export function configFromEnv(env: Readonly<Record<string, string | undefined>>)
   }
   const color = env.FLUX_COLOR;
   if (color === "auto" || color === "always" || color === "never") config.ui = { color };
+  const idle = env.FLUX_IDLE_TIMEOUT;
+  if (idle !== undefined && parseDuration(idle) !== undefined) config.daemon = { idle_timeout: idle };
+  const backend = env.FLUX_SESSION_BACKEND;
+  if (backend === "auto" || backend === "tmux" || backend === "process") config.sessions = { backend };
   return config;
 }
 
@@ -130,4 +160,11 @@ file = ""
 
 # [ui]
 # color = "auto"          # auto | always | never (NO_COLOR is honoured with auto)
+
+# [daemon]
+# idle_timeout = "10m"    # exit after this long with nothing running or ready (FLUX_IDLE_TIMEOUT)
+
+# [sessions]
+# backend = "auto"        # tmux | process | auto: tmux when installed (FLUX_SESSION_BACKEND)
+# prompt_dir = ".flux/prompts"   # your own signal.md template
 `;

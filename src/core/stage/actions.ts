@@ -21,6 +21,7 @@ export const STAGE_TRIGGERS = [
   "question_asked",
   "question_answered",
   "timed_out",
+  "session_replaced",
   "gate_opened",
   "gate_approved",
   "gate_rejected",

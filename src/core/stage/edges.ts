@@ -107,8 +107,14 @@ export const STAGE_EDGES: { readonly [A in StageAction]: StageEdge } = {
   },
   timed_out: {
     from: ["running", "needs_handoff"],
-    to: "blocked",
-    why: "the stage ran past its timeout: a human decides whether it gets more time",
+    to: "ready",
+    why: "the session ran past the stage's timeout: it is stopped and the stage restarts with a recovery signal",
+    counter: "retries",
+  },
+  session_replaced: {
+    from: ["running"],
+    to: "ready",
+    why: "acceptance failed after the session that must fix it ended: a new session starts with the failure",
   },
   gate_opened: {
     from: ["completed"],

@@ -1,0 +1,175 @@
+/**
+ * The CLI's side of the daemon: find it (`.work/daemon.json`), start it detached when needed,
+ * call its API with the right token, follow its event stream. Inside a session the token is
+ * the session's own (`FLUX_SESSION_TOKEN`), never the admin token.
+ */
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { ExitCode, FluxError } from "../core/errors.ts";
+import type { DaemonInfo } from "../server/daemon-file.ts";
+import { daemonFile, readDaemonInfo } from "../server/daemon-file.ts";
+import type { WorkPaths } from "../store/paths.ts";
+import type { Env } from "./context.ts";
+
+export interface DaemonClient {
+  info: DaemonInfo;
+  token: string;
+  request<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T>;
+  /** Streams NDJSON lines of a response. */
+  stream(method: "GET" | "POST", path: string, body?: unknown, signal?: AbortSignal): AsyncGenerator<Record<string, unknown>>;
+}
+
+function tokenFor(info: DaemonInfo, env: Env): string {
+  const session = env.FLUX_SESSION_TOKEN;
+  return session !== undefined && session !== "" ? session : info.token;
+}
+
+async function call(info: DaemonInfo, token: string, method: string, route: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
+  let response: Response;
+  try {
+    response = await fetch(`${info.url}${route}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
+    });
+  } catch (error) {
+    if (signal?.aborted === true) throw error;
+    throw new FluxError("DAEMON_UNREACHABLE", `the Flux daemon at ${info.url} does not answer`, {
+      hint: "`flux daemon status` checks it; `flux run` starts a new one",
+      exitCode: ExitCode.environment,
+      cause: error,
+    });
+  }
+  if (!response.ok) {
+    const data = (await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string; hint?: string } };
+    const e = data.error ?? {};
+    const exit = response.status === 404 ? ExitCode.notFound : response.status === 400 ? ExitCode.usage : response.status === 422 ? ExitCode.invalidPlan : response.status >= 500 ? ExitCode.internal : ExitCode.refused;
+    throw new FluxError(e.code ?? `HTTP_${response.status}`, e.message ?? `${method} ${route} failed with ${response.status}`, {
+      hint: e.hint,
+      exitCode: exit,
+      data: e as Record<string, unknown>,
+    });
+  }
+  return response;
+}
+
+export function clientFor(info: DaemonInfo, env: Env): DaemonClient {
+  const token = tokenFor(info, env);
+  return {
+    info,
+    token,
+    async request<T>(method: "GET" | "POST", route: string, body?: unknown): Promise<T> {
+      const response = await call(info, token, method, route, body);
+      return (await response.json()) as T;
+    },
+    async *stream(method, route, body, signal) {
+      const response = await call(info, token, method, route, body, signal);
+      if (response.body === null) return;
+      const decoder = new TextDecoder();
+      let buffer = "";
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        buffer += decoder.decode(chunk, { stream: true });
+        let newline = buffer.indexOf("\n");
+        while (newline >= 0) {
+          const line = buffer.slice(0, newline);
+          buffer = buffer.slice(newline + 1);
+          if (line.trim() !== "") yield JSON.parse(line) as Record<string, unknown>;
+          newline = buffer.indexOf("\n");
+        }
+      }
+    },
+  };
+}
+
+/** The running daemon, or undefined (a stale daemon.json counts as none). */
+export async function connectDaemon(paths: WorkPaths, env: Env): Promise<DaemonClient | undefined> {
+  const info = readDaemonInfo(paths.work);
+  if (info === undefined) return undefined;
+  const client = clientFor(info, env);
+  try {
+    await client.request("GET", "/v1/health");
+    return client;
+  } catch (error) {
+    if (error instanceof FluxError && error.code === "DAEMON_UNREACHABLE") return undefined;
+    throw error;
+  }
+}
+
+export async function requireDaemon(paths: WorkPaths, env: Env): Promise<DaemonClient> {
+  const client = await connectDaemon(paths, env);
+  if (client === undefined) {
+    throw new FluxError("DAEMON_NOT_RUNNING", "the Flux daemon is not running", {
+      hint: "`flux run` starts it (or `flux daemon start -d`)",
+      exitCode: ExitCode.environment,
+    });
+  }
+  return client;
+}
+
+/** Starts the daemon detached (output to .work/logs/daemon.log) and waits until it answers. */
+export async function ensureDaemon(paths: WorkPaths, env: Env, fluxBin: string, timeoutMs = 20_000): Promise<DaemonClient> {
+  const running = await connectDaemon(paths, env);
+  if (running !== undefined) return running;
+  const logs = path.join(paths.work, "logs");
+  fs.mkdirSync(logs, { recursive: true });
+  const out = fs.openSync(path.join(logs, "daemon.log"), "a");
+  const child = spawn(process.execPath, [fluxBin, "daemon", "start"], {
+    cwd: paths.root,
+    env: env as NodeJS.ProcessEnv,
+    detached: true,
+    stdio: ["ignore", out, out],
+  });
+  child.unref();
+  fs.closeSync(out);
+  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+  // Wait for daemon.json to appear (an inotify wake-up, not a polling loop), then for an answer.
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const client = await connectDaemon(paths, env);
+    if (client !== undefined && client.info.pid === child.pid) return client;
+    const code = await Promise.race([exited, changeOf(paths.work, child.pid, deadline - Date.now())]);
+    if (typeof code === "number" || code === null) {
+      const other = await connectDaemon(paths, env);
+      if (other !== undefined) return other; // another `flux run` won the race
+      throw new FluxError("DAEMON_START_FAILED", `the daemon exited with ${code} while starting`, {
+        hint: `see ${path.join(logs, "daemon.log")}`,
+        exitCode: ExitCode.environment,
+      });
+    }
+  }
+  throw new FluxError("DAEMON_START_FAILED", "the daemon did not answer in time", {
+    hint: `see ${path.join(logs, "daemon.log")}`,
+    exitCode: ExitCode.environment,
+  });
+}
+
+/** Resolves "changed" when `daemon.json` in `work` names `pid`, or "timeout". */
+function changeOf(work: string, pid: number | undefined, ms: number): Promise<"changed" | "timeout"> {
+  return new Promise((resolve) => {
+    const name = path.basename(daemonFile(work));
+    const watcher = fs.watch(work, (_event, changed) => {
+      if (changed === null || changed === name) done("changed");
+    });
+    const timer = setTimeout(() => done("timeout"), Math.max(0, ms));
+    const done = (how: "changed" | "timeout") => {
+      clearTimeout(timer);
+      watcher.close();
+      resolve(how);
+    };
+    // Written before the watch began: no event will come for it.
+    if (readDaemonInfo(work)?.pid === pid) done("changed");
+  });
+}
+
+/** Tells a running daemon that this process changed state (no daemon: nothing to do). */
+export async function notifyDaemon(paths: WorkPaths, env: Env): Promise<void> {
+  const info = readDaemonInfo(paths.work);
+  if (info === undefined) return;
+  try {
+    await clientFor(info, env).request("POST", "/v1/notify");
+  } catch (error) {
+    if (!(error instanceof FluxError && error.code === "DAEMON_UNREACHABLE")) throw error;
+  }
+}

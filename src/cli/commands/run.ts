@@ -1,0 +1,153 @@
+/**
+ * `flux run`: asks the daemon to run (starting it when needed) and follows its events until
+ * the plan is done or nothing more can move; then prints what waits on whom. Ctrl-C stops
+ * following, never the work. `--foreground` hosts the engine in this process.
+ */
+import path from "node:path";
+import { ExitCode, FluxError } from "../../core/errors.ts";
+import type { RunAccepted, RunProgress } from "../../engine/engine.ts";
+import { startDaemon } from "../../server/daemon.ts";
+import type { FluxEvent } from "../../store/events.ts";
+import type { DaemonClient } from "../client.ts";
+import { clientFor, ensureDaemon } from "../client.ts";
+import { loadSettings, openStore, refuseInsideSession, requireActivePlan, requireWorkPaths } from "../context.ts";
+import type { CommandContext } from "../main.ts";
+import { paint, paintState } from "../output.ts";
+import type { StageState } from "../../core/stage/states.ts";
+import { VERSION } from "../version.ts";
+
+export interface RunOptions {
+  stage?: string;
+  withDeps?: boolean;
+  manual?: boolean;
+  maxParallel?: string;
+  foreground?: boolean;
+}
+
+export async function run(ctx: CommandContext, opts: RunOptions): Promise<number> {
+  refuseInsideSession(ctx.env, "flux run");
+  const paths = requireWorkPaths(ctx.cwd, ctx.env);
+  const config = loadSettings(ctx, paths);
+  let since: number;
+  {
+    using store = openStore(paths);
+    requireActivePlan(store);
+    since = store.lastSeq();
+  }
+  const maxParallel = opts.maxParallel === undefined ? undefined : Number(opts.maxParallel);
+  if (maxParallel !== undefined && (!Number.isInteger(maxParallel) || maxParallel < 1)) {
+    throw new FluxError("BAD_MAX_PARALLEL", `--max-parallel must be a whole number above 0, not "${opts.maxParallel}"`, { exitCode: ExitCode.usage });
+  }
+  let client: DaemonClient;
+  let stopLocal: (() => Promise<void>) | undefined;
+  if (opts.foreground === true) {
+    const handle = await startDaemon({
+      paths,
+      fluxBin: ctx.fluxBin,
+      version: VERSION,
+      env: ctx.env,
+      maxParallel: config.maxParallel,
+      idleTimeoutMs: 0,
+      backend: config.backend,
+      promptDir: config.promptDir === undefined ? undefined : path.resolve(paths.root, config.promptDir),
+      log: (line) => {
+        if (ctx.env.FLUX_DEBUG !== undefined) ctx.output.err(line);
+      },
+    });
+    client = clientFor({ pid: process.pid, url: handle.url, token: handle.token, startedAt: "", version: VERSION }, {});
+    stopLocal = () => handle.stop();
+  } else {
+    client = await ensureDaemon(paths, ctx.env, ctx.fluxBin);
+  }
+  const accepted = await client.request<RunAccepted & { envChanged: boolean }>("POST", "/v1/run", {
+    stage: opts.stage,
+    withDeps: opts.withDeps === true,
+    manual: opts.manual === true,
+    maxParallel: maxParallel ?? config.maxParallel,
+    env: ctx.env,
+  });
+  const c = ctx.output.color;
+  ctx.output.out(
+    `Running ${accepted.scope === null ? "the plan" : accepted.scope.join(", ")} · up to ${accepted.maxParallel} at once${accepted.manual ? " · manual: start each session with the command shown" : ""}`,
+  );
+  if (accepted.envChanged) {
+    ctx.output.out(paint(c, "yellow", "This environment applies to sessions started from now on; running sessions keep theirs."));
+  }
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.once("SIGINT", onSigint);
+  try {
+    const result = await follow(ctx, client, since, abort.signal, opts.manual === true);
+    return result;
+  } catch (error) {
+    if (abort.signal.aborted) {
+      ctx.output.out("\nStopped following; the work goes on. `flux status` shows it, `flux run` follows again.");
+      return ExitCode.interrupted;
+    }
+    throw error;
+  } finally {
+    process.off("SIGINT", onSigint);
+    if (stopLocal !== undefined) await stopLocal();
+  }
+}
+
+async function follow(ctx: CommandContext, client: DaemonClient, since: number, signal: AbortSignal, manual: boolean): Promise<number> {
+  const shownManual = new Set<string>();
+  let caughtUp = false;
+  for await (const line of client.stream("GET", `/v1/events?since=${since}`, undefined, signal)) {
+    if (line.type === "caught_up") caughtUp = true;
+    else printEvent(ctx, line as unknown as FluxEvent);
+    if (!caughtUp) continue;
+    const progress = await client.request<RunProgress>("GET", "/v1/progress");
+    if (manual) {
+      for (const [stage, command] of Object.entries(progress.manualCommands)) {
+        if (shownManual.has(stage)) continue;
+        shownManual.add(stage);
+        ctx.output.out(`Start ${stage} by hand:\n  ${command}`);
+      }
+    }
+    if (progress.done) {
+      ctx.output.out(paint(ctx.output.color, "green", "Done: every stage is merged, skipped or cancelled."));
+      return ExitCode.ok;
+    }
+    if (!progress.active) {
+      printWaiting(ctx, progress);
+      return ExitCode.refused;
+    }
+  }
+  throw new FluxError("DAEMON_GONE", "the daemon closed the event stream", {
+    hint: "see .work/logs/daemon.log; `flux run` starts it again",
+    exitCode: ExitCode.environment,
+  });
+}
+
+function printEvent(ctx: CommandContext, event: FluxEvent): void {
+  const c = ctx.output.color;
+  const time = paint(c, "dim", event.at.slice(11, 19));
+  const stage = event.stageId ?? "";
+  const d = event.data;
+  switch (event.type) {
+    case "stage.transitioned": {
+      const why = typeof d.reason === "string" ? paint(c, "dim", `  ${d.reason.split("\n")[0] ?? ""}`) : "";
+      ctx.output.out(`${time} ${stage.padEnd(20)} ${paintState(c, d.from as StageState)} → ${paintState(c, d.to as StageState)}${why}`);
+      return;
+    }
+    case "session.created":
+      ctx.output.out(`${time} ${stage.padEnd(20)} ${paint(c, "dim", `session ${String(d.session)} (${String(d.agent)}, ${String(d.purpose)})`)}`);
+      return;
+    case "acceptance.finished":
+      ctx.output.out(`${time} ${stage.padEnd(20)} acceptance ${d.passed === true ? paint(c, "green", "passed") : paint(c, "red", "failed")} on ${String(d.commit).slice(0, 8)}`);
+      return;
+    default:
+      return;
+  }
+}
+
+function printWaiting(ctx: CommandContext, progress: RunProgress): void {
+  const c = ctx.output.color;
+  ctx.output.out(paint(c, "yellow", "Nothing more can move without you:"));
+  for (const w of progress.waiting) {
+    const detail = w.waitsOn.length > 0 && w.state === "waiting" ? `waits on ${w.waitsOn.join(", ")}` : (w.reason ?? "");
+    ctx.output.out(`  ${w.id.padEnd(20)} ${paintState(c, w.state)}  ${detail}`);
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * Verified completion (DESIGN.md §3): `flux stage complete` is a request. Flux refuses
+ * uncommitted work, runs the acceptance in the worktree on that commit, stores the evidence and
+ * answers. The run belongs to the engine, not to the request: the verdict lands even when the
+ * caller is gone.
+ */
+import path from "node:path";
+import { dirtyFiles, headCommit } from "../adapters/git/index.ts";
+import { ExitCode, FluxError } from "../core/errors.ts";
+import type { Feedback } from "../core/signal/data.ts";
+import { recordAcceptance } from "../store/acceptance.ts";
+import type { CheckEvidence } from "../store/acceptance.ts";
+import { latestSession } from "../store/sessions.ts";
+import type { AcceptanceProgress, AcceptanceResult } from "./acceptance/index.ts";
+import { failureFeedback, formatFailure, runAcceptance } from "./acceptance/index.ts";
+import type { Engine } from "./engine.ts";
+import { crashed } from "./recover.ts";
+import { sessionEnv } from "./start.ts";
+
+export type VerdictTrigger = "request" | "exit" | "recheck" | "verify";
+
+export interface Verdict {
+  stageId: string;
+  passed: boolean;
+  commit: string;
+  /** The stage's state after the verdict. */
+  state: string;
+  /** What failed, as the agent is told; empty on a pass. */
+  report: string;
+  checks: CheckEvidence[];
+  durationMs: number;
+}
+
+export function worktreeOf(engine: Engine, stageId: string): string {
+  return path.join(engine.paths.root, ".worktrees", stageId);
+}
+
+/** A completion request from the stage's session or a human. */
+export function requestCompletion(
+  engine: Engine,
+  stageId: string,
+  options: { sessionId?: string | undefined; onProgress?: (event: AcceptanceProgress) => void },
+): Promise<Verdict> {
+  const stage = engine.stage(stageId);
+  if (stage.state === "checking" && engine.busy.has(stageId)) {
+    throw new FluxError("STAGE_CHECKING", `${stageId}'s acceptance is already running`, {
+      hint: "wait for its verdict (`flux status`)",
+      exitCode: ExitCode.refused,
+    });
+  }
+  if (stage.state !== "running") {
+    throw new FluxError("STAGE_NOT_RUNNING", `${stageId} is ${stage.state}, not running: there is nothing to complete`, {
+      hint: stage.state === "blocked" || stage.state === "failed" ? `\`flux resume ${stageId}\` starts it again` : "`flux status` shows where it stands",
+      exitCode: ExitCode.refused,
+    });
+  }
+  const worktree = worktreeOf(engine, stageId);
+  const dirty = dirtyFiles(worktree);
+  if (dirty.length > 0) {
+    throw new FluxError("COMMIT_FIRST", `uncommitted changes in ${worktree}: ${dirty.slice(0, 10).join(", ")}${dirty.length > 10 ? ", …" : ""}`, {
+      hint: "commit first: acceptance runs on a committed state, and the merge takes exactly that commit",
+      exitCode: ExitCode.refused,
+      data: { files: dirty },
+    });
+  }
+  const commit = headCommit(worktree);
+  engine.move(stageId, "completion_requested", undefined);
+  return runVerdict(engine, stageId, { trigger: "request", commit, sessionId: options.sessionId, onProgress: options.onProgress });
+}
+
+/** Runs the acceptance as an engine task and applies the verdict. */
+export function runVerdict(
+  engine: Engine,
+  stageId: string,
+  options: {
+    trigger: VerdictTrigger;
+    commit: string;
+    sessionId?: string | undefined;
+    onProgress?: ((event: AcceptanceProgress) => void) | undefined;
+  },
+): Promise<Verdict> {
+  let verdict: Verdict | undefined;
+  const task = engine.runTask(stageId, "acceptance", async () => {
+    const stage = engine.stage(stageId);
+    const worktree = worktreeOf(engine, stageId);
+    const startedAt = engine.clock().toISOString();
+    const result = await runAcceptance({
+      cwd: worktree,
+      checks: stage.spec.acceptance,
+      env: sessionEnv(engine, stage.spec),
+      onProgress: (event) => {
+        try {
+          options.onProgress?.(event);
+        } catch {
+          // The caller went away: the run goes on.
+        }
+      },
+    });
+    const plan = engine.plan();
+    engine.store.write((emit) =>
+      recordAcceptance(engine.store, emit, plan.id, {
+        stageId,
+        sessionId: options.sessionId ?? null,
+        trigger: options.trigger,
+        commit: options.commit,
+        passed: result.passed,
+        durationMs: result.durationMs,
+        checks: result.checks,
+        startedAt,
+      }),
+    );
+    applyVerdict(engine, stageId, options.trigger, options.commit, result);
+    const after = engine.stage(stageId);
+    verdict = {
+      stageId,
+      passed: result.passed,
+      commit: options.commit,
+      state: after.state,
+      report: result.passed ? "" : formatFailure(result),
+      checks: result.checks,
+      durationMs: result.durationMs,
+    };
+  });
+  return task.then(() => {
+    if (verdict === undefined) throw new FluxError("ACCEPTANCE_ABORTED", `the acceptance of ${stageId} did not finish`, { exitCode: ExitCode.internal });
+    return verdict;
+  });
+}
+
+function applyVerdict(engine: Engine, stageId: string, trigger: VerdictTrigger, commit: string, result: AcceptanceResult): void {
+  const stage = engine.stage(stageId);
+  if (stage.state !== "checking") return; // a human moved it meanwhile (reset, cancel…)
+  if (result.passed) {
+    engine.move(stageId, "acceptance_passed", undefined, { passedCommit: commit, feedback: null, reason: null });
+    return;
+  }
+  const feedback: Feedback = failureFeedback(result, { attempt: stage.fixAttempts + 1, maxAttempts: stage.spec.maxFixAttempts });
+  const first = feedback.failed[0];
+  const summary = first === undefined ? "acceptance failed" : `\`${first.command}\`: ${first.reason}`;
+  if (trigger === "exit") {
+    engine.note(stageId, { feedback: JSON.stringify(feedback) });
+    crashed(engine, stageId, `the agent exited without completing and its acceptance failed (${summary})`);
+    return;
+  }
+  if (stage.fixAttempts + 1 >= stage.spec.maxFixAttempts) {
+    engine.move(stageId, "fix_attempts_exhausted", `acceptance failed ${stage.fixAttempts + 1} times; last: ${summary}`, { feedback: JSON.stringify(feedback) });
+    return;
+  }
+  engine.move(stageId, "acceptance_failed", summary, { feedback: JSON.stringify(feedback) });
+  const session = latestSession(engine.store, engine.plan().id, stageId);
+  const live = session !== undefined && session.endedAt === null && trigger === "request";
+  if (!live) {
+    engine.nextPurpose.set(stageId, "fix");
+    engine.move(stageId, "session_replaced", `a new session fixes: ${summary}`);
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * When sessions end: a runner's exit report, a session found dead when the daemon starts, a
+ * stage timeout, or `flux sessions kill`. An agent that exits without asking is not trusted:
+ * exit 0 gets its acceptance run anyway; a crash restarts the stage with a recovery signal,
+ * counted against `max_retries`, then the stage is `failed`.
+ */
+import { getSession, latestSession, markSessionEnded, openSessions } from "../store/sessions.ts";
+import type { SessionRecord } from "../store/sessions.ts";
+import type { Engine } from "./engine.ts";
+import { readExitReport } from "./session-files.ts";
+import { runVerdict, worktreeOf } from "./completion.ts";
+import { headCommit, dirtyFiles } from "../adapters/git/index.ts";
+import { ExitCode, FluxError } from "../core/errors.ts";
+
+/** On daemon start: exits that happened while it was down, dead sessions, live ones adopted. */
+export async function readoptSessions(engine: Engine): Promise<void> {
+  const plan = engine.store.activePlan();
+  if (plan === undefined) return;
+  for (const session of openSessions(engine.store, plan.id)) {
+    const report = readExitReport(engine.paths.work, session.id);
+    if (report !== undefined) {
+      sessionEnded(engine, session.id, report.code, report.signal, "exited");
+      continue;
+    }
+    if (session.backend === "manual") continue;
+    if (session.backend === engine.backend.kind && (await engine.backend.isAlive(session.name))) {
+      engine.log(`re-adopted ${session.id} (${session.name})`);
+      const spec = engine.store.stage(plan.id, session.stageId)?.spec;
+      if (spec?.timeoutMs !== undefined) {
+        const elapsed = engine.clock().getTime() - Date.parse(session.createdAt);
+        armTimeout(engine, session.id, Math.max(0, spec.timeoutMs - elapsed));
+      }
+      continue;
+    }
+    sessionEnded(engine, session.id, null, null, "lost");
+  }
+}
+
+/** A session ended. Handled once: later reports of the same end are ignored. */
+export function sessionEnded(
+  engine: Engine,
+  sessionId: string,
+  code: number | null,
+  signal: string | null,
+  status: "exited" | "killed" | "lost",
+): void {
+  const session = getSession(engine.store, sessionId);
+  if (session === undefined) return;
+  const { result: first } = engine.store.write((emit) =>
+    markSessionEnded(engine.store, emit, sessionId, { status, exitCode: code, exitSignal: signal }),
+  );
+  clearTimer(engine, sessionId);
+  if (!first || status === "killed") {
+    engine.project();
+    return;
+  }
+  const stage = engine.store.stage(session.planId, session.stageId);
+  const latest = latestSession(engine.store, session.planId, session.stageId);
+  if (stage === undefined || latest?.id !== sessionId || stage.state !== "running") {
+    // A completion in flight (checking) decides for itself; other states need nothing.
+    engine.project();
+    engine.wake("session ended");
+    return;
+  }
+  if (code === 0 && signal === null) {
+    exitedWithoutAsking(engine, session);
+    return;
+  }
+  crashed(engine, session.stageId, status === "lost" ? "the session was gone when the daemon looked" : `the agent exited with ${signal ?? `code ${code}`} without completing`);
+}
+
+function exitedWithoutAsking(engine: Engine, session: SessionRecord): void {
+  const worktree = worktreeOf(engine, session.stageId);
+  const dirty = dirtyFiles(worktree);
+  if (dirty.length > 0) {
+    crashed(engine, session.stageId, `the agent exited leaving uncommitted changes (${dirty.slice(0, 5).join(", ")})`);
+    return;
+  }
+  engine.move(session.stageId, "session_exited", "the agent exited without asking: running its acceptance");
+  void runVerdict(engine, session.stageId, {
+    trigger: "exit",
+    commit: headCommit(worktree),
+    sessionId: session.id,
+  }).catch((error: unknown) => engine.log(`acceptance after exit failed: ${String(error)}`));
+}
+
+/** Restart with a recovery signal, or `failed` when the retries are used up. */
+export function crashed(engine: Engine, stageId: string, why: string): void {
+  const stage = engine.stage(stageId);
+  if (stage.retries >= stage.spec.maxRetries) {
+    engine.move(stageId, "retries_exhausted", `${why}; retries exhausted (${stage.spec.maxRetries})`);
+  } else {
+    engine.nextPurpose.set(stageId, "retry");
+    engine.move(stageId, "session_crashed", why);
+  }
+  engine.wake("crash");
+}
+
+export function armTimeout(engine: Engine, sessionId: string, ms: number | undefined): void {
+  if (ms === undefined) return;
+  clearTimer(engine, sessionId);
+  engine.timers.set(
+    sessionId,
+    setTimeout(() => void timedOut(engine, sessionId), ms),
+  );
+}
+
+function clearTimer(engine: Engine, sessionId: string): void {
+  const timer = engine.timers.get(sessionId);
+  if (timer !== undefined) clearTimeout(timer);
+  engine.timers.delete(sessionId);
+}
+
+/** The stage's timeout: stop the session, restart the stage like a crash. */
+async function timedOut(engine: Engine, sessionId: string): Promise<void> {
+  engine.timers.delete(sessionId);
+  const session = getSession(engine.store, sessionId);
+  if (session === undefined || session.endedAt !== null) return;
+  await engine.backend.kill(session.name);
+  engine.store.write((emit) =>
+    markSessionEnded(engine.store, emit, sessionId, { status: "killed", exitCode: null, exitSignal: "timeout" }),
+  );
+  const stage = engine.store.stage(session.planId, session.stageId);
+  if (stage === undefined || (stage.state !== "running" && stage.state !== "needs_handoff")) {
+    engine.project();
+    return;
+  }
+  const limit = stage.spec.timeoutMs === undefined ? "" : ` (${Math.round(stage.spec.timeoutMs / 1000)}s)`;
+  if (stage.retries >= stage.spec.maxRetries) {
+    engine.move(stage.id, "retries_exhausted", `the session ran past the stage's timeout${limit}; retries exhausted`);
+  } else {
+    engine.nextPurpose.set(stage.id, "retry");
+    engine.move(stage.id, "timed_out", `the session ran past the stage's timeout${limit} and was stopped`);
+  }
+  engine.wake("timeout");
+}
+
+/** `flux sessions kill`: the session stops, its stage waits for a human. */
+export async function killSession(engine: Engine, sessionId: string): Promise<SessionRecord> {
+  const session = getSession(engine.store, sessionId);
+  if (session === undefined) {
+    throw new FluxError("SESSION_NOT_FOUND", `no session ${sessionId}`, { hint: "`flux sessions list` shows them", exitCode: ExitCode.notFound });
+  }
+  if (session.backend !== "manual") await engine.backend.kill(session.name);
+  sessionEnded(engine, sessionId, null, "SIGTERM", "killed");
+  const stage = engine.store.stage(session.planId, session.stageId);
+  if (stage !== undefined && ["running", "needs_handoff", "checking", "ready"].includes(stage.state)) {
+    engine.move(stage.id, "block", "killed by user");
+  }
+  return getSession(engine.store, sessionId) ?? session;
+}

@@ -1,0 +1,102 @@
+/**
+ * The files of one session under `.work/`: its spec (argv, environment, prompt — 0600, it
+ * holds the session token), its exit report, its output log and its signal. tmux only ever
+ * launches `"$FLUX_BIN" runner <session-id>`; the runner reads everything else from here.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { ExitCode, FluxError } from "../core/errors.ts";
+import { writeAtomic } from "../store/fs.ts";
+
+export interface SessionSpec {
+  sessionId: string;
+  stageId: string;
+  /** The worktree the agent works in. */
+  cwd: string;
+  /** The agent's command line. */
+  argv: string[];
+  /** The agent's whole environment. */
+  env: Record<string, string>;
+  /** Where the runner appends the agent's output, one JSON event per line. */
+  logFile: string;
+  /** Where the runner records the agent's exit before it reports it. */
+  exitFile: string;
+  createdAt: string;
+}
+
+export interface ExitReport {
+  code: number | null;
+  signal: string | null;
+  at: string;
+}
+
+export function sessionDir(work: string, sessionId: string): string {
+  return path.join(work, "sessions", sessionId);
+}
+
+export function specFile(work: string, sessionId: string): string {
+  return path.join(sessionDir(work, sessionId), "spec.json");
+}
+
+export function exitFile(work: string, sessionId: string): string {
+  return path.join(sessionDir(work, sessionId), "exit.json");
+}
+
+export function logFile(work: string, sessionId: string): string {
+  return path.join(work, "logs", `${sessionId}.ndjson`);
+}
+
+export function signalFile(work: string, sessionId: string): string {
+  return path.join(work, "signals", `${sessionId}.md`);
+}
+
+export function writeSpec(work: string, spec: SessionSpec): string {
+  const file = specFile(work, spec.sessionId);
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  writeAtomic(file, `${JSON.stringify(spec, null, 2)}\n`, 0o600);
+  return file;
+}
+
+export function readSpec(work: string, sessionId: string): SessionSpec {
+  const file = specFile(work, sessionId);
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8")) as SessionSpec;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    throw new FluxError("SESSION_SPEC_MISSING", `no session spec at ${file}`, {
+      hint: "sessions are started by `flux run`; `flux attach list` shows the live ones",
+      exitCode: ExitCode.notFound,
+    });
+  }
+}
+
+export function readExitReport(work: string, sessionId: string): ExitReport | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(exitFile(work, sessionId), "utf8")) as ExitReport;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+export function writeExitReport(work: string, sessionId: string, report: ExitReport): void {
+  writeAtomic(exitFile(work, sessionId), `${JSON.stringify(report)}\n`);
+}
+
+/** The last `lines` lines the agent printed, from the session's log. */
+export function logTail(work: string, sessionId: string, lines = 40): string {
+  let text: string;
+  try {
+    text = fs.readFileSync(logFile(work, sessionId), "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return "";
+    throw error;
+  }
+  const out: string[] = [];
+  for (const line of text.split("\n")) {
+    if (line === "") continue;
+    const event = JSON.parse(line) as { type: string; text?: string };
+    if (event.type === "output" && event.text !== undefined) out.push(event.text);
+  }
+  return out.join("").split("\n").slice(-lines).join("\n");
+}

@@ -1,0 +1,62 @@
+/** Gathers what a session's signal says: the stage, its dependencies' output, feedback, recovery. */
+import { commitsBetween, dirtyFiles } from "../adapters/git/index.ts";
+import type { DependencyOutput, Feedback, Recovery, SignalData } from "../core/signal/data.ts";
+import { renderSignal } from "../core/signal/render.ts";
+import type { SessionPurpose } from "../store/sessions.ts";
+import { latestSession } from "../store/sessions.ts";
+import type { StageRecord } from "../store/store.ts";
+import type { Engine } from "./engine.ts";
+import { logTail } from "./session-files.ts";
+import { loadSignalTemplate } from "./signal-templates.ts";
+
+export function buildSignal(
+  engine: Engine,
+  stage: StageRecord,
+  worktree: { path: string; branch: string },
+  sessionId: string,
+  purpose: SessionPurpose,
+): string {
+  const plan = engine.plan();
+  const data: SignalData = {
+    stage: stage.spec,
+    plan: { title: plan.title, overview: plan.overview },
+    acceptance: stage.spec.acceptance,
+    dependencies: stage.spec.dependencies.map((id) => dependencyOutput(engine, id)),
+    feedback: parseFeedback(stage.feedback),
+    recovery: purpose === "retry" || purpose === "resume" ? recovery(engine, stage, worktree.path) : undefined,
+    session: { id: sessionId, worktree: worktree.path, branch: worktree.branch },
+  };
+  return renderSignal(loadSignalTemplate(engine.promptDir), data);
+}
+
+function dependencyOutput(engine: Engine, id: string): DependencyOutput {
+  const plan = engine.plan();
+  const dep = engine.store.stage(plan.id, id);
+  const branch = `flux/${id}`;
+  let commits: string[] = [];
+  if (dep?.mergeCommit !== null && dep?.mergeCommit !== undefined) {
+    commits = commitsBetween(engine.paths.root, `${dep.mergeCommit}^1`, `${dep.mergeCommit}^2`).map(
+      (c) => `${c.sha.slice(0, 8)} ${c.subject}`,
+    );
+  }
+  return { id, name: dep?.spec.name ?? id, branch, mergeCommit: dep?.mergeCommit ?? null, commits };
+}
+
+export function parseFeedback(text: string | null): Feedback | undefined {
+  if (text === null || text === "") return undefined;
+  return JSON.parse(text) as Feedback;
+}
+
+function recovery(engine: Engine, stage: StageRecord, worktree: string): Recovery {
+  const plan = engine.plan();
+  const previous = latestSession(engine.store, plan.id, stage.id);
+  return {
+    attempt: stage.retries + 1,
+    maxAttempts: stage.spec.maxRetries + 1,
+    commits: commitsBetween(engine.paths.root, plan.baseBranch, `flux/${stage.id}`).map(
+      (c) => `${c.sha.slice(0, 8)} ${c.subject}`,
+    ),
+    uncommittedFiles: dirtyFiles(worktree),
+    lastOutput: previous === undefined ? [] : logTail(engine.paths.work, previous.id, 30).split("\n"),
+  };
+}

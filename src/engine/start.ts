@@ -1,0 +1,145 @@
+/**
+ * Starting a session: the worktree (with its setup commands the first time), the signal, the
+ * spec file, the session row and the `session_started` edge in one transaction, then the
+ * backend (tmux or detached process) launches `"$FLUX_BIN" runner <session-id>`.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { createWorktree } from "../adapters/git/index.ts";
+import { ExitCode, FluxError } from "../core/errors.ts";
+import { expandCommand, shellQuote } from "../core/shell.ts";
+import type { Stage } from "../core/plan/model.ts";
+import { insertSession } from "../store/sessions.ts";
+import type { SessionPurpose } from "../store/sessions.ts";
+import { runAcceptance, formatFailure } from "./acceptance/index.ts";
+import type { Engine } from "./engine.ts";
+import { hashToken, newSessionId, newToken } from "./ids.ts";
+import { buildSignal } from "./signal.ts";
+import { logFile, exitFile, signalFile, writeSpec } from "./session-files.ts";
+import { armTimeout } from "./recover.ts";
+
+/** Setup commands (e.g. `npm ci`) may take a while; each gets this long. */
+const SETUP_TIMEOUT_MS = 30 * 60_000;
+
+export async function startSession(engine: Engine, stageId: string, purpose: SessionPurpose): Promise<void> {
+  const plan = engine.plan();
+  const stage = engine.stage(stageId);
+  if (stage.state !== "ready" || !engine.inScope(stageId)) return;
+  const worktree = await createWorktree({ root: engine.paths.root, stageId, baseBranch: plan.baseBranch });
+  const env = sessionEnv(engine, stage.spec);
+  if (worktree.created && stage.spec.setup.length > 0) {
+    engine.note(stageId, { reason: "running setup" });
+    const result = await runAcceptance({
+      cwd: worktree.path,
+      env,
+      checks: stage.spec.setup.map((command) => ({ command, timeoutMs: SETUP_TIMEOUT_MS, expectExit: 0 })),
+    });
+    if (!result.passed) {
+      engine.move(stageId, "block", `setup failed in ${worktree.path}:\n${formatFailure(result)}`.slice(0, 4000));
+      return;
+    }
+  }
+
+  const now = engine.clock();
+  const sessionId = newSessionId(now.getTime());
+  const token = newToken();
+  const prompt = buildSignal(engine, stage, worktree, sessionId, purpose);
+  const signal = signalFile(engine.paths.work, sessionId);
+  fs.mkdirSync(path.dirname(signal), { recursive: true });
+  fs.writeFileSync(signal, prompt);
+
+  const argv = agentArgv(stage.spec, signal);
+  const name = `flux-${stageId}`;
+  writeSpec(engine.paths.work, {
+    sessionId,
+    stageId,
+    cwd: worktree.path,
+    argv,
+    env: { ...env, FLUX_SESSION_ID: sessionId, FLUX_SESSION_TOKEN: token },
+    logFile: logFile(engine.paths.work, sessionId),
+    exitFile: exitFile(engine.paths.work, sessionId),
+    createdAt: now.toISOString(),
+  });
+  engine.store.write((emit) => {
+    insertSession(engine.store, emit, {
+      id: sessionId,
+      planId: plan.id,
+      stageId,
+      agent: stage.spec.agent,
+      backend: engine.scope?.manual === true ? "manual" : engine.backend.kind,
+      name,
+      tokenHash: hashToken(token),
+      purpose,
+    });
+    engine.store.transitionWithin(emit, plan.id, stageId, "session_started", { actor: "flux" });
+    engine.store.noteStage(emit, plan.id, stageId, { reason: null, feedback: null });
+  });
+  engine.project();
+
+  const runner = [process.execPath, engine.fluxBin, "runner", sessionId];
+  if (engine.scope?.manual === true) {
+    const command = `cd ${shellQuote(worktree.path)} && FLUX_WORK_DIR=${shellQuote(engine.paths.work)} ${runner.map(shellQuote).join(" ")}`;
+    engine.manualCommands.set(stageId, command);
+    engine.log(`manual: ${command}`);
+  } else {
+    await engine.backend.start({
+      name,
+      cwd: worktree.path,
+      argv: runner,
+      env: { FLUX_WORK_DIR: engine.paths.work, FLUX_SESSION_ID: sessionId },
+      logFile: path.join(engine.paths.work, "logs", `${sessionId}.runner.log`),
+    });
+  }
+  armTimeout(engine, sessionId, stage.spec.timeoutMs);
+}
+
+/** The agent's command line. Real agent CLIs arrive with their adapters. */
+export function agentArgv(stage: Stage, signal: string): string[] {
+  if (stage.agent !== "command") {
+    throw new FluxError("AGENT_NOT_AVAILABLE", `the ${stage.agent} agent is not available in this release`, {
+      hint: `set \`agent: command\` with a \`command:\` for ${stage.id}; Claude Code, Codex and opencode adapters come with the next release`,
+      exitCode: ExitCode.environment,
+    });
+  }
+  const line = stage.command ?? "";
+  return ["sh", "-c", expandCommand(line, { prompt_file: signal, signal })];
+}
+
+/**
+ * A session's environment (DESIGN.md §3): the environment `flux run` was started from, the
+ * plan's and stage's `env`, FLUX_* variables, and a PATH with flux on it. The admin token is
+ * never in it: a session acts with its own token, for its own stage only.
+ */
+export function sessionEnv(engine: Engine, stage: Stage): Record<string, string> {
+  const base: Record<string, string> = {};
+  for (const [key, value] of Object.entries(engine.env)) {
+    if (value !== undefined && !key.startsWith("FLUX_")) base[key] = value;
+  }
+  const binDir = ensureFluxShim(engine);
+  return {
+    ...base,
+    ...stage.env,
+    FLUX_STAGE_ID: stage.id,
+    FLUX_WORK_DIR: engine.paths.work,
+    FLUX_BIN: engine.fluxBin,
+    PATH: [binDir, path.dirname(process.execPath), base.PATH ?? "/usr/local/bin:/usr/bin:/bin"].join(":"),
+  };
+}
+
+/** `.work/bin/flux`: lets agents (and their login shells) call `flux` by name. */
+function ensureFluxShim(engine: Engine): string {
+  const dir = path.join(engine.paths.work, "bin");
+  const shim = path.join(dir, "flux");
+  const content = `#!/bin/sh\nexec ${shellQuote(process.execPath)} ${shellQuote(engine.fluxBin)} "$@"\n`;
+  let current: string | undefined;
+  try {
+    current = fs.readFileSync(shim, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+  if (current !== content) {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(shim, content, { mode: 0o755 });
+  }
+  return dir;
+}

@@ -1,0 +1,43 @@
+/**
+ * One scheduling pass: gates and merges for finished stages, restarts for stages whose session
+ * must be replaced, and new sessions for ready stages within the run's scope and limits.
+ */
+import { SLOT_STATES } from "../core/graph/concurrency.ts";
+import type { Engine } from "./engine.ts";
+import { mergeTask } from "./merge.ts";
+import { startSession } from "./start.ts";
+import { latestSession } from "../store/sessions.ts";
+
+export async function handleTick(engine: Engine): Promise<void> {
+  const plan = engine.store.activePlan();
+  if (plan === undefined) return;
+  const stages = engine.store.stages(plan.id);
+
+  for (const stage of stages) {
+    if (engine.busy.has(stage.id)) continue;
+    if (stage.state === "completed" && stage.spec.verify === "human") {
+      engine.move(stage.id, "gate_opened", `waiting for \`flux verify ${stage.id}\``);
+      continue;
+    }
+    const finished = stage.state === "completed" || stage.state === "verified";
+    if (finished && stage.spec.merge !== "manual" && !engine.mergeWaits.has(stage.id)) {
+      void engine.runTask(stage.id, "merge", async () => {
+        await mergeTask(engine, stage.id, false);
+      });
+    }
+  }
+
+  if (engine.scope === undefined) return;
+  const fresh = engine.store.stages(plan.id);
+  // A stage being started holds its slot already.
+  const running = fresh.filter((s) => SLOT_STATES.has(s.state) || (s.state === "ready" && engine.busy.has(s.id)));
+  const ready = fresh.filter((s) => s.state === "ready" && engine.inScope(s.id) && !engine.busy.has(s.id));
+  for (const stage of engine.startable(ready, running)) {
+    const purpose =
+      engine.nextPurpose.get(stage.id) ??
+      (latestSession(engine.store, plan.id, stage.id) === undefined ? "start" : "retry");
+    engine.nextPurpose.delete(stage.id);
+    void engine.runTask(stage.id, "start", () => startSession(engine, stage.id, purpose));
+  }
+  await Promise.resolve();
+}

@@ -1,0 +1,197 @@
+/**
+ * The daemon: the one engine host of a repository (DESIGN.md §3). It takes the repository's
+ * lock, serves the HTTP API on 127.0.0.1 with a fresh admin token (in `.work/daemon.json`,
+ * mode 0600), runs the engine, streams events, and exits after an idle period with nothing
+ * running or ready. `flux run --foreground` hosts the same thing in the CLI's process.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { chooseBackend } from "../adapters/sessions/index.ts";
+import type { SessionBackend } from "../adapters/sessions/backend.ts";
+import { ExitCode, FluxError } from "../core/errors.ts";
+import { Engine } from "../engine/engine.ts";
+import type { FluxEvent } from "../store/events.ts";
+import type { WorkPaths } from "../store/paths.ts";
+import { sessionByTokenHash } from "../store/sessions.ts";
+import { Store } from "../store/store.ts";
+import { hashToken, sameToken } from "../engine/ids.ts";
+import { removeDaemonInfo, writeDaemonInfo } from "./daemon-file.ts";
+import type { Principal } from "./http.ts";
+import { readBody, sendError, sendJson } from "./http.ts";
+import { tryDaemonLock } from "./lock.ts";
+import { buildRoutes } from "./routes.ts";
+
+export interface DaemonOptions {
+  paths: WorkPaths;
+  fluxBin: string;
+  version: string;
+  env: NodeJS.ProcessEnv;
+  maxParallel: number;
+  /** Exit after this long with nothing running or ready; 0 never. */
+  idleTimeoutMs: number;
+  backend: "auto" | "tmux" | "process";
+  promptDir?: string | undefined;
+  log?: (line: string) => void;
+}
+
+export interface DaemonHandle {
+  url: string;
+  token: string;
+  engine: Engine;
+  /** Resolves when the daemon has stopped (shutdown, idle, or stop()). */
+  closed: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** tmux server name of a repository: one per repository (DESIGN.md §3). */
+export function tmuxSocketName(root: string): string {
+  return `flux-${createHash("sha256").update(root).digest("hex").slice(0, 12)}`;
+}
+
+export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle> {
+  const { paths } = options;
+  const log = options.log ?? (() => undefined);
+  fs.mkdirSync(paths.work, { recursive: true });
+  const lock = tryDaemonLock(path.join(paths.work, "daemon.lock"));
+  if (lock === undefined) {
+    throw new FluxError("DAEMON_RUNNING", "a Flux daemon is already running for this repository", {
+      hint: "`flux daemon status` shows it; `flux daemon stop` stops it",
+      exitCode: ExitCode.refused,
+    });
+  }
+  const store = new Store(paths.db);
+  const backend: SessionBackend = chooseBackend({
+    preferred: options.backend,
+    socket: tmuxSocketName(paths.root),
+    stateDir: path.join(paths.work, "sessions", "backend"),
+  });
+  const engine = new Engine({
+    store,
+    paths,
+    backend,
+    fluxBin: options.fluxBin,
+    env: options.env,
+    maxParallel: options.maxParallel,
+    promptDir: options.promptDir,
+    log,
+  });
+
+  const token = randomBytes(32).toString("base64url");
+  const followers = new Set<(event: FluxEvent) => void>();
+  let lastSeq = store.lastSeq();
+  const pump = () => {
+    for (const event of store.eventsSince(lastSeq)) {
+      lastSeq = event.seq;
+      for (const follower of followers) follower(event);
+    }
+  };
+  engine.onEvent(() => pump());
+
+  let stopping: Promise<void> | undefined;
+  let resolveClosed: () => void = () => undefined;
+  const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
+  let idleTimer: NodeJS.Timeout | undefined;
+  const sockets = new Set<import("node:net").Socket>();
+
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      clearTimeout(idleTimer);
+      engine.stop();
+      await Promise.allSettled([...engine.busy.values()]);
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      });
+      removeDaemonInfo(paths.work, process.pid);
+      store.close();
+      lock.release();
+      log("daemon stopped");
+      resolveClosed();
+    })();
+    return stopping;
+  };
+
+  /** The idle clock runs only while nothing can move; any event re-checks it. */
+  const checkIdle = () => {
+    if (options.idleTimeoutMs <= 0 || stopping !== undefined) return;
+    if (engine.active()) {
+      clearTimeout(idleTimer);
+      idleTimer = undefined;
+      return;
+    }
+    idleTimer ??= setTimeout(() => {
+      idleTimer = undefined;
+      if (!engine.active()) {
+        log(`idle for ${options.idleTimeoutMs} ms: exiting`);
+        void stop();
+      }
+    }, options.idleTimeoutMs);
+  };
+  followers.add(() => checkIdle());
+
+  const router = buildRoutes({
+    engine,
+    version: options.version,
+    subscribe: (listener) => {
+      followers.add(listener);
+      return () => followers.delete(listener);
+    },
+    pump,
+    shutdown: () => void stop(),
+  });
+
+  const authenticate = (header: string | undefined): Principal | undefined => {
+    const presented = header?.startsWith("Bearer ") === true ? header.slice(7).trim() : "";
+    if (presented === "") return undefined;
+    if (sameToken(presented, token)) return { kind: "admin" };
+    const session = sessionByTokenHash(store, hashToken(presented));
+    return session === undefined ? undefined : { kind: "session", sessionId: session.id, stageId: session.stageId };
+  };
+
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      try {
+        const url = new URL(req.url ?? "/", "http://127.0.0.1");
+        const principal = authenticate(req.headers.authorization);
+        if (principal === undefined) {
+          throw new FluxError("UNAUTHORIZED", "missing or unknown token", {
+            hint: "clients read the admin token from .work/daemon.json; sessions use FLUX_SESSION_TOKEN",
+            exitCode: ExitCode.refused,
+          });
+        }
+        const route = router.match(req.method ?? "GET", url.pathname);
+        if (route === undefined) {
+          sendJson(res, 404, { error: { code: "NO_ROUTE", message: `${req.method} ${url.pathname}` } });
+          return;
+        }
+        const body = req.method === "POST" ? await readBody(req) : {};
+        const result = await route.handler(
+          { method: req.method ?? "GET", path: url.pathname, params: route.params, query: url.searchParams, body, principal, raw: req },
+          res,
+        );
+        if (!res.headersSent) sendJson(res, 200, result ?? {});
+        else if (!res.writableEnded) res.end();
+      } catch (error) {
+        sendError(res, error);
+      }
+    })();
+  });
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+  writeDaemonInfo(paths.work, { pid: process.pid, url, token, startedAt: new Date().toISOString(), version: options.version });
+  log(`daemon ${process.pid} listening on ${url} (${backend.kind} sessions)`);
+  await engine.start();
+  checkIdle();
+  return { url, token, engine, closed, stop };
+}
