@@ -1,0 +1,70 @@
+/** What a signal is made of: everything comes in as data, so rendering stays pure. */
+import type { Acceptance, Plan, Stage } from "../plan/model.ts";
+
+/** The command an agent runs to ask Flux to verify and complete its stage (DESIGN.md §3). */
+export const COMPLETE_COMMAND = '"$FLUX_BIN" stage complete';
+
+/** A finished stage this one builds on. */
+export interface DependencyOutput {
+  id: string;
+  name: string;
+  branch: string;
+  /** The merge commit on the base branch; null when this stage stacks on the unmerged branch. */
+  mergeCommit: string | null;
+  /** Commit subjects of the dependency's work, as they should be shown (e.g. `abc1234 Add API`). */
+  commits: string[];
+}
+
+/** One acceptance check that failed, as an agent needs it to fix the cause. */
+export interface FailedCheck {
+  command: string;
+  /** One line: "exit 1, expected 0", "timed out after 10m". */
+  reason: string;
+  /** The last lines of the check's stdout and stderr, interleaved. */
+  outputTail: string;
+  /** The tail is only the end of a longer output. */
+  outputTruncated?: boolean | undefined;
+}
+
+/** Why the previous attempt did not complete the stage. */
+export type Feedback =
+  | {
+      kind: "acceptance";
+      failed: FailedCheck[];
+      /** Checks not run because an earlier one failed. */
+      notRun: string[];
+      /** 1-based number of the fix attempt this feedback starts, and the limit, when known. */
+      attempt?: number | undefined;
+      maxAttempts?: number | undefined;
+    }
+  | { kind: "gate"; reason: string; reviewer?: string | undefined };
+
+/** What a crashed session left behind, for the session that takes over. */
+export interface Recovery {
+  /** 1-based number of this attempt (the first retry is attempt 2). */
+  attempt: number;
+  maxAttempts?: number | undefined;
+  /** Commits on the branch since its base, as they should be shown. */
+  commits: string[];
+  /** Uncommitted paths in the worktree, as `git status --short` shows them. */
+  uncommittedFiles: string[];
+  /** The last output lines of the previous session. */
+  lastOutput: string[];
+}
+
+export interface SessionFacts {
+  id: string;
+  /** Absolute path of the worktree: the session's working directory. */
+  worktree: string;
+  branch: string;
+}
+
+export interface SignalData {
+  stage: Pick<Stage, "id" | "name" | "description" | "files">;
+  plan: Pick<Plan, "title" | "overview">;
+  acceptance: Pick<Acceptance, "command" | "timeoutMs" | "expectExit" | "stdoutContains">[];
+  dependencies: DependencyOutput[];
+  feedback?: Feedback | undefined;
+  recovery?: Recovery | undefined;
+  session: SessionFacts;
+}

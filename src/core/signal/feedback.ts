@@ -1,0 +1,49 @@
+/**
+ * The feedback text an agent gets after a failed attempt. One formatter serves both places it
+ * is read: the answer to `flux stage complete` and the feedback section of the next signal.
+ */
+import { COMPLETE_COMMAND } from "./data.ts";
+import type { FailedCheck, Feedback } from "./data.ts";
+import { codeBlock, codeSpan, commandSpan } from "./markdown.ts";
+
+export function formatFeedback(feedback: Feedback): string {
+  return feedback.kind === "gate" ? formatGate(feedback) : formatAcceptance(feedback);
+}
+
+function formatAcceptance(feedback: Extract<Feedback, { kind: "acceptance" }>): string {
+  const parts: string[] = [`Acceptance failed${attemptNote(feedback)}.`];
+  for (const check of feedback.failed) parts.push(formatCheck(check));
+  if (feedback.notRun.length > 0) {
+    const list = feedback.notRun.map(commandSpan).join(", ");
+    parts.push(`Not run, because an earlier check failed: ${list}.`);
+  }
+  parts.push(`Fix the cause, commit, and run ${codeSpan(COMPLETE_COMMAND)} again.`);
+  return parts.join("\n\n");
+}
+
+function attemptNote(feedback: { attempt?: number | undefined; maxAttempts?: number | undefined }) {
+  if (feedback.attempt === undefined) return "";
+  const of = feedback.maxAttempts === undefined ? "" : ` of ${feedback.maxAttempts}`;
+  return ` (this is fix attempt ${feedback.attempt}${of})`;
+}
+
+function formatCheck(check: FailedCheck): string {
+  const head = `${commandSpan(check.command)} failed: ${check.reason}.`;
+  if (check.outputTail.trim() === "") return `${head} It printed nothing.`;
+  const which = check.outputTruncated === true ? "The end of its output" : "Its output";
+  return `${head} ${which} (stdout and stderr):\n\n${codeBlock(check.outputTail, "text")}`;
+}
+
+function formatGate(feedback: Extract<Feedback, { kind: "gate" }>): string {
+  const who = feedback.reviewer === undefined ? "A reviewer" : feedback.reviewer;
+  const quoted = feedback.reason
+    .trimEnd()
+    .split("\n")
+    .map((line) => (line === "" ? ">" : `> ${line}`))
+    .join("\n");
+  return [
+    `${who} rejected this stage at its verification gate:`,
+    quoted,
+    `Address the review, commit, and run ${codeSpan(COMPLETE_COMMAND)} again.`,
+  ].join("\n\n");
+}
