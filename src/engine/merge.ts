@@ -59,8 +59,7 @@ export async function mergeTask(engine: Engine, stageId: string, requested: bool
         throw new FluxError("MERGE_NOT_ON_BASE", `after merging, ${plan.baseBranch} does not contain ${commit.slice(0, 8)}`, { exitCode: ExitCode.internal });
       }
       const mergeCommit = result.kind === "merged" ? result.mergeCommit : headCommit(root, plan.baseBranch);
-      engine.mergeWaits.delete(stageId);
-      engine.move(stageId, "merged", undefined, { mergeCommit, reason: null });
+      // The worktree goes first (it is clean and merged now), so `merged` means all done.
       await removeWorktree({ root, stageId, baseBranch: plan.baseBranch }).then(
         (removal) => {
           if (!removal.removed) engine.log(`kept .worktrees/${stageId}: ${removal.reason ?? "not clean"}`);
@@ -71,6 +70,8 @@ export async function mergeTask(engine: Engine, stageId: string, requested: bool
           engine.log(`kept .worktrees/${stageId}: ${error.message}`);
         },
       );
+      engine.mergeWaits.delete(stageId);
+      engine.move(stageId, "merged", undefined, { mergeCommit, reason: null });
       return { kind: "merged", mergeCommit };
     }
     case "conflict": {

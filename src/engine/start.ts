@@ -82,6 +82,9 @@ export async function startSession(engine: Engine, stageId: string, purpose: Ses
     engine.manualCommands.set(stageId, command);
     engine.log(`manual: ${command}`);
   } else {
+    // The previous session's runner reports its exit just before it ends: its tmux session
+    // may linger for a moment under the same name. It has said all it will say.
+    if (await engine.backend.isAlive(name)) await engine.backend.kill(name);
     await engine.backend.start({
       name,
       cwd: worktree.path,
