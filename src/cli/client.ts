@@ -124,20 +124,26 @@ export async function ensureDaemon(paths: WorkPaths, env: Env, fluxBin: string, 
   child.unref();
   fs.closeSync(out);
   const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
-  // Wait for daemon.json to appear (an inotify wake-up, not a polling loop), then for an answer.
+  // Wait for daemon.json to change (an inotify wake-up, not a polling loop), then for an answer.
+  const watcher = watchFile(paths.work, path.basename(daemonFile(paths.work)));
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const client = await connectDaemon(paths, env);
-    if (client !== undefined && client.info.pid === child.pid) return client;
-    const code = await Promise.race([exited, changeOf(paths.work, child.pid, deadline - Date.now())]);
-    if (typeof code === "number" || code === null) {
-      const other = await connectDaemon(paths, env);
-      if (other !== undefined) return other; // another `flux run` won the race
-      throw new FluxError("DAEMON_START_FAILED", `the daemon exited with ${code} while starting`, {
-        hint: `see ${path.join(logs, "daemon.log")}`,
-        exitCode: ExitCode.environment,
-      });
+  try {
+    while (Date.now() < deadline) {
+      // Any daemon that answers will do: another `flux run` may have won the race.
+      const client = await connectDaemon(paths, env);
+      if (client !== undefined) return client;
+      const code = await Promise.race([exited, watcher.next(deadline - Date.now())]);
+      if (code !== "changed" && code !== "timeout") {
+        const other = await connectDaemon(paths, env);
+        if (other !== undefined) return other;
+        throw new FluxError("DAEMON_START_FAILED", `the daemon exited with ${code} while starting`, {
+          hint: `see ${path.join(logs, "daemon.log")}`,
+          exitCode: ExitCode.environment,
+        });
+      }
     }
+  } finally {
+    watcher.close();
   }
   throw new FluxError("DAEMON_START_FAILED", "the daemon did not answer in time", {
     hint: `see ${path.join(logs, "daemon.log")}`,
@@ -145,22 +151,38 @@ export async function ensureDaemon(paths: WorkPaths, env: Env, fluxBin: string, 
   });
 }
 
-/** Resolves "changed" when `daemon.json` in `work` names `pid`, or "timeout". */
-function changeOf(work: string, pid: number | undefined, ms: number): Promise<"changed" | "timeout"> {
-  return new Promise((resolve) => {
-    const name = path.basename(daemonFile(work));
-    const watcher = fs.watch(work, (_event, changed) => {
-      if (changed === null || changed === name) done("changed");
-    });
-    const timer = setTimeout(() => done("timeout"), Math.max(0, ms));
-    const done = (how: "changed" | "timeout") => {
+/** Wake-ups when `name` in `dir` is written or renamed; `next` resolves on the next one. */
+function watchFile(dir: string, name: string): { next(ms: number): Promise<"changed" | "timeout">; close(): void } {
+  let pending = false;
+  let wake: (() => void) | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const watcher = fs.watch(dir, (_event, changed) => {
+    if (changed !== null && changed !== name) return;
+    pending = true;
+    wake?.();
+  });
+  return {
+    next(ms) {
+      if (pending) {
+        pending = false;
+        return Promise.resolve("changed");
+      }
+      return new Promise((resolve) => {
+        timer = setTimeout(() => finish("timeout"), Math.max(0, ms));
+        const finish = (how: "changed" | "timeout") => {
+          clearTimeout(timer);
+          wake = undefined;
+          pending = false;
+          resolve(how);
+        };
+        wake = () => finish("changed");
+      });
+    },
+    close() {
       clearTimeout(timer);
       watcher.close();
-      resolve(how);
-    };
-    // Written before the watch began: no event will come for it.
-    if (readDaemonInfo(work)?.pid === pid) done("changed");
-  });
+    },
+  };
 }
 
 /** Tells a running daemon that this process changed state (no daemon: nothing to do). */

@@ -37,6 +37,10 @@ export interface EngineRepo extends TempRepo {
   /** Merge events in order: stage ids. */
   mergedOrder(): string[];
   tmux(...args: string[]): string;
+  /** Makes the FIFO $SCRATCH/go-<stage> an agent can block on (`read go < …`). */
+  gate(stage: string): void;
+  /** Lets an agent blocked on its gate go on. */
+  open(stage: string): Promise<void>;
 }
 
 export interface Spawned {
@@ -107,6 +111,9 @@ export async function engineRepo(options: EngineRepoOptions): Promise<EngineRepo
         .map((r) => r.stage_id);
     },
     tmux: (...args) => execFileSync("tmux", ["-L", socket, ...args], { encoding: "utf8" }),
+    gate: (stage) => execFileSync("mkfifo", [path.join(scratch, `go-${stage}`)]),
+    // Opening a FIFO for writing waits (in libuv's pool) for the agent's read end.
+    open: (stage) => fs.promises.writeFile(path.join(scratch, `go-${stage}`), "go\n"),
     [Symbol.asyncDispose]: async () => {
       await flux(["daemon", "stop"], { cwd: repo.dir, env }).catch(() => undefined);
       try {

@@ -1,5 +1,6 @@
 /** Runs git with an argument array (never a shell string) and turns failures into typed errors. */
 import { execFileSync } from "node:child_process";
+import fs from "node:fs";
 import { ExitCode, FluxError } from "../../core/errors.ts";
 
 export class GitError extends FluxError {
@@ -26,6 +27,8 @@ export function gitTry(cwd: string, args: readonly string[]): GitResult {
       cwd,
       encoding: "utf8",
       stdio: ["ignore", "pipe", "pipe"],
+      // Large repositories print more than the 1 MiB default (status, diffs).
+      maxBuffer: 256 * 1024 * 1024,
     });
     return { status: 0, stdout, stderr: "" };
   } catch (error) {
@@ -34,6 +37,12 @@ export function gitTry(cwd: string, args: readonly string[]): GitResult {
       stdout?: string;
       stderr?: string;
     };
+    if (e.code === "ENOENT" && !fs.existsSync(cwd)) {
+      throw new FluxError("GIT_CWD_MISSING", `cannot run git in ${cwd}: the directory does not exist`, {
+        hint: "a worktree may have been removed by hand; `flux worktree list` shows what is left",
+        exitCode: ExitCode.notFound,
+      });
+    }
     if (e.code === "ENOENT") {
       throw new FluxError("GIT_MISSING", "git is not installed or not on PATH", {
         hint: "install git 2.20 or newer (e.g. `apt-get install git`)",

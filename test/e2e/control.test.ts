@@ -1,0 +1,158 @@
+/** Driving a run: manual sessions, Ctrl-C, concurrent runs, attaching, scope and limits. */
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { engineRepo } from "../kit/engine-repo.ts";
+import { waitFor } from "../kit/tmux.ts";
+
+const WORK = `echo "$FLUX_STAGE_ID" > "$FLUX_STAGE_ID.txt"
+git add "$FLUX_STAGE_ID.txt"
+git commit -q -m "work for $FLUX_STAGE_ID"
+"$FLUX_BIN" stage complete`;
+
+/** Blocks on the FIFO $SCRATCH/go-<stage> until the test writes to it (repo.gate / repo.open). */
+const GATED = `echo "waiting for the test"
+read go < "$SCRATCH/go-$FLUX_STAGE_ID"
+${WORK}`;
+
+describe("controlling a run", () => {
+  it("--manual prints the command for each session; running it by hand is tracked", async () => {
+    await using repo = await engineRepo({ agents: { work: WORK }, stagesYaml: `    - id: by-hand\n      command: "sh agents/work.sh"\n` });
+    const run = repo.spawn(["run", "--manual"]);
+    const out = await run.waitFor(/Start by-hand by hand:\n {2}(.+)\n/);
+    const command = /Start by-hand by hand:\n {2}(.+)\n/.exec(out)?.[1] ?? "";
+    expect(command).toMatch(/^cd .*\.worktrees\/by-hand && FLUX_WORK_DIR=.* runner ses_/);
+    execFileSync("sh", ["-c", command], { env: { ...process.env, ...repo.env } as NodeJS.ProcessEnv, stdio: "ignore" });
+    expect(await run.exit).toBe(0);
+    expect(repo.state("by-hand")).toBe("merged");
+    expect(repo.db<{ backend: string; status: string }>("SELECT backend, status FROM sessions")).toEqual([{ backend: "manual", status: "exited" }]);
+  });
+
+  it("stops following on Ctrl-C without stopping the work; a later run picks up", async () => {
+    await using repo = await engineRepo({ agents: { gated: GATED }, stagesYaml: `    - id: long\n      command: "sh agents/gated.sh"\n` });
+    repo.gate("long");
+    const first = repo.spawn(["run"]);
+    await first.waitFor(/long\s+ready → running/);
+    first.child.kill("SIGINT");
+    expect(await first.exit).toBe(130);
+    expect(first.stdout()).toContain("Stopped following; the work goes on.");
+    expect(repo.state("long")).toBe("running");
+    const second = repo.spawn(["run"]);
+    await repo.open("long");
+    expect(await second.exit).toBe(0);
+    expect(repo.sessions("long")).toHaveLength(1);
+  });
+
+  it("two runs at once never start a stage twice", async () => {
+    await using repo = await engineRepo({
+      agents: { work: WORK },
+      stagesYaml: `    - id: a\n      command: "sh agents/work.sh"\n    - id: b\n      command: "sh agents/work.sh"\n    - id: c\n      dependencies: [a, b]\n      command: "sh agents/work.sh"\n`,
+    });
+    const [one, two] = await Promise.all([repo.run(["run"]), repo.run(["run"])]);
+    expect([one.code, two.code]).toEqual([0, 0]);
+    for (const stage of ["a", "b", "c"]) expect(repo.sessions(stage), stage).toHaveLength(1);
+  });
+
+  it("lists attachable sessions, and the pane shows the runner's rendering", async () => {
+    await using repo = await engineRepo({ agents: { gated: GATED }, stagesYaml: `    - id: watched\n      command: "sh agents/gated.sh"\n` });
+    repo.gate("watched");
+    const run = repo.spawn(["run"]);
+    await run.waitFor(/watched\s+ready → running/);
+    const list = await repo.ok(["attach", "list"]);
+    expect(list.stdout).toMatch(/ses_\w+\s+watched\s+(starting|running)/);
+    const data = JSON.parse((await repo.ok(["attach", "list", "--json"])).stdout) as { stage: string }[];
+    expect(data.map((d) => d.stage)).toEqual(["watched"]);
+    // The agent's first line comes through the runner into the pane (tmux has no event for it).
+    const pane = await waitFor(() => {
+      const text = repo.tmux("capture-pane", "-p", "-t", "=flux-watched:");
+      return text.includes("waiting for the test") ? text : undefined;
+    }, { timeoutMs: 15_000, what: "the agent's output in the pane" });
+    expect(pane).toMatch(/\[flux\] session ses_\w+ · stage watched/);
+    expect(pane).toContain("waiting for the test");
+    await repo.open("watched");
+    expect(await run.exit).toBe(0);
+  });
+
+  it("--stage refuses unmet dependencies unless --with-deps", async () => {
+    await using repo = await engineRepo({
+      agents: { work: WORK },
+      stagesYaml: `    - id: base-a\n      command: "sh agents/work.sh"\n    - id: top\n      dependencies: [base-a]\n      command: "sh agents/work.sh"\n    - id: other\n      command: "sh agents/work.sh"\n`,
+    });
+    const refused = await repo.ok(["run", "--stage", "top"], 4);
+    expect(refused.stderr).toContain("error[STAGE_DEPS_UNMET]: top waits on base-a");
+    expect(refused.stderr).toContain("--with-deps");
+    await repo.ok(["run", "--stage", "top", "--with-deps"]);
+    expect(repo.mergedOrder()).toEqual(["base-a", "top"]);
+    expect(repo.state("other")).toBe("ready");
+  });
+
+  it("respects group limits and --max-parallel", async () => {
+    const record = `echo "start $FLUX_STAGE_ID $(date +%s%N)" >> "$SCRATCH/log"
+sleep 0.3
+echo "end $FLUX_STAGE_ID $(date +%s%N)" >> "$SCRATCH/log"
+${WORK}`;
+    await using repo = await engineRepo({
+      agents: { record },
+      stagesYaml: `    - id: g1\n      parallel_group: narrow\n      command: "sh agents/record.sh"\n    - id: g2\n      parallel_group: narrow\n      command: "sh agents/record.sh"\n    - id: g3\n      parallel_group: narrow\n      command: "sh agents/record.sh"\n`,
+    });
+    const plan = repo.read("doc/plans/PLAN-e2e.md").replace("  stages:", "  groups:\n    narrow:\n      max_parallel: 1\n  stages:");
+    repo.write("doc/plans/PLAN-e2e.md", plan);
+    await repo.ok(["init", "doc/plans/PLAN-e2e.md"]);
+    await repo.ok(["run", "--max-parallel", "3"]);
+    const events = fs.readFileSync(path.join(repo.scratch, "log"), "utf8").trim().split("\n");
+    let running = 0;
+    let peak = 0;
+    for (const line of events) {
+      running += line.startsWith("start") ? 1 : -1;
+      peak = Math.max(peak, running);
+    }
+    expect(peak).toBe(1);
+    expect(events).toHaveLength(6);
+  });
+
+  it("restarts a session that outlives the stage's timeout", async () => {
+    await using repo = await engineRepo({
+      agents: { slow: `if [ ! -f "$SCRATCH/slept" ]; then touch "$SCRATCH/slept"; sleep 60; fi\n${WORK}` },
+      stagesYaml: `    - id: slow\n      command: "sh agents/slow.sh"\n      timeout: 2s\n`,
+    });
+    const run = await repo.ok(["run"]);
+    expect(run.stdout).toMatch(/slow\s+running → ready\s+the session ran past the stage's timeout \(2s\) and was stopped/);
+    expect(repo.sessions("slow").map((s) => s.status)).toEqual(["killed", "exited"]);
+    expect(repo.state("slow")).toBe("merged");
+  });
+
+  it("runs setup once in each new worktree before the agent starts", async () => {
+    await using repo = await engineRepo({
+      agents: { check: `test "$(cat setup.out)" = "set up"\n${WORK}` },
+      stagesYaml: `    - id: prepared\n      command: "sh agents/check.sh"\n      setup: ["echo 'set up' > setup.out", "echo once >> \\"$SCRATCH/setup-count\\""]\n`,
+    });
+    repo.write(".gitignore", "setup.out\n");
+    repo.git("add", ".gitignore");
+    repo.git("commit", "-q", "-m", "ignore setup output");
+    await repo.ok(["run"]);
+    expect(repo.state("prepared")).toBe("merged");
+    expect(fs.readFileSync(path.join(repo.scratch, "setup-count"), "utf8")).toBe("once\n");
+  });
+
+  it("blocks a stage whose setup fails, with the output", async () => {
+    await using repo = await engineRepo({
+      agents: { work: WORK },
+      stagesYaml: `    - id: broken\n      command: "sh agents/work.sh"\n      setup: ["echo missing-tool; exit 4"]\n`,
+    });
+    const run = await repo.ok(["run"], 4);
+    expect(run.stdout).toMatch(/broken\s+blocked\s+setup failed/);
+    expect(repo.sessions("broken")).toHaveLength(0);
+  });
+
+  it("uses the signal template from the configured prompt_dir", async () => {
+    await using repo = await engineRepo({
+      agents: { work: `grep -q "CUSTOM for $FLUX_STAGE_ID" "$1"\n${WORK}` },
+      stagesYaml: `    - id: templated\n      command: "sh agents/work.sh {signal}"\n`,
+    });
+    repo.write("prompts/signal.md", "CUSTOM for {{stage_id}}: finish with {{complete_command}}\n");
+    repo.write(".work/config.toml", repo.read(".work/config.toml").replace("# [sessions]", "[sessions]").replace('# prompt_dir = ".flux/prompts"', `prompt_dir = "prompts"`));
+    await repo.ok(["run"]);
+    expect(repo.state("templated")).toBe("merged");
+  });
+});

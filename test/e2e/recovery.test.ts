@@ -1,0 +1,146 @@
+/** Humans stepping in, and the daemon going away and coming back. */
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { engineRepo } from "../kit/engine-repo.ts";
+
+const WORK = `echo "$FLUX_STAGE_ID" > "$FLUX_STAGE_ID.txt"
+git add "$FLUX_STAGE_ID.txt"
+git commit -q -m "work for $FLUX_STAGE_ID"
+"$FLUX_BIN" stage complete`;
+
+const GATED = `echo "waiting for the test"
+read go < "$SCRATCH/go-$FLUX_STAGE_ID"
+${WORK}`;
+
+describe("humans stepping in", () => {
+  it("resumes a failed stage with a recovery signal", async () => {
+    await using repo = await engineRepo({
+      agents: { flaky: `if [ ! -f "$SCRATCH/fixed" ]; then echo "broken"; exit 1; fi\ncp "$1" "$SCRATCH/resumed.md"\n${WORK}` },
+      stagesYaml: `    - id: flaky\n      command: "sh agents/flaky.sh {signal}"\n      max_retries: 0\n`,
+    });
+    await repo.ok(["run"], 4);
+    expect(repo.state("flaky")).toBe("failed");
+    const wrong = await repo.ok(["resume", "flaky"], 4, { FLUX_SESSION_ID: "ses_x" });
+    expect(wrong.stderr).toContain("REFUSED_IN_SESSION");
+    fs.writeFileSync(path.join(repo.scratch, "fixed"), "");
+    const resumed = await repo.ok(["resume", "flaky"]);
+    expect(resumed.stdout).toContain("Resumed flaky");
+    await repo.ok(["run"]);
+    expect(repo.state("flaky")).toBe("merged");
+    expect(repo.sessions("flaky").map((s) => s.purpose)).toEqual(["start", "resume"]);
+    expect(fs.readFileSync(path.join(repo.scratch, "resumed.md"), "utf8")).toContain("broken");
+    const notBlocked = await repo.ok(["resume", "flaky"], 4);
+    expect(notBlocked.stderr).toContain("STAGE_NOT_RESUMABLE");
+  });
+
+  it("kills a session: its stage is blocked, killed by user", async () => {
+    await using repo = await engineRepo({ agents: { gated: GATED }, stagesYaml: `    - id: victim\n      command: "sh agents/gated.sh"\n` });
+    repo.gate("victim");
+    const run = repo.spawn(["run"]);
+    await run.waitFor(/victim\s+ready → running/);
+    const [session] = repo.sessions("victim");
+    const killed = await repo.ok(["sessions", "kill", session?.id ?? ""]);
+    expect(killed.stdout).toContain("blocked (\"killed by user\")");
+    expect(await run.exit).toBe(4);
+    expect(run.stdout()).toMatch(/victim\s+blocked\s+killed by user/);
+    expect(repo.sessions("victim")[0]?.status).toBe("killed");
+    expect(() => repo.tmux("has-session", "-t", "=flux-victim")).toThrow();
+    const list = await repo.ok(["sessions", "list", "--all"]);
+    expect(list.stdout).toMatch(/ses_\w+\s+victim\s+killed/);
+  });
+
+  it("cleans only the worktrees of finished stages with nothing unmerged, saying what it kept", async () => {
+    await using repo = await engineRepo({
+      agents: { gated: GATED, half: `echo half > half.txt\ngit add half.txt\ngit commit -q -m half\nexit 1` },
+      stagesYaml: `    - id: dropped\n      command: "sh agents/gated.sh"\n    - id: partial\n      command: "sh agents/half.sh"\n      max_retries: 0\n`,
+    });
+    repo.gate("dropped");
+    const run = repo.spawn(["run"]);
+    await run.waitFor(/dropped\s+ready → running/);
+    await run.waitFor(/partial\s+running → failed/);
+    const [session] = repo.sessions("dropped");
+    await repo.ok(["sessions", "kill", session?.id ?? ""]);
+    await run.exit;
+    await repo.ok(["stage", "dropped", "cancel"]);
+    const list = await repo.ok(["worktree", "list"]);
+    expect(list.stdout).toMatch(/dropped\s+cancelled\s+0\s+0/);
+    expect(list.stdout).toMatch(/partial\s+failed\s+0\s+1/);
+    const clean = await repo.ok(["worktree", "clean"]);
+    expect(clean.stdout).toContain("removed .worktrees/dropped");
+    expect(clean.stdout).toContain("kept    .worktrees/partial: stage is failed");
+    expect(fs.existsSync(path.join(repo.dir, ".worktrees", "dropped"))).toBe(false);
+    expect(repo.git("log", "--format=%s", "flux/partial", "-1").trim()).toBe("half");
+  });
+
+  it("lands the verdict even when the caller is killed while the acceptance runs", async () => {
+    await using repo = await engineRepo({
+      agents: {
+        // Asks, then is killed mid-acceptance (the acceptance waits on a gate the test opens).
+        ask: `echo work > work.txt\ngit add work.txt\ngit commit -q -m work\nexec "$FLUX_BIN" stage complete`,
+      },
+      stagesYaml: `    - id: patient\n      command: "sh agents/ask.sh"\n      acceptance: ["read go < \\"$SCRATCH/go-patient\\""]\n`,
+    });
+    repo.gate("patient");
+    const run = repo.spawn(["run"]);
+    await run.waitFor(/patient\s+running → checking/);
+    const [session] = repo.sessions("patient");
+    // Kill the whole tmux session: the runner and the agent's `flux stage complete` die.
+    repo.tmux("kill-session", "-t", "=flux-patient");
+    await repo.open("patient");
+    expect(await run.exit).toBe(0);
+    expect(repo.state("patient")).toBe("merged");
+    expect(repo.db<{ passed: number; session_id: string }>("SELECT passed, session_id FROM acceptance_runs")).toEqual([{ passed: 1, session_id: session?.id }]);
+  });
+});
+
+describe("the daemon", () => {
+  it("starts, reports and stops; a clean restart re-adopts the live sessions", async () => {
+    await using repo = await engineRepo({ agents: { gated: GATED }, stagesYaml: `    - id: survivor\n      command: "sh agents/gated.sh"\n` });
+    repo.gate("survivor");
+    expect((await repo.ok(["daemon", "status"], 7)).stdout).toContain("No Flux daemon is running");
+    const first = repo.spawn(["run"]);
+    await first.waitFor(/survivor\s+ready → running/);
+    first.child.kill("SIGINT");
+    await first.exit;
+    const status = JSON.parse((await repo.ok(["daemon", "status", "--json"])).stdout) as { running: boolean; pid: number; url: string };
+    expect(status.running).toBe(true);
+    expect(status.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect((fs.statSync(path.join(repo.dir, ".work", "daemon.json")).mode & 0o777).toString(8)).toBe("600");
+    const stop = await repo.ok(["daemon", "stop"]);
+    expect(stop.stdout).toContain(`Stopped the Flux daemon ${status.pid}.`);
+    expect(fs.existsSync(path.join(repo.dir, ".work", "daemon.json"))).toBe(false);
+    // The session outlived the daemon in tmux.
+    expect(repo.tmux("has-session", "-t", "=flux-survivor")).toBe("");
+    await repo.ok(["daemon", "start", "-d"]);
+    const log = fs.readFileSync(path.join(repo.dir, ".work", "logs", "daemon.log"), "utf8");
+    expect(log).toMatch(/re-adopted ses_\w+ \(flux-survivor\)/);
+    const second = repo.spawn(["run"]);
+    await repo.open("survivor");
+    expect(await second.exit).toBe(0);
+    expect(repo.sessions("survivor")).toHaveLength(1);
+    expect(repo.state("survivor")).toBe("merged");
+  });
+
+  it("refuses requests without the token, and a session's token outside its stage", async () => {
+    await using repo = await engineRepo({ agents: { gated: GATED }, stagesYaml: `    - id: one\n      command: "sh agents/gated.sh"\n    - id: two\n      command: "sh agents/gated.sh"\n` });
+    repo.gate("one");
+    repo.gate("two");
+    const run = repo.spawn(["run"]);
+    await run.waitFor(/one\s+ready → running/);
+    const info = JSON.parse(repo.read(".work/daemon.json")) as { url: string; token: string };
+    expect((await fetch(`${info.url}/v1/health`)).status).toBe(401);
+    expect((await fetch(`${info.url}/v1/health`, { headers: { authorization: "Bearer nope" } })).status).toBe(401);
+    const spec = JSON.parse(repo.read(`.work/sessions/${repo.sessions("one")[0]?.id}/spec.json`)) as { env: Record<string, string> };
+    const session = { authorization: `Bearer ${spec.env.FLUX_SESSION_TOKEN}` };
+    expect(spec.env.FLUX_SESSION_TOKEN).not.toBe(info.token);
+    expect(JSON.stringify(spec.env)).not.toContain(info.token);
+    expect((await fetch(`${info.url}/v1/stages/two/complete`, { method: "POST", headers: session })).status).toBe(403);
+    const gate = await fetch(`${info.url}/v1/stages/one/verify`, { method: "POST", headers: session, body: JSON.stringify({ action: "approve" }) });
+    expect(gate.status).toBe(403);
+    expect((await fetch(`${info.url}/v1/run`, { method: "POST", headers: session })).status).toBe(403);
+    await repo.open("one");
+    await repo.open("two");
+    expect(await run.exit).toBe(0);
+  });
+});
