@@ -38,3 +38,32 @@ export function interleaved(
   }
   return out;
 }
+
+/** The p-th percentile (0–100) by nearest rank. */
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
+}
+
+/** Blocks the thread for `ms` milliseconds (for short polls in synchronous benchmark loops). */
+export function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Polls `check` every `everyMs` until it returns a value other than undefined, or throws after `timeoutMs`. */
+export function waitFor<T>(
+  what: string,
+  check: () => T | undefined,
+  timeoutMs = 15_000,
+  everyMs = 2,
+): T {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    sleepSync(everyMs);
+  }
+}
