@@ -17,7 +17,12 @@ export interface DaemonClient {
   token: string;
   request<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T>;
   /** Streams NDJSON lines of a response. */
-  stream(method: "GET" | "POST", path: string, body?: unknown, signal?: AbortSignal): AsyncGenerator<Record<string, unknown>>;
+  stream(
+    method: "GET" | "POST",
+    path: string,
+    body?: unknown,
+    signal?: AbortSignal,
+  ): AsyncGenerator<Record<string, unknown>>;
 }
 
 function tokenFor(info: DaemonInfo, env: Env): string {
@@ -25,12 +30,22 @@ function tokenFor(info: DaemonInfo, env: Env): string {
   return session !== undefined && session !== "" ? session : info.token;
 }
 
-async function call(info: DaemonInfo, token: string, method: string, route: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
+async function call(
+  info: DaemonInfo,
+  token: string,
+  method: string,
+  route: string,
+  body?: unknown,
+  signal?: AbortSignal,
+): Promise<Response> {
   let response: Response;
   try {
     response = await fetch(`${info.url}${route}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal,
     });
@@ -43,14 +58,29 @@ async function call(info: DaemonInfo, token: string, method: string, route: stri
     });
   }
   if (!response.ok) {
-    const data = (await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string; hint?: string } };
+    const data = (await response.json().catch(() => ({}))) as {
+      error?: { code?: string; message?: string; hint?: string };
+    };
     const e = data.error ?? {};
-    const exit = response.status === 404 ? ExitCode.notFound : response.status === 400 ? ExitCode.usage : response.status === 422 ? ExitCode.invalidPlan : response.status >= 500 ? ExitCode.internal : ExitCode.refused;
-    throw new FluxError(e.code ?? `HTTP_${response.status}`, e.message ?? `${method} ${route} failed with ${response.status}`, {
-      hint: e.hint,
-      exitCode: exit,
-      data: e as Record<string, unknown>,
-    });
+    const exit =
+      response.status === 404
+        ? ExitCode.notFound
+        : response.status === 400
+          ? ExitCode.usage
+          : response.status === 422
+            ? ExitCode.invalidPlan
+            : response.status >= 500
+              ? ExitCode.internal
+              : ExitCode.refused;
+    throw new FluxError(
+      e.code ?? `HTTP_${response.status}`,
+      e.message ?? `${method} ${route} failed with ${response.status}`,
+      {
+        hint: e.hint,
+        exitCode: exit,
+        data: e,
+      },
+    );
   }
   return response;
 }
@@ -109,7 +139,12 @@ export async function requireDaemon(paths: WorkPaths, env: Env): Promise<DaemonC
 }
 
 /** Starts the daemon detached (output to .work/logs/daemon.log) and waits until it answers. */
-export async function ensureDaemon(paths: WorkPaths, env: Env, fluxBin: string, timeoutMs = 20_000): Promise<DaemonClient> {
+export async function ensureDaemon(
+  paths: WorkPaths,
+  env: Env,
+  fluxBin: string,
+  timeoutMs = 20_000,
+): Promise<DaemonClient> {
   const running = await connectDaemon(paths, env);
   if (running !== undefined) return running;
   const logs = path.join(paths.work, "logs");
@@ -117,7 +152,7 @@ export async function ensureDaemon(paths: WorkPaths, env: Env, fluxBin: string, 
   const out = fs.openSync(path.join(logs, "daemon.log"), "a");
   const child = spawn(process.execPath, [fluxBin, "daemon", "start"], {
     cwd: paths.root,
-    env: env as NodeJS.ProcessEnv,
+    env: env,
     detached: true,
     stdio: ["ignore", out, out],
   });
@@ -127,20 +162,26 @@ export async function ensureDaemon(paths: WorkPaths, env: Env, fluxBin: string, 
   // Wait for daemon.json to change (an inotify wake-up, not a polling loop), then for an answer.
   const watcher = watchFile(paths.work, path.basename(daemonFile(paths.work)));
   const deadline = Date.now() + timeoutMs;
+  let childLost = false;
   try {
     while (Date.now() < deadline) {
       // Any daemon that answers will do: another `flux run` may have won the race.
       const client = await connectDaemon(paths, env);
       if (client !== undefined) return client;
-      const code = await Promise.race([exited, watcher.next(deadline - Date.now())]);
-      if (code !== "changed" && code !== "timeout") {
-        const other = await connectDaemon(paths, env);
-        if (other !== undefined) return other;
-        throw new FluxError("DAEMON_START_FAILED", `the daemon exited with ${code} while starting`, {
-          hint: `see ${path.join(logs, "daemon.log")}`,
-          exitCode: ExitCode.environment,
-        });
-      }
+      const wakeUp = watcher.next(deadline - Date.now());
+      const code: number | null | "changed" | "timeout" = await (childLost
+        ? wakeUp
+        : Promise.race([exited, wakeUp]));
+      if (code === "changed" || code === "timeout" || childLost) continue;
+      // Our daemon lost the lock to another one (exit 4): that one is starting; wait for it.
+      childLost = code === ExitCode.refused;
+      if (childLost) continue;
+      const other = await connectDaemon(paths, env);
+      if (other !== undefined) return other;
+      throw new FluxError("DAEMON_START_FAILED", `the daemon exited with ${code} while starting`, {
+        hint: `see ${path.join(logs, "daemon.log")}`,
+        exitCode: ExitCode.environment,
+      });
     }
   } finally {
     watcher.close();
@@ -151,15 +192,23 @@ export async function ensureDaemon(paths: WorkPaths, env: Env, fluxBin: string, 
   });
 }
 
-/** Wake-ups when `name` in `dir` is written or renamed; `next` resolves on the next one. */
-function watchFile(dir: string, name: string): { next(ms: number): Promise<"changed" | "timeout">; close(): void } {
+/**
+ * Wake-ups when `name` in `dir` is written or renamed. `next` resolves on the next one (or at
+ * the timeout); an unresolved `next` is handed out again, so no timer is left behind.
+ */
+function watchFile(
+  dir: string,
+  name: string,
+): { next(ms: number): Promise<"changed" | "timeout">; close(): void } {
   let pending = false;
-  let wake: (() => void) | undefined;
+  let waiting:
+    | { promise: Promise<"changed" | "timeout">; finish(how: "changed" | "timeout"): void }
+    | undefined;
   let timer: NodeJS.Timeout | undefined;
   const watcher = fs.watch(dir, (_event, changed) => {
     if (changed !== null && changed !== name) return;
-    pending = true;
-    wake?.();
+    if (waiting === undefined) pending = true;
+    else waiting.finish("changed");
   });
   return {
     next(ms) {
@@ -167,16 +216,17 @@ function watchFile(dir: string, name: string): { next(ms: number): Promise<"chan
         pending = false;
         return Promise.resolve("changed");
       }
-      return new Promise((resolve) => {
-        timer = setTimeout(() => finish("timeout"), Math.max(0, ms));
-        const finish = (how: "changed" | "timeout") => {
-          clearTimeout(timer);
-          wake = undefined;
-          pending = false;
-          resolve(how);
-        };
-        wake = () => finish("changed");
-      });
+      if (waiting !== undefined) return waiting.promise;
+      let resolve: (how: "changed" | "timeout") => void = () => undefined;
+      const promise = new Promise<"changed" | "timeout">((r) => (resolve = r));
+      const finish = (how: "changed" | "timeout") => {
+        clearTimeout(timer);
+        waiting = undefined;
+        resolve(how);
+      };
+      waiting = { promise, finish };
+      timer = setTimeout(() => finish("timeout"), Math.max(0, ms));
+      return promise;
     },
     close() {
       clearTimeout(timer);

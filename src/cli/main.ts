@@ -122,7 +122,9 @@ export function buildProgram(
 
   program
     .command("stage")
-    .description("complete a stage (verified), or force a manual edge: complete --force, block, reset, skip, cancel")
+    .description(
+      "complete a stage (verified), or force a manual edge: complete --force, block, reset, skip, cancel",
+    )
     .argument("<id>", "the stage id (inside a session: just `flux stage complete`)")
     .argument("[action]", "complete | block | reset | skip | cancel")
     .option("--force", "with complete: accept without running acceptance (needs --reason)")
@@ -131,36 +133,69 @@ export function buildProgram(
     .addHelpText(
       "after",
       examples(
-        '"$FLUX_BIN" stage complete            # inside a session: Flux runs the acceptance',
-        "flux stage stage-2-api complete         # a human asks for the same",
+        "flux stage stage-2-api complete         # Flux runs the acceptance, then completes",
+        '"$FLUX_BIN" stage complete            # the same, inside a session',
         'flux stage stage-2-api block --reason "waiting for the API keys"',
         "flux stage stage-2-api reset",
         'flux stage stage-1 complete --force --reason "done by hand"',
         "flux stage stage-3 skip",
       ),
     )
-    .action((first: string, second: string | undefined, opts: { force?: boolean; reason?: string; json?: boolean }) => {
-      // `flux stage complete`: the session form; "complete" can never be a stage id.
-      const [id, action] = second === undefined ? [undefined, first] : [first, second];
-      if (action === "complete" && opts.force !== true) {
-        setResult(async (c) => (await import("./commands/gates.ts")).stageComplete(c, id, opts), opts.json === true);
-        return;
-      }
-      setResult(async (c) => (await import("./commands/stage.ts")).stage(c, id ?? "", action, opts), opts.json === true);
-    });
+    .action(
+      (
+        first: string,
+        second: string | undefined,
+        opts: { force?: boolean; reason?: string; json?: boolean },
+      ) => {
+        // `flux stage complete`: the session form; "complete" can never be a stage id.
+        const [id, action] = second === undefined ? [undefined, first] : [first, second];
+        if (action === "complete" && opts.force !== true) {
+          setResult(
+            async (c) => (await import("./commands/gates.ts")).stageComplete(c, id, opts),
+            opts.json === true,
+          );
+          return;
+        }
+        setResult(
+          async (c) => (await import("./commands/stage.ts")).stage(c, id ?? "", action, opts),
+          opts.json === true,
+        );
+      },
+    );
 
   program
     .command("run")
-    .description("run the plan: worktrees and sessions for ready stages, verified completion, merges")
+    .description(
+      "run the plan: worktrees and sessions for ready stages, verified completion, merges",
+    )
     .option("--stage <id>", "run only this stage")
     .option("--with-deps", "with --stage: also run the stages it depends on")
-    .option("--manual", "prepare each session and print the command that starts it; Flux still tracks it")
+    .option(
+      "--manual",
+      "prepare each session and print the command that starts it; Flux still tracks it",
+    )
     .option("--max-parallel <n>", "sessions at once (default 4, or [run] max_parallel)")
     .option("--foreground", "host the engine in this process instead of the daemon")
-    .addHelpText("after", examples("flux run", "flux run --stage api --with-deps", "flux run --max-parallel 2", "flux run --manual"))
-    .action((opts: { stage?: string; withDeps?: boolean; manual?: boolean; maxParallel?: string; foreground?: boolean }) => {
-      setResult(async (c) => (await import("./commands/run.ts")).run(c, opts), false);
-    });
+    .addHelpText(
+      "after",
+      examples(
+        "flux run",
+        "flux run --stage api --with-deps",
+        "flux run --max-parallel 2",
+        "flux run --manual",
+      ),
+    )
+    .action(
+      (opts: {
+        stage?: string;
+        withDeps?: boolean;
+        manual?: boolean;
+        maxParallel?: string;
+        foreground?: boolean;
+      }) => {
+        setResult(async (c) => (await import("./commands/run.ts")).run(c, opts), false);
+      },
+    );
 
   program
     .command("verify")
@@ -170,19 +205,36 @@ export function buildProgram(
     .option("--reject", "reject (with --reason): a new session gets the reason")
     .option("--reason <text>", "why it is rejected")
     .option("--json", "print the evidence and decision as JSON")
-    .addHelpText("after", examples("flux verify api", "flux verify api --yes", 'flux verify api --reject --reason "the 404 page is missing"'))
-    .action((id: string, opts: { yes?: boolean; reject?: boolean; reason?: string; json?: boolean }) => {
-      setResult(async (c) => (await import("./commands/gates.ts")).verify(c, id, opts), opts.json === true);
-    });
+    .addHelpText(
+      "after",
+      examples(
+        "flux verify api",
+        "flux verify api --yes",
+        'flux verify api --reject --reason "the 404 page is missing"',
+      ),
+    )
+    .action(
+      (id: string, opts: { yes?: boolean; reject?: boolean; reason?: string; json?: boolean }) => {
+        setResult(
+          async (c) => (await import("./commands/gates.ts")).verify(c, id, opts),
+          opts.json === true,
+        );
+      },
+    );
 
   program
     .command("merge")
-    .description("merge a completed stage now (merge: manual, or after a wait or a resolved conflict)")
+    .description(
+      "merge a completed stage now (merge: manual, or after a wait or a resolved conflict)",
+    )
     .argument("<id>", "the stage")
     .option("--json", "print the outcome as JSON")
     .addHelpText("after", examples("flux merge api"))
     .action((id: string, opts: { json?: boolean }) => {
-      setResult(async (c) => (await import("./commands/gates.ts")).merge(c, id, opts), opts.json === true);
+      setResult(
+        async (c) => (await import("./commands/gates.ts")).merge(c, id, opts),
+        opts.json === true,
+      );
     });
 
   program
@@ -202,7 +254,10 @@ export function buildProgram(
     .addHelpText("after", examples("flux attach list", "flux attach api"))
     .action((target: string, opts: { json?: boolean }) => {
       setResult(
-        async (c) => (target === "list" ? (await import("./commands/sessions.ts")).attachList(c, opts) : (await import("./commands/sessions.ts")).attach(c, target)),
+        async (c) =>
+          target === "list"
+            ? (await import("./commands/sessions.ts")).attachList(c, opts)
+            : (await import("./commands/sessions.ts")).attach(c, target),
         opts.json === true,
       );
     });
@@ -216,25 +271,33 @@ export function buildProgram(
     .option("--json", "print as JSON")
     .addHelpText("after", examples("flux sessions list", "flux sessions list --all --json"))
     .action((opts: { all?: boolean; json?: boolean }) => {
-      setResult(async (c) => (await import("./commands/sessions.ts")).sessionsList(c, opts), opts.json === true);
+      setResult(
+        async (c) => (await import("./commands/sessions.ts")).sessionsList(c, opts),
+        opts.json === true,
+      );
     });
   sessions
     .command("kill")
-    .description("stop a session; its stage goes blocked (\"killed by user\")")
+    .description('stop a session; its stage goes blocked ("killed by user")')
     .argument("<session-id>", "the session")
     .addHelpText("after", examples("flux sessions kill ses_0abc…"))
     .action((id: string) => {
       setResult(async (c) => (await import("./commands/sessions.ts")).sessionsKill(c, id), false);
     });
 
-  const worktree = program.command("worktree").description("list stage worktrees, clean finished ones");
+  const worktree = program
+    .command("worktree")
+    .description("list stage worktrees, clean finished ones");
   worktree
     .command("list", { isDefault: true })
     .description("worktrees: stage, state, uncommitted files, unmerged commits")
     .option("--json", "print as JSON")
     .addHelpText("after", examples("flux worktree list"))
     .action((opts: { json?: boolean }) => {
-      setResult(async (c) => (await import("./commands/worktree.ts")).worktreeList(c, opts), opts.json === true);
+      setResult(
+        async (c) => (await import("./commands/worktree.ts")).worktreeList(c, opts),
+        opts.json === true,
+      );
     });
   worktree
     .command("clean")
@@ -242,7 +305,10 @@ export function buildProgram(
     .option("--json", "print as JSON")
     .addHelpText("after", examples("flux worktree clean"))
     .action((opts: { json?: boolean }) => {
-      setResult(async (c) => (await import("./commands/worktree.ts")).worktreeClean(c, opts), opts.json === true);
+      setResult(
+        async (c) => (await import("./commands/worktree.ts")).worktreeClean(c, opts),
+        opts.json === true,
+      );
     });
 
   const daemon = program.command("daemon").description("the engine host of this repository");
@@ -267,7 +333,10 @@ export function buildProgram(
     .option("--json", "print as JSON")
     .addHelpText("after", examples("flux daemon status"))
     .action((opts: { json?: boolean }) => {
-      setResult(async (c) => (await import("./commands/daemon.ts")).daemonStatus(c, opts), opts.json === true);
+      setResult(
+        async (c) => (await import("./commands/daemon.ts")).daemonStatus(c, opts),
+        opts.json === true,
+      );
     });
 
   program
@@ -275,7 +344,7 @@ export function buildProgram(
     .description("the process a session's tmux pane runs (internal)")
     .argument("<session-id>")
     .action((id: string) => {
-      setResult(async (c) => (await import("./commands/daemon.ts")).runner(c, id), false);
+      setResult(async (c) => (await import("./commands/runner.ts")).runner(c, id), false);
     });
 
   program

@@ -49,23 +49,39 @@ export function requestCompletion(
     });
   }
   if (stage.state !== "running") {
-    throw new FluxError("STAGE_NOT_RUNNING", `${stageId} is ${stage.state}, not running: there is nothing to complete`, {
-      hint: stage.state === "blocked" || stage.state === "failed" ? `\`flux resume ${stageId}\` starts it again` : "`flux status` shows where it stands",
-      exitCode: ExitCode.refused,
-    });
+    throw new FluxError(
+      "STAGE_NOT_RUNNING",
+      `${stageId} is ${stage.state}, not running: there is nothing to complete`,
+      {
+        hint:
+          stage.state === "blocked" || stage.state === "failed"
+            ? `\`flux resume ${stageId}\` starts it again`
+            : "`flux status` shows where it stands",
+        exitCode: ExitCode.refused,
+      },
+    );
   }
   const worktree = worktreeOf(engine, stageId);
   const dirty = dirtyFiles(worktree);
   if (dirty.length > 0) {
-    throw new FluxError("COMMIT_FIRST", `uncommitted changes in ${worktree}: ${dirty.slice(0, 10).join(", ")}${dirty.length > 10 ? ", …" : ""}`, {
-      hint: "commit first: acceptance runs on a committed state, and the merge takes exactly that commit",
-      exitCode: ExitCode.refused,
-      data: { files: dirty },
-    });
+    throw new FluxError(
+      "COMMIT_FIRST",
+      `uncommitted changes in ${worktree}: ${dirty.slice(0, 10).join(", ")}${dirty.length > 10 ? ", …" : ""}`,
+      {
+        hint: "commit first: acceptance runs on a committed state, and the merge takes exactly that commit",
+        exitCode: ExitCode.refused,
+        data: { files: dirty },
+      },
+    );
   }
   const commit = headCommit(worktree);
   engine.move(stageId, "completion_requested", undefined);
-  return runVerdict(engine, stageId, { trigger: "request", commit, sessionId: options.sessionId, onProgress: options.onProgress });
+  return runVerdict(engine, stageId, {
+    trigger: "request",
+    commit,
+    sessionId: options.sessionId,
+    onProgress: options.onProgress,
+  });
 }
 
 /** Runs the acceptance as an engine task and applies the verdict. */
@@ -122,28 +138,54 @@ export function runVerdict(
     };
   });
   return task.then(() => {
-    if (verdict === undefined) throw new FluxError("ACCEPTANCE_ABORTED", `the acceptance of ${stageId} did not finish`, { exitCode: ExitCode.internal });
+    if (verdict === undefined)
+      throw new FluxError("ACCEPTANCE_ABORTED", `the acceptance of ${stageId} did not finish`, {
+        exitCode: ExitCode.internal,
+      });
     return verdict;
   });
 }
 
-function applyVerdict(engine: Engine, stageId: string, trigger: VerdictTrigger, commit: string, result: AcceptanceResult): void {
+function applyVerdict(
+  engine: Engine,
+  stageId: string,
+  trigger: VerdictTrigger,
+  commit: string,
+  result: AcceptanceResult,
+): void {
   const stage = engine.stage(stageId);
   if (stage.state !== "checking") return; // a human moved it meanwhile (reset, cancel…)
   if (result.passed) {
-    engine.move(stageId, "acceptance_passed", undefined, { passedCommit: commit, feedback: null, reason: null });
+    engine.move(stageId, "acceptance_passed", undefined, {
+      passedCommit: commit,
+      feedback: null,
+      reason: null,
+    });
     return;
   }
-  const feedback: Feedback = failureFeedback(result, { attempt: stage.fixAttempts + 1, maxAttempts: stage.spec.maxFixAttempts });
+  const feedback: Feedback = failureFeedback(result, {
+    attempt: stage.fixAttempts + 1,
+    maxAttempts: stage.spec.maxFixAttempts,
+  });
   const first = feedback.failed[0];
-  const summary = first === undefined ? "acceptance failed" : `\`${first.command}\`: ${first.reason}`;
+  const summary =
+    first === undefined ? "acceptance failed" : `\`${first.command}\`: ${first.reason}`;
   if (trigger === "exit") {
     engine.note(stageId, { feedback: JSON.stringify(feedback) });
-    crashed(engine, stageId, `the agent exited without completing and its acceptance failed (${summary})`);
+    crashed(
+      engine,
+      stageId,
+      `the agent exited without completing and its acceptance failed (${summary})`,
+    );
     return;
   }
   if (stage.fixAttempts + 1 >= stage.spec.maxFixAttempts) {
-    engine.move(stageId, "fix_attempts_exhausted", `acceptance failed ${stage.fixAttempts + 1} times; last: ${summary}`, { feedback: JSON.stringify(feedback) });
+    engine.move(
+      stageId,
+      "fix_attempts_exhausted",
+      `acceptance failed ${stage.fixAttempts + 1} times; last: ${summary}`,
+      { feedback: JSON.stringify(feedback) },
+    );
     return;
   }
   engine.move(stageId, "acceptance_failed", summary, { feedback: JSON.stringify(feedback) });

@@ -53,6 +53,8 @@ export interface RunRequest {
 }
 
 export interface RunProgress {
+  /** The last event this answer reflects: a follower reads the stream up to it first. */
+  seq: number;
   done: boolean;
   active: boolean;
   waiting: { id: string; state: StageState; reason: string | null; waitsOn: string[] }[];
@@ -130,7 +132,10 @@ export class Engine {
   plan(): PlanRecord {
     const plan = this.store.activePlan();
     if (plan === undefined) {
-      throw new FluxError("NO_ACTIVE_PLAN", "no active plan", { hint: "run `flux init <plan-path>`", exitCode: ExitCode.notFound });
+      throw new FluxError("NO_ACTIVE_PLAN", "no active plan", {
+        hint: "run `flux init <plan-path>`",
+        exitCode: ExitCode.notFound,
+      });
     }
     return plan;
   }
@@ -139,7 +144,9 @@ export class Engine {
     const plan = this.plan();
     const stage = this.store.stage(plan.id, id);
     if (stage === undefined) {
-      throw new FluxError("STAGE_NOT_FOUND", `no stage "${id}" in the active plan`, { exitCode: ExitCode.notFound });
+      throw new FluxError("STAGE_NOT_FOUND", `no stage "${id}" in the active plan`, {
+        exitCode: ExitCode.notFound,
+      });
     }
     return stage;
   }
@@ -148,7 +155,10 @@ export class Engine {
   move(stageId: string, action: StageAction, reason?: string, facts?: StageFacts): StageRecord {
     const plan = this.plan();
     const { result } = this.store.write((emit) => {
-      const after = this.store.transitionWithin(emit, plan.id, stageId, action, { reason, actor: "flux" });
+      const after = this.store.transitionWithin(emit, plan.id, stageId, action, {
+        reason,
+        actor: "flux",
+      });
       if (facts !== undefined) this.store.noteStage(emit, plan.id, stageId, facts);
       return after;
     });
@@ -199,14 +209,29 @@ export class Engine {
     }
     const previous = this.scope;
     const merged =
-      wanted === null || previous?.stages === null ? null : new Set([...(previous?.stages ?? []), ...wanted]);
+      wanted === null || previous?.stages === null
+        ? null
+        : new Set([...(previous?.stages ?? []), ...wanted]);
     this.scope = { stages: merged, manual: request.manual ?? previous?.manual ?? false };
     if (request.maxParallel !== undefined) this.maxParallel = request.maxParallel;
     this.store.write((emit) =>
-      emit({ type: "run.requested", planId: plan.id, stageId: null, data: { scope: merged === null ? null : [...merged], maxParallel: this.maxParallel, manual: this.scope?.manual } }),
+      emit({
+        type: "run.requested",
+        planId: plan.id,
+        stageId: null,
+        data: {
+          scope: merged === null ? null : [...merged],
+          maxParallel: this.maxParallel,
+          manual: this.scope?.manual,
+        },
+      }),
     );
     this.wake("run");
-    return { scope: merged === null ? null : [...merged], maxParallel: this.maxParallel, manual: this.scope.manual };
+    return {
+      scope: merged === null ? null : [...merged],
+      maxParallel: this.maxParallel,
+      manual: this.scope.manual,
+    };
   }
 
   inScope(stageId: string): boolean {
@@ -229,7 +254,9 @@ export class Engine {
           await handleTick(this);
         } while (this.again && !this.stopped);
       } catch (error) {
-        this.log(`tick failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        this.log(
+          `tick failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        );
       } finally {
         this.ticking = undefined;
       }
@@ -244,10 +271,16 @@ export class Engine {
       try {
         await task();
       } catch (error) {
-        this.log(`${what} of ${stageId} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-        const message = error instanceof FluxError ? `${error.message}${error.hint === undefined ? "" : ` (${error.hint})`}` : `${what} failed: ${String(error)}`;
+        this.log(
+          `${what} of ${stageId} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        );
+        const message =
+          error instanceof FluxError
+            ? `${error.message}${error.hint === undefined ? "" : ` (${error.hint})`}`
+            : `${what} failed: ${String(error)}`;
         const state = this.store.stage(this.plan().id, stageId)?.state;
-        if (state !== undefined && canBlock(state)) this.move(stageId, "block", message.slice(0, 2000));
+        if (state !== undefined && canBlock(state))
+          this.move(stageId, "block", message.slice(0, 2000));
       } finally {
         this.busy.delete(stageId);
         this.wake(`${what} done`);
@@ -273,6 +306,7 @@ export class Engine {
     const scoped = stages.filter((s) => this.scope === undefined || this.inScope(s.id));
     const open = scoped.filter((s) => !TERMINAL_STATES.has(s.state));
     return {
+      seq: this.store.lastSeq(),
       done: open.length === 0,
       active: this.active(),
       waiting: open
@@ -281,7 +315,9 @@ export class Engine {
           id: s.id,
           state: s.state,
           reason: s.reason,
-          waitsOn: s.spec.dependencies.filter((d) => !TERMINAL_STATES.has(states.get(d) ?? "waiting")),
+          waitsOn: s.spec.dependencies.filter(
+            (d) => !TERMINAL_STATES.has(states.get(d) ?? "waiting"),
+          ),
         })),
       manualCommands: Object.fromEntries(this.manualCommands),
     };
@@ -293,9 +329,14 @@ export class Engine {
       ready: ready.map((s) => s.id),
       running: running.map((s) => s.id),
       limits: { maxParallel: this.maxParallel, groups: plan.groups },
-      groupOf: (id) => ready.find((s) => s.id === id)?.spec.parallelGroup ?? running.find((s) => s.id === id)?.spec.parallelGroup ?? null,
+      groupOf: (id) =>
+        ready.find((s) => s.id === id)?.spec.parallelGroup ??
+        running.find((s) => s.id === id)?.spec.parallelGroup ??
+        null,
     });
-    return picked.map((id) => ready.find((s) => s.id === id)).filter((s): s is StageRecord => s !== undefined);
+    return picked
+      .map((id) => ready.find((s) => s.id === id))
+      .filter((s): s is StageRecord => s !== undefined);
   }
 }
 

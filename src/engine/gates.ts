@@ -30,10 +30,17 @@ export async function gateEvidence(
 ): Promise<GateEvidence> {
   const stage = engine.stage(stageId);
   if (stage.state !== "awaiting_verification") {
-    throw new FluxError("STAGE_NOT_AT_GATE", `${stageId} is ${stage.state}, not awaiting verification`, {
-      hint: stage.spec.verify === "human" ? "it reaches its gate when its acceptance passes" : `${stageId} has no human gate (verify: auto)`,
-      exitCode: ExitCode.refused,
-    });
+    throw new FluxError(
+      "STAGE_NOT_AT_GATE",
+      `${stageId} is ${stage.state}, not awaiting verification`,
+      {
+        hint:
+          stage.spec.verify === "human"
+            ? "it reaches its gate when its acceptance passes"
+            : `${stageId} has no human gate (verify: auto)`,
+        exitCode: ExitCode.refused,
+      },
+    );
   }
   const plan = engine.plan();
   const worktree = worktreeOf(engine, stageId);
@@ -41,7 +48,12 @@ export async function gateEvidence(
   let evidence: GateEvidence | undefined;
   await engine.runTask(stageId, "verify", async () => {
     const startedAt = engine.clock().toISOString();
-    const result = await runAcceptance({ cwd: worktree, checks: stage.spec.acceptance, env: sessionEnv(engine, stage.spec), onProgress });
+    const result = await runAcceptance({
+      cwd: worktree,
+      checks: stage.spec.acceptance,
+      env: sessionEnv(engine, stage.spec),
+      onProgress,
+    });
     engine.store.write((emit) =>
       recordAcceptance(engine.store, emit, plan.id, {
         stageId,
@@ -64,7 +76,10 @@ export async function gateEvidence(
     };
   });
   if (evidence === undefined) {
-    throw new FluxError("STAGE_BUSY", `${stageId} is busy with another task`, { hint: "try again in a moment", exitCode: ExitCode.refused });
+    throw new FluxError("STAGE_BUSY", `${stageId} is busy with another task`, {
+      hint: "try again in a moment",
+      exitCode: ExitCode.refused,
+    });
   }
   return evidence;
 }
@@ -74,10 +89,17 @@ export function approveGate(engine: Engine, stageId: string, reviewer: string): 
   engine.wake("gate approved");
 }
 
-export function rejectGate(engine: Engine, stageId: string, reason: string, reviewer: string): void {
+export function rejectGate(
+  engine: Engine,
+  stageId: string,
+  reason: string,
+  reviewer: string,
+): void {
   const feedback: Feedback = { kind: "gate", reason, reviewer };
   engine.nextPurpose.set(stageId, "rejected");
-  engine.move(stageId, "gate_rejected", `rejected by ${reviewer}: ${reason}`, { feedback: JSON.stringify(feedback) });
+  engine.move(stageId, "gate_rejected", `rejected by ${reviewer}: ${reason}`, {
+    feedback: JSON.stringify(feedback),
+  });
   includeInScope(engine, stageId);
   engine.wake("gate rejected");
 }
@@ -90,7 +112,10 @@ export async function mergeNow(engine: Engine, stageId: string): Promise<MergeOu
     outcome = await mergeTask(engine, stageId, true);
   });
   if (outcome === undefined) {
-    throw new FluxError("STAGE_BUSY", `${stageId} is busy with another task`, { hint: "try again when its current task ends", exitCode: ExitCode.refused });
+    throw new FluxError("STAGE_BUSY", `${stageId} is busy with another task`, {
+      hint: "try again when its current task ends",
+      exitCode: ExitCode.refused,
+    });
   }
   return outcome;
 }
@@ -99,10 +124,14 @@ export async function mergeNow(engine: Engine, stageId: string): Promise<MergeOu
 export function resumeStage(engine: Engine, stageId: string): void {
   const stage = engine.stage(stageId);
   if (stage.state !== "blocked" && stage.state !== "failed") {
-    throw new FluxError("STAGE_NOT_RESUMABLE", `${stageId} is ${stage.state}: only a blocked or failed stage resumes`, {
-      hint: "`flux stage <id> reset` starts any stage over",
-      exitCode: ExitCode.refused,
-    });
+    throw new FluxError(
+      "STAGE_NOT_RESUMABLE",
+      `${stageId} is ${stage.state}: only a blocked or failed stage resumes`,
+      {
+        hint: "`flux stage <id> reset` starts any stage over",
+        exitCode: ExitCode.refused,
+      },
+    );
   }
   engine.nextPurpose.set(stageId, "resume");
   engine.move(stageId, "resumed", "resumed by a human");

@@ -26,7 +26,11 @@ export type MergeOutcome =
   | { kind: "rechecking"; commit: string }
   | { kind: "waiting"; reason: string };
 
-export async function mergeTask(engine: Engine, stageId: string, requested: boolean): Promise<MergeOutcome> {
+export async function mergeTask(
+  engine: Engine,
+  stageId: string,
+  requested: boolean,
+): Promise<MergeOutcome> {
   const plan = engine.plan();
   const stage = engine.stage(stageId);
   const root = engine.paths.root;
@@ -37,32 +41,57 @@ export async function mergeTask(engine: Engine, stageId: string, requested: bool
     return recheck(engine, stageId, "the branch after the conflict was resolved");
   }
   if (stage.state !== "completed" && stage.state !== "verified") {
-    throw new FluxError("STAGE_NOT_MERGEABLE", `${stageId} is ${stage.state}: only a completed or verified stage merges`, {
-      hint: stage.state === "awaiting_verification" ? `approve it first: \`flux verify ${stageId}\`` : "`flux status` shows where it stands",
-      exitCode: ExitCode.refused,
-    });
+    throw new FluxError(
+      "STAGE_NOT_MERGEABLE",
+      `${stageId} is ${stage.state}: only a completed or verified stage merges`,
+      {
+        hint:
+          stage.state === "awaiting_verification"
+            ? `approve it first: \`flux verify ${stageId}\``
+            : "`flux status` shows where it stands",
+        exitCode: ExitCode.refused,
+      },
+    );
   }
-  if (stage.spec.merge === "manual" && !requested) return { kind: "waiting", reason: `merge: manual — waiting for \`flux merge ${stageId}\`` };
+  if (stage.spec.merge === "manual" && !requested)
+    return { kind: "waiting", reason: `merge: manual — waiting for \`flux merge ${stageId}\`` };
   const head = headCommit(root, branch);
   const commit = stage.passedCommit ?? head;
-  if (head !== commit) return recheck(engine, stageId, `the branch moved since its acceptance passed (${commit.slice(0, 8)} → ${head.slice(0, 8)})`);
+  if (head !== commit)
+    return recheck(
+      engine,
+      stageId,
+      `the branch moved since its acceptance passed (${commit.slice(0, 8)} → ${head.slice(0, 8)})`,
+    );
 
   const result = await withMergeLock<MergeResult | FastForwardResult>(root, () =>
     stage.spec.merge === "direct"
       ? fastForward({ root, baseBranch: plan.baseBranch, commit })
-      : mergeStage({ root, baseBranch: plan.baseBranch, commit, stageId, message: `Merge ${branch}: ${stage.spec.name}` }),
+      : mergeStage({
+          root,
+          baseBranch: plan.baseBranch,
+          commit,
+          stageId,
+          message: `Merge ${branch}: ${stage.spec.name}`,
+        }),
   );
   switch (result.kind) {
     case "merged":
     case "up_to_date": {
       if (!isAncestor(root, commit, plan.baseBranch)) {
-        throw new FluxError("MERGE_NOT_ON_BASE", `after merging, ${plan.baseBranch} does not contain ${commit.slice(0, 8)}`, { exitCode: ExitCode.internal });
+        throw new FluxError(
+          "MERGE_NOT_ON_BASE",
+          `after merging, ${plan.baseBranch} does not contain ${commit.slice(0, 8)}`,
+          { exitCode: ExitCode.internal },
+        );
       }
-      const mergeCommit = result.kind === "merged" ? result.mergeCommit : headCommit(root, plan.baseBranch);
+      const mergeCommit =
+        result.kind === "merged" ? result.mergeCommit : headCommit(root, plan.baseBranch);
       // The worktree goes first (it is clean and merged now), so `merged` means all done.
       await removeWorktree({ root, stageId, baseBranch: plan.baseBranch }).then(
         (removal) => {
-          if (!removal.removed) engine.log(`kept .worktrees/${stageId}: ${removal.reason ?? "not clean"}`);
+          if (!removal.removed)
+            engine.log(`kept .worktrees/${stageId}: ${removal.reason ?? "not clean"}`);
         },
         (error: unknown) => {
           // Never lose work: a worktree with stray changes stays for `flux worktree clean`.
@@ -91,7 +120,10 @@ export async function mergeTask(engine: Engine, stageId: string, requested: bool
       return { kind: "overlap", files: result.files };
     }
     case "not_fast_forward": {
-      const rebased = await rebaseOnto({ worktree: worktreeOf(engine, stageId), baseBranch: plan.baseBranch });
+      const rebased = await rebaseOnto({
+        worktree: worktreeOf(engine, stageId),
+        baseBranch: plan.baseBranch,
+      });
       if (rebased.kind === "conflict") {
         engine.move(
           stageId,

@@ -66,17 +66,31 @@ export function sessionEnded(
     exitedWithoutAsking(engine, session);
     return;
   }
-  crashed(engine, session.stageId, status === "lost" ? "the session was gone when the daemon looked" : `the agent exited with ${signal ?? `code ${code}`} without completing`);
+  crashed(
+    engine,
+    session.stageId,
+    status === "lost"
+      ? "the session was gone when the daemon looked"
+      : `the agent exited with ${signal ?? `code ${code}`} without completing`,
+  );
 }
 
 function exitedWithoutAsking(engine: Engine, session: SessionRecord): void {
   const worktree = worktreeOf(engine, session.stageId);
   const dirty = dirtyFiles(worktree);
   if (dirty.length > 0) {
-    crashed(engine, session.stageId, `the agent exited leaving uncommitted changes (${dirty.slice(0, 5).join(", ")})`);
+    crashed(
+      engine,
+      session.stageId,
+      `the agent exited leaving uncommitted changes (${dirty.slice(0, 5).join(", ")})`,
+    );
     return;
   }
-  engine.move(session.stageId, "session_exited", "the agent exited without asking: running its acceptance");
+  engine.move(
+    session.stageId,
+    "session_exited",
+    "the agent exited without asking: running its acceptance",
+  );
   void runVerdict(engine, session.stageId, {
     trigger: "exit",
     commit: headCommit(worktree),
@@ -88,7 +102,11 @@ function exitedWithoutAsking(engine: Engine, session: SessionRecord): void {
 export function crashed(engine: Engine, stageId: string, why: string): void {
   const stage = engine.stage(stageId);
   if (stage.retries >= stage.spec.maxRetries) {
-    engine.move(stageId, "retries_exhausted", `${why}; retries exhausted (${stage.spec.maxRetries})`);
+    engine.move(
+      stageId,
+      "retries_exhausted",
+      `${why}; retries exhausted (${stage.spec.maxRetries})`,
+    );
   } else {
     engine.nextPurpose.set(stageId, "retry");
     engine.move(stageId, "session_crashed", why);
@@ -118,19 +136,32 @@ async function timedOut(engine: Engine, sessionId: string): Promise<void> {
   if (session === undefined || session.endedAt !== null) return;
   await engine.backend.kill(session.name);
   engine.store.write((emit) =>
-    markSessionEnded(engine.store, emit, sessionId, { status: "killed", exitCode: null, exitSignal: "timeout" }),
+    markSessionEnded(engine.store, emit, sessionId, {
+      status: "killed",
+      exitCode: null,
+      exitSignal: "timeout",
+    }),
   );
   const stage = engine.store.stage(session.planId, session.stageId);
   if (stage === undefined || (stage.state !== "running" && stage.state !== "needs_handoff")) {
     engine.project();
     return;
   }
-  const limit = stage.spec.timeoutMs === undefined ? "" : ` (${Math.round(stage.spec.timeoutMs / 1000)}s)`;
+  const limit =
+    stage.spec.timeoutMs === undefined ? "" : ` (${Math.round(stage.spec.timeoutMs / 1000)}s)`;
   if (stage.retries >= stage.spec.maxRetries) {
-    engine.move(stage.id, "retries_exhausted", `the session ran past the stage's timeout${limit}; retries exhausted`);
+    engine.move(
+      stage.id,
+      "retries_exhausted",
+      `the session ran past the stage's timeout${limit}; retries exhausted`,
+    );
   } else {
     engine.nextPurpose.set(stage.id, "retry");
-    engine.move(stage.id, "timed_out", `the session ran past the stage's timeout${limit} and was stopped`);
+    engine.move(
+      stage.id,
+      "timed_out",
+      `the session ran past the stage's timeout${limit} and was stopped`,
+    );
   }
   engine.wake("timeout");
 }
@@ -139,12 +170,18 @@ async function timedOut(engine: Engine, sessionId: string): Promise<void> {
 export async function killSession(engine: Engine, sessionId: string): Promise<SessionRecord> {
   const session = getSession(engine.store, sessionId);
   if (session === undefined) {
-    throw new FluxError("SESSION_NOT_FOUND", `no session ${sessionId}`, { hint: "`flux sessions list` shows them", exitCode: ExitCode.notFound });
+    throw new FluxError("SESSION_NOT_FOUND", `no session ${sessionId}`, {
+      hint: "`flux sessions list` shows them",
+      exitCode: ExitCode.notFound,
+    });
   }
   if (session.backend !== "manual") await engine.backend.kill(session.name);
   sessionEnded(engine, sessionId, null, "SIGTERM", "killed");
   const stage = engine.store.stage(session.planId, session.stageId);
-  if (stage !== undefined && ["running", "needs_handoff", "checking", "ready"].includes(stage.state)) {
+  if (
+    stage !== undefined &&
+    ["running", "needs_handoff", "checking", "ready"].includes(stage.state)
+  ) {
     engine.move(stage.id, "block", "killed by user");
   }
   return getSession(engine.store, sessionId) ?? session;

@@ -36,7 +36,9 @@ export async function runSession(options: RunnerOptions): Promise<number> {
   const [command, ...args] = spec.argv;
   if (command === undefined) throw new Error(`session ${spec.sessionId} has an empty argv`);
   record({ type: "start", argv: spec.argv, cwd: spec.cwd });
-  options.display.write(`\u001b[2m[flux] session ${spec.sessionId} · stage ${spec.stageId}\u001b[22m\n`);
+  options.display.write(
+    `\u001b[2m[flux] session ${spec.sessionId} · stage ${spec.stageId}\u001b[22m\n`,
+  );
 
   const child = spawn(command, args, {
     cwd: spec.cwd,
@@ -45,7 +47,8 @@ export async function runSession(options: RunnerOptions): Promise<number> {
     detached: false,
   });
   const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
-  for (const signal of ["SIGTERM", "SIGHUP", "SIGINT"] as const) process.on(signal, forward(signal));
+  for (const signal of ["SIGTERM", "SIGHUP", "SIGINT"] as const)
+    process.on(signal, forward(signal));
 
   for (const stream of ["stdout", "stderr"] as const) {
     child[stream].setEncoding("utf8").on("data", (text: string) => {
@@ -54,10 +57,12 @@ export async function runSession(options: RunnerOptions): Promise<number> {
     });
   }
   const spawned = new Promise<void>((resolve) => child.once("spawn", resolve));
-  const ended = new Promise<{ code: number | null; signal: string | null; error?: string }>((resolve) => {
-    child.once("error", (error) => resolve({ code: 127, signal: null, error: error.message }));
-    child.once("close", (code, signal) => resolve({ code, signal }));
-  });
+  const ended = new Promise<{ code: number | null; signal: string | null; error?: string }>(
+    (resolve) => {
+      child.once("error", (error) => resolve({ code: 127, signal: null, error: error.message }));
+      child.once("close", (code, signal) => resolve({ code, signal }));
+    },
+  );
   await Promise.race([spawned, ended]);
   record({ type: "spawned", pid: child.pid ?? null });
   await options.reporter.started(child.pid ?? null).catch((error: unknown) => {
@@ -65,12 +70,21 @@ export async function runSession(options: RunnerOptions): Promise<number> {
   });
 
   const end = await ended;
-  record({ type: "exit", code: end.code, signal: end.signal, ...(end.error === undefined ? {} : { error: end.error }) });
+  record({
+    type: "exit",
+    code: end.code,
+    signal: end.signal,
+    ...(end.error === undefined ? {} : { error: end.error }),
+  });
   fs.closeSync(log);
   options.display.write(
     `\u001b[2m[flux] agent exited (${end.signal ?? `code ${end.code}`})${end.error === undefined ? "" : `: ${end.error}`}\u001b[22m\n`,
   );
-  writeExitReport(options.work, spec.sessionId, { code: end.code, signal: end.signal, at: now().toISOString() });
+  writeExitReport(options.work, spec.sessionId, {
+    code: end.code,
+    signal: end.signal,
+    at: now().toISOString(),
+  });
   await options.reporter.exited(end.code, end.signal).catch(() => {
     // The daemon is down: it reads exit.json when it starts again.
   });

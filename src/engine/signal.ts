@@ -23,7 +23,10 @@ export function buildSignal(
     acceptance: stage.spec.acceptance,
     dependencies: stage.spec.dependencies.map((id) => dependencyOutput(engine, id)),
     feedback: parseFeedback(stage.feedback),
-    recovery: purpose === "retry" || purpose === "resume" ? recovery(engine, stage, worktree.path) : undefined,
+    recovery:
+      purpose === "retry" || purpose === "resume"
+        ? recovery(engine, stage, worktree.path)
+        : undefined,
     session: { id: sessionId, worktree: worktree.path, branch: worktree.branch },
   };
   return renderSignal(loadSignalTemplate(engine.promptDir), data);
@@ -57,6 +60,7 @@ function recovery(engine: Engine, stage: StageRecord, worktree: string): Recover
       (c) => `${c.sha.slice(0, 8)} ${c.subject}`,
     ),
     uncommittedFiles: dirtyFiles(worktree),
-    lastOutput: previous === undefined ? [] : logTail(engine.paths.work, previous.id, 30).split("\n"),
+    lastOutput:
+      previous === undefined ? [] : logTail(engine.paths.work, previous.id, 30).split("\n"),
   };
 }

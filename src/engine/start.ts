@@ -21,21 +21,37 @@ import { armTimeout } from "./recover.ts";
 /** Setup commands (e.g. `npm ci`) may take a while; each gets this long. */
 const SETUP_TIMEOUT_MS = 30 * 60_000;
 
-export async function startSession(engine: Engine, stageId: string, purpose: SessionPurpose): Promise<void> {
+export async function startSession(
+  engine: Engine,
+  stageId: string,
+  purpose: SessionPurpose,
+): Promise<void> {
   const plan = engine.plan();
   const stage = engine.stage(stageId);
   if (stage.state !== "ready" || !engine.inScope(stageId)) return;
-  const worktree = await createWorktree({ root: engine.paths.root, stageId, baseBranch: plan.baseBranch });
+  const worktree = await createWorktree({
+    root: engine.paths.root,
+    stageId,
+    baseBranch: plan.baseBranch,
+  });
   const env = sessionEnv(engine, stage.spec);
   if (worktree.created && stage.spec.setup.length > 0) {
     engine.note(stageId, { reason: "running setup" });
     const result = await runAcceptance({
       cwd: worktree.path,
       env,
-      checks: stage.spec.setup.map((command) => ({ command, timeoutMs: SETUP_TIMEOUT_MS, expectExit: 0 })),
+      checks: stage.spec.setup.map((command) => ({
+        command,
+        timeoutMs: SETUP_TIMEOUT_MS,
+        expectExit: 0,
+      })),
     });
     if (!result.passed) {
-      engine.move(stageId, "block", `setup failed in ${worktree.path}:\n${formatFailure(result)}`.slice(0, 4000));
+      engine.move(
+        stageId,
+        "block",
+        `setup failed in ${worktree.path}:\n${formatFailure(result)}`.slice(0, 4000),
+      );
       return;
     }
   }
@@ -74,7 +90,6 @@ export async function startSession(engine: Engine, stageId: string, purpose: Ses
     engine.store.transitionWithin(emit, plan.id, stageId, "session_started", { actor: "flux" });
     engine.store.noteStage(emit, plan.id, stageId, { reason: null, feedback: null });
   });
-  engine.project();
 
   const runner = [process.execPath, engine.fluxBin, "runner", sessionId];
   if (engine.scope?.manual === true) {
@@ -94,15 +109,21 @@ export async function startSession(engine: Engine, stageId: string, purpose: Ses
     });
   }
   armTimeout(engine, sessionId, stage.spec.timeoutMs);
+  // The projections follow once the agent is on its way: they are not on the dispatch path.
+  engine.project();
 }
 
 /** The agent's command line. Real agent CLIs arrive with their adapters. */
 export function agentArgv(stage: Stage, signal: string): string[] {
   if (stage.agent !== "command") {
-    throw new FluxError("AGENT_NOT_AVAILABLE", `the ${stage.agent} agent is not available in this release`, {
-      hint: `set \`agent: command\` with a \`command:\` for ${stage.id}; Claude Code, Codex and opencode adapters come with the next release`,
-      exitCode: ExitCode.environment,
-    });
+    throw new FluxError(
+      "AGENT_NOT_AVAILABLE",
+      `the ${stage.agent} agent is not available in this release`,
+      {
+        hint: `set \`agent: command\` with a \`command:\` for ${stage.id}; Claude Code, Codex and opencode adapters come with the next release`,
+        exitCode: ExitCode.environment,
+      },
+    );
   }
   const line = stage.command ?? "";
   return ["sh", "-c", expandCommand(line, { prompt_file: signal, signal })];
@@ -125,7 +146,11 @@ export function sessionEnv(engine: Engine, stage: Stage): Record<string, string>
     FLUX_STAGE_ID: stage.id,
     FLUX_WORK_DIR: engine.paths.work,
     FLUX_BIN: engine.fluxBin,
-    PATH: [binDir, path.dirname(process.execPath), base.PATH ?? "/usr/local/bin:/usr/bin:/bin"].join(":"),
+    PATH: [
+      binDir,
+      path.dirname(process.execPath),
+      base.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+    ].join(":"),
   };
 }
 

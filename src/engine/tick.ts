@@ -30,8 +30,12 @@ export async function handleTick(engine: Engine): Promise<void> {
   if (engine.scope === undefined) return;
   const fresh = engine.store.stages(plan.id);
   // A stage being started holds its slot already.
-  const running = fresh.filter((s) => SLOT_STATES.has(s.state) || (s.state === "ready" && engine.busy.has(s.id)));
-  const ready = fresh.filter((s) => s.state === "ready" && engine.inScope(s.id) && !engine.busy.has(s.id));
+  const running = fresh.filter(
+    (s) => SLOT_STATES.has(s.state) || (s.state === "ready" && engine.busy.has(s.id)),
+  );
+  const ready = fresh.filter(
+    (s) => s.state === "ready" && engine.inScope(s.id) && !engine.busy.has(s.id),
+  );
   for (const stage of engine.startable(ready, running)) {
     const purpose =
       engine.nextPurpose.get(stage.id) ??

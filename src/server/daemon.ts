@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import path from "node:path";
 import { chooseBackend } from "../adapters/sessions/index.ts";
 import type { SessionBackend } from "../adapters/sessions/backend.ts";
@@ -94,7 +94,7 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
   let resolveClosed: () => void = () => undefined;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
   let idleTimer: NodeJS.Timeout | undefined;
-  const sockets = new Set<import("node:net").Socket>();
+  const sockets = new Set<Socket>();
 
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
@@ -148,7 +148,9 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
     if (presented === "") return undefined;
     if (sameToken(presented, token)) return { kind: "admin" };
     const session = sessionByTokenHash(store, hashToken(presented));
-    return session === undefined ? undefined : { kind: "session", sessionId: session.id, stageId: session.stageId };
+    return session === undefined
+      ? undefined
+      : { kind: "session", sessionId: session.id, stageId: session.stageId };
   };
 
   const server = http.createServer((req, res) => {
@@ -164,12 +166,22 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
         }
         const route = router.match(req.method ?? "GET", url.pathname);
         if (route === undefined) {
-          sendJson(res, 404, { error: { code: "NO_ROUTE", message: `${req.method} ${url.pathname}` } });
+          sendJson(res, 404, {
+            error: { code: "NO_ROUTE", message: `${req.method} ${url.pathname}` },
+          });
           return;
         }
         const body = req.method === "POST" ? await readBody(req) : {};
         const result = await route.handler(
-          { method: req.method ?? "GET", path: url.pathname, params: route.params, query: url.searchParams, body, principal, raw: req },
+          {
+            method: req.method ?? "GET",
+            path: url.pathname,
+            params: route.params,
+            query: url.searchParams,
+            body,
+            principal,
+            raw: req,
+          },
           res,
         );
         if (!res.headersSent) sendJson(res, 200, result ?? {});
@@ -189,7 +201,13 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
-  writeDaemonInfo(paths.work, { pid: process.pid, url, token, startedAt: new Date().toISOString(), version: options.version });
+  writeDaemonInfo(paths.work, {
+    pid: process.pid,
+    url,
+    token,
+    startedAt: new Date().toISOString(),
+    version: options.version,
+  });
   log(`daemon ${process.pid} listening on ${url} (${backend.kind} sessions)`);
   await engine.start();
   checkIdle();

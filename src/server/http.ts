@@ -41,7 +41,10 @@ export class Router {
     return this;
   }
 
-  match(method: string, path: string): { handler: Handler; params: Record<string, string> } | undefined {
+  match(
+    method: string,
+    path: string,
+  ): { handler: Handler; params: Record<string, string> } | undefined {
     for (const route of this.routes) {
       if (route.method !== method) continue;
       const m = route.pattern.exec(path);
@@ -64,24 +67,38 @@ const STATUS_BY_EXIT: Partial<Record<number, number>> = {
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
 export function sendError(res: ServerResponse, error: unknown): void {
   if (res.headersSent) {
     // Inside a stream: the error is the stream's last line.
-    const body = error instanceof FluxError ? error.toJSON() : { code: "INTERNAL", message: String(error) };
+    const body =
+      error instanceof FluxError ? error.toJSON() : { code: "INTERNAL", message: String(error) };
     res.end(`${JSON.stringify({ type: "error", error: body })}\n`);
     return;
   }
   if (error instanceof FluxError) {
-    sendJson(res, error.code === "UNAUTHORIZED" ? 401 : error.code === "FORBIDDEN" ? 403 : (STATUS_BY_EXIT[error.exitCode] ?? 500), {
-      error: error.toJSON(),
-    });
+    sendJson(
+      res,
+      error.code === "UNAUTHORIZED"
+        ? 401
+        : error.code === "FORBIDDEN"
+          ? 403
+          : (STATUS_BY_EXIT[error.exitCode] ?? 500),
+      {
+        error: error.toJSON(),
+      },
+    );
     return;
   }
-  sendJson(res, 500, { error: { code: "INTERNAL", message: error instanceof Error ? error.message : String(error) } });
+  sendJson(res, 500, {
+    error: { code: "INTERNAL", message: error instanceof Error ? error.message : String(error) },
+  });
 }
 
 /** Starts an NDJSON stream; `write` sends one object per line. */
@@ -95,21 +112,28 @@ export function startStream(res: ServerResponse): (value: unknown) => void {
   };
 }
 
-export async function readBody(req: IncomingMessage, limit = 1 << 20): Promise<Record<string, unknown>> {
+export async function readBody(
+  req: IncomingMessage,
+  limit = 1 << 20,
+): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > limit) throw new FluxError("BODY_TOO_LARGE", "request body too large", { exitCode: ExitCode.usage });
+    if (size > limit)
+      throw new FluxError("BODY_TOO_LARGE", "request body too large", { exitCode: ExitCode.usage });
     chunks.push(chunk);
   }
   if (size === 0) return {};
   try {
     const value = JSON.parse(Buffer.concat(chunks).toString("utf8")) as unknown;
-    if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error("not an object");
+    if (typeof value !== "object" || value === null || Array.isArray(value))
+      throw new Error("not an object");
     return value as Record<string, unknown>;
   } catch {
-    throw new FluxError("BAD_JSON", "the request body is not a JSON object", { exitCode: ExitCode.usage });
+    throw new FluxError("BAD_JSON", "the request body is not a JSON object", {
+      exitCode: ExitCode.usage,
+    });
   }
 }
 
@@ -125,15 +149,21 @@ export function requireAdmin(req: Request): void {
 /** Admin, or the session acting for its own stage. */
 export function requireStage(req: Request, stageId: string): void {
   if (req.principal.kind === "session" && req.principal.stageId !== stageId) {
-    throw new FluxError("FORBIDDEN", `this session works on ${req.principal.stageId}, not ${stageId}`, {
-      hint: "a session acts only for its own stage",
-      exitCode: ExitCode.refused,
-    });
+    throw new FluxError(
+      "FORBIDDEN",
+      `this session works on ${req.principal.stageId}, not ${stageId}`,
+      {
+        hint: "a session acts only for its own stage",
+        exitCode: ExitCode.refused,
+      },
+    );
   }
 }
 
 export function requireSession(req: Request, sessionId: string): void {
   if (req.principal.kind === "session" && req.principal.sessionId !== sessionId) {
-    throw new FluxError("FORBIDDEN", `this token belongs to another session`, { exitCode: ExitCode.refused });
+    throw new FluxError("FORBIDDEN", `this token belongs to another session`, {
+      exitCode: ExitCode.refused,
+    });
   }
 }

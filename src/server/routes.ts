@@ -8,7 +8,14 @@ import { killSession, sessionEnded } from "../engine/recover.ts";
 import { getSession, markSessionStarted } from "../store/sessions.ts";
 import type { FluxEvent } from "../store/events.ts";
 import type { Request } from "./http.ts";
-import { Router, requireAdmin, requireSession, requireStage, sendJson, startStream } from "./http.ts";
+import {
+  Router,
+  requireAdmin,
+  requireSession,
+  requireStage,
+  sendJson,
+  startStream,
+} from "./http.ts";
 
 export interface RouteContext {
   engine: Engine;
@@ -23,7 +30,8 @@ export interface RouteContext {
 function text(body: Record<string, unknown>, key: string): string | undefined {
   const value = body[key];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== "string") throw new FluxError("BAD_REQUEST", `${key} must be a string`, { exitCode: ExitCode.usage });
+  if (typeof value !== "string")
+    throw new FluxError("BAD_REQUEST", `${key} must be a string`, { exitCode: ExitCode.usage });
   return value;
 }
 
@@ -31,7 +39,14 @@ export function buildRoutes(ctx: RouteContext): Router {
   const { engine } = ctx;
   const router = new Router();
 
-  router.on("GET", "/v1/health", (req) => Promise.resolve({ ok: true, pid: process.pid, version: ctx.version, principal: req.principal.kind }));
+  router.on("GET", "/v1/health", (req) =>
+    Promise.resolve({
+      ok: true,
+      pid: process.pid,
+      version: ctx.version,
+      principal: req.principal.kind,
+    }),
+  );
 
   router.on("POST", "/v1/notify", () => {
     ctx.pump();
@@ -59,8 +74,13 @@ export function buildRoutes(ctx: RouteContext): Router {
   router.on("POST", "/v1/run", (req) => {
     requireAdmin(req);
     const maxParallel = req.body.maxParallel;
-    if (maxParallel !== undefined && (typeof maxParallel !== "number" || !Number.isInteger(maxParallel) || maxParallel < 1)) {
-      throw new FluxError("BAD_REQUEST", "maxParallel must be a whole number above 0", { exitCode: ExitCode.usage });
+    if (
+      maxParallel !== undefined &&
+      (typeof maxParallel !== "number" || !Number.isInteger(maxParallel) || maxParallel < 1)
+    ) {
+      throw new FluxError("BAD_REQUEST", "maxParallel must be a whole number above 0", {
+        exitCode: ExitCode.usage,
+      });
     }
     const env = req.body.env;
     let envChanged = false;
@@ -73,7 +93,7 @@ export function buildRoutes(ctx: RouteContext): Router {
       stage: text(req.body, "stage"),
       withDeps: req.body.withDeps === true,
       manual: req.body.manual === true,
-      maxParallel: maxParallel as number | undefined,
+      maxParallel: maxParallel,
     });
     return Promise.resolve({ ...accepted, envChanged });
   });
@@ -87,12 +107,16 @@ export function buildRoutes(ctx: RouteContext): Router {
     const id = req.params.id ?? "";
     requireStage(req, id);
     const sessionId = req.principal.kind === "session" ? req.principal.sessionId : undefined;
-    let write: ((value: unknown) => void) | undefined;
+    // requestCompletion refuses synchronously (before the stream starts) or starts the run.
+    const early: unknown[] = [];
+    let send: (value: unknown) => void = (value) => void early.push(value);
     const verdict = requestCompletion(engine, id, {
       sessionId,
-      onProgress: (event) => write?.(event),
+      onProgress: (event) => send(event),
     });
-    write = startStream(res);
+    const write = startStream(res);
+    send = write;
+    early.forEach(write);
     write({ type: "accepted", stage: id });
     const result = await verdict;
     write({ type: "verdict", ...result });
@@ -112,14 +136,21 @@ export function buildRoutes(ctx: RouteContext): Router {
     if (action === "reject") {
       const reason = text(req.body, "reason");
       if (reason === undefined || reason.trim() === "") {
-        throw new FluxError("REASON_REQUIRED", "a rejection needs a reason: it is what the next session works from", { exitCode: ExitCode.usage });
+        throw new FluxError(
+          "REASON_REQUIRED",
+          "a rejection needs a reason: it is what the next session works from",
+          { exitCode: ExitCode.usage },
+        );
       }
       rejectGate(engine, id, reason, reviewer);
       return { ok: true, state: engine.stage(id).state };
     }
-    let write: ((value: unknown) => void) | undefined;
-    const evidence = gateEvidence(engine, id, (event) => write?.(event));
-    write = startStream(res);
+    const early: unknown[] = [];
+    let send: (value: unknown) => void = (value) => void early.push(value);
+    const evidence = gateEvidence(engine, id, (event) => send(event));
+    const write = startStream(res);
+    send = write;
+    early.forEach(write);
     write({ type: "evidence", ...(await evidence) });
     res.end();
     return undefined;

@@ -38,13 +38,29 @@ export function recordAcceptance(
       `INSERT INTO acceptance_runs (plan_id, stage_id, session_id, trigger, commit_sha, passed, duration_ms, checks, started_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
-    .run(planId, run.stageId, run.sessionId, run.trigger, run.commit, run.passed ? 1 : 0, Math.round(run.durationMs), JSON.stringify(run.checks), run.startedAt);
+    .run(
+      planId,
+      run.stageId,
+      run.sessionId,
+      run.trigger,
+      run.commit,
+      run.passed ? 1 : 0,
+      Math.round(run.durationMs),
+      JSON.stringify(run.checks),
+      run.startedAt,
+    );
   const id = Number(info.lastInsertRowid);
   emit({
     type: "acceptance.finished",
     planId,
     stageId: run.stageId,
-    data: { run: id, passed: run.passed, commit: run.commit, trigger: run.trigger, durationMs: Math.round(run.durationMs) },
+    data: {
+      run: id,
+      passed: run.passed,
+      commit: run.commit,
+      trigger: run.trigger,
+      durationMs: Math.round(run.durationMs),
+    },
   });
   return id;
 }

@@ -70,27 +70,35 @@ export function listSessions(store: Store, planId: number): SessionRecord[] {
 }
 
 export function getSession(store: Store, id: string): SessionRecord | undefined {
-  const row = store.db.prepare("SELECT * FROM sessions WHERE id = ?").get(id) as SessionRow | undefined;
+  const row = store.db.prepare("SELECT * FROM sessions WHERE id = ?").get(id) as
+    SessionRow | undefined;
   return row === undefined ? undefined : fromRow(row);
 }
 
 export function sessionByTokenHash(store: Store, hash: string): SessionRecord | undefined {
   if (hash === "") return undefined;
   const row = store.db.prepare("SELECT * FROM sessions WHERE token_hash = ?").get(hash) as
-    | SessionRow
-    | undefined;
+    SessionRow | undefined;
   return row === undefined ? undefined : fromRow(row);
 }
 
 /** Sessions not known to have ended: what a restarted daemon must re-adopt or bury. */
 export function openSessions(store: Store, planId: number): SessionRecord[] {
-  return listSessions(store, planId).filter((s) => s.status === "starting" || s.status === "running");
+  return listSessions(store, planId).filter(
+    (s) => s.status === "starting" || s.status === "running",
+  );
 }
 
 /** The newest session of a stage. */
-export function latestSession(store: Store, planId: number, stageId: string): SessionRecord | undefined {
+export function latestSession(
+  store: Store,
+  planId: number,
+  stageId: string,
+): SessionRecord | undefined {
   const row = store.db
-    .prepare("SELECT * FROM sessions WHERE plan_id = ? AND stage_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1")
+    .prepare(
+      "SELECT * FROM sessions WHERE plan_id = ? AND stage_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1",
+    )
     .get(planId, stageId) as SessionRow | undefined;
   return row === undefined ? undefined : fromRow(row);
 }
@@ -106,29 +114,59 @@ export interface NewSession {
   purpose: SessionPurpose;
 }
 
-export function insertSession(store: Store, emit: (e: NewEvent) => FluxEvent, session: NewSession): void {
+export function insertSession(
+  store: Store,
+  emit: (e: NewEvent) => FluxEvent,
+  session: NewSession,
+): void {
   const now = store.now();
   store.db
     .prepare(
       `INSERT INTO sessions (id, plan_id, stage_id, status, agent, backend, name, token_hash, purpose, created_at, updated_at)
        VALUES (?, ?, ?, 'starting', ?, ?, ?, ?, ?, ?, ?)`,
     )
-    .run(session.id, session.planId, session.stageId, session.agent, session.backend, session.name, session.tokenHash, session.purpose, now, now);
+    .run(
+      session.id,
+      session.planId,
+      session.stageId,
+      session.agent,
+      session.backend,
+      session.name,
+      session.tokenHash,
+      session.purpose,
+      now,
+      now,
+    );
   emit({
     type: "session.created",
     planId: session.planId,
     stageId: session.stageId,
-    data: { session: session.id, agent: session.agent, backend: session.backend, purpose: session.purpose },
+    data: {
+      session: session.id,
+      agent: session.agent,
+      backend: session.backend,
+      purpose: session.purpose,
+    },
   });
 }
 
-export function markSessionStarted(store: Store, emit: (e: NewEvent) => FluxEvent, id: string, pid: number | null): void {
+export function markSessionStarted(
+  store: Store,
+  emit: (e: NewEvent) => FluxEvent,
+  id: string,
+  pid: number | null,
+): void {
   const session = getSession(store, id);
   if (session === undefined || session.status !== "starting") return;
   store.db
     .prepare("UPDATE sessions SET status = 'running', pid = ?, updated_at = ? WHERE id = ?")
     .run(pid, store.now(), id);
-  emit({ type: "session.started", planId: session.planId, stageId: session.stageId, data: { session: id, pid } });
+  emit({
+    type: "session.started",
+    planId: session.planId,
+    stageId: session.stageId,
+    data: { session: id, pid },
+  });
 }
 
 /** Records the end of a session once; returns false when it had already ended. */
@@ -142,8 +180,15 @@ export function markSessionEnded(
   if (session === undefined || session.endedAt !== null) return false;
   const now = store.now();
   store.db
-    .prepare("UPDATE sessions SET status = ?, exit_code = ?, exit_signal = ?, ended_at = ?, updated_at = ? WHERE id = ?")
+    .prepare(
+      "UPDATE sessions SET status = ?, exit_code = ?, exit_signal = ?, ended_at = ?, updated_at = ? WHERE id = ?",
+    )
     .run(end.status, end.exitCode, end.exitSignal, now, now, id);
-  emit({ type: "session.ended", planId: session.planId, stageId: session.stageId, data: { session: id, ...end } });
+  emit({
+    type: "session.ended",
+    planId: session.planId,
+    stageId: session.stageId,
+    data: { session: id, ...end },
+  });
   return true;
 }

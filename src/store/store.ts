@@ -349,7 +349,9 @@ export class Store {
     action: StageAction,
     meta: { reason?: string | undefined; actor: string },
   ): { stage: StageRecord; events: FluxEvent[] } {
-    const { result, events } = this.write((emit) => this.transitionWithin(emit, planId, stageId, action, meta));
+    const { result, events } = this.write((emit) =>
+      this.transitionWithin(emit, planId, stageId, action, meta),
+    );
     return { stage: result, events };
   }
 
@@ -367,7 +369,11 @@ export class Store {
     const depsSatisfied = stage.spec.dependencies.every((d) =>
       isDependencySatisfied(states.get(d), false),
     );
-    const outcome = transition(stage.state, action, { reason: meta.reason, depsSatisfied, stageId });
+    const outcome = transition(stage.state, action, {
+      reason: meta.reason,
+      depsSatisfied,
+      stageId,
+    });
     this.applyOutcome(stage, outcome, meta.actor, emit);
     this.settleReadiness(planId, emit);
     const after = this.stage(planId, stageId);

@@ -44,8 +44,8 @@ describe("flux stage <id> <action>", () => {
     expect(unknown.stderr).toContain("hint: stages: a, b, c, d");
     const action = await repo.ok(["stage", "b", "explode"], 2);
     expect(action.stderr).toContain("use one of: complete, block, reset, skip, cancel");
-    const noForce = await repo.ok(["stage", "b", "complete"], 4);
-    expect(noForce.stderr).toContain("STAGE_COMPLETE_NEEDS_FORCE");
+    const notRunning = await repo.ok(["stage", "b", "complete"], 4);
+    expect(notRunning.stderr).toContain("error[STAGE_NOT_RUNNING]: b is waiting, not running");
     const noReason = await repo.ok(["stage", "b", "complete", "--force"], 2);
     expect(noReason.stderr).toContain("STAGE_REASON_REQUIRED");
   });

@@ -5,6 +5,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { engineRepo } from "../kit/engine-repo.ts";
 import { waitFor } from "../kit/tmux.ts";
+import { FLUX_BIN, testEnv } from "../kit/cli.ts";
 
 const WORK = `echo "$FLUX_STAGE_ID" > "$FLUX_STAGE_ID.txt"
 git add "$FLUX_STAGE_ID.txt"
@@ -18,19 +19,30 @@ ${WORK}`;
 
 describe("controlling a run", () => {
   it("--manual prints the command for each session; running it by hand is tracked", async () => {
-    await using repo = await engineRepo({ agents: { work: WORK }, stagesYaml: `    - id: by-hand\n      command: "sh agents/work.sh"\n` });
+    await using repo = await engineRepo({
+      agents: { work: WORK },
+      stagesYaml: `    - id: by-hand\n      command: "sh agents/work.sh"\n`,
+    });
     const run = repo.spawn(["run", "--manual"]);
     const out = await run.waitFor(/Start by-hand by hand:\n {2}(.+)\n/);
     const command = /Start by-hand by hand:\n {2}(.+)\n/.exec(out)?.[1] ?? "";
     expect(command).toMatch(/^cd .*\.worktrees\/by-hand && FLUX_WORK_DIR=.* runner ses_/);
-    execFileSync("sh", ["-c", command], { env: { ...process.env, ...repo.env } as NodeJS.ProcessEnv, stdio: "ignore" });
+    execFileSync("sh", ["-c", command], {
+      env: { ...process.env, ...repo.env },
+      stdio: "ignore",
+    });
     expect(await run.exit).toBe(0);
     expect(repo.state("by-hand")).toBe("merged");
-    expect(repo.db<{ backend: string; status: string }>("SELECT backend, status FROM sessions")).toEqual([{ backend: "manual", status: "exited" }]);
+    expect(
+      repo.db<{ backend: string; status: string }>("SELECT backend, status FROM sessions"),
+    ).toEqual([{ backend: "manual", status: "exited" }]);
   });
 
   it("stops following on Ctrl-C without stopping the work; a later run picks up", async () => {
-    await using repo = await engineRepo({ agents: { gated: GATED }, stagesYaml: `    - id: long\n      command: "sh agents/gated.sh"\n` });
+    await using repo = await engineRepo({
+      agents: { gated: GATED },
+      stagesYaml: `    - id: long\n      command: "sh agents/gated.sh"\n`,
+    });
     repo.gate("long");
     const first = repo.spawn(["run"]);
     await first.waitFor(/long\s+ready → running/);
@@ -55,23 +67,93 @@ describe("controlling a run", () => {
   });
 
   it("lists attachable sessions, and the pane shows the runner's rendering", async () => {
-    await using repo = await engineRepo({ agents: { gated: GATED }, stagesYaml: `    - id: watched\n      command: "sh agents/gated.sh"\n` });
+    await using repo = await engineRepo({
+      agents: { gated: GATED },
+      stagesYaml: `    - id: watched\n      command: "sh agents/gated.sh"\n`,
+    });
     repo.gate("watched");
     const run = repo.spawn(["run"]);
     await run.waitFor(/watched\s+ready → running/);
     const list = await repo.ok(["attach", "list"]);
     expect(list.stdout).toMatch(/ses_\w+\s+watched\s+(starting|running)/);
-    const data = JSON.parse((await repo.ok(["attach", "list", "--json"])).stdout) as { stage: string }[];
+    const data = JSON.parse((await repo.ok(["attach", "list", "--json"])).stdout) as {
+      stage: string;
+    }[];
     expect(data.map((d) => d.stage)).toEqual(["watched"]);
     // The agent's first line comes through the runner into the pane (tmux has no event for it).
-    const pane = await waitFor(() => {
-      const text = repo.tmux("capture-pane", "-p", "-t", "=flux-watched:");
-      return text.includes("waiting for the test") ? text : undefined;
-    }, { timeoutMs: 15_000, what: "the agent's output in the pane" });
+    const pane = await waitFor(
+      () => {
+        const text = repo.tmux("capture-pane", "-p", "-t", "=flux-watched:");
+        return text.includes("waiting for the test") ? text : undefined;
+      },
+      { timeoutMs: 15_000, what: "the agent's output in the pane" },
+    );
     expect(pane).toMatch(/\[flux\] session ses_\w+ · stage watched/);
     expect(pane).toContain("waiting for the test");
+    // `flux attach` from a terminal: an outer tmux pane plays the user's terminal.
+    const outer = `outer-${process.pid}`;
+    execFileSync(
+      "tmux",
+      [
+        "-L",
+        outer,
+        "-f",
+        "/dev/null",
+        "new-session",
+        "-d",
+        "-x",
+        "160",
+        "-y",
+        "40",
+        "--",
+        process.execPath,
+        FLUX_BIN,
+        "attach",
+        "watched",
+      ],
+      {
+        cwd: repo.dir,
+        env: testEnv(repo.env),
+      },
+    );
+    try {
+      await waitFor(
+        () =>
+          execFileSync("tmux", ["-L", outer, "capture-pane", "-p"], { encoding: "utf8" }).includes(
+            "waiting for the test",
+          ) || undefined,
+        {
+          timeoutMs: 15_000,
+          what: "the attached session in the outer terminal",
+        },
+      );
+    } finally {
+      execFileSync("tmux", ["-L", outer, "kill-server"]);
+    }
     await repo.open("watched");
     expect(await run.exit).toBe(0);
+    const gone = await repo.ok(["attach", "watched"], 5);
+    expect(gone.stderr).toContain('no live session for "watched"');
+  });
+
+  it("gives sessions the environment of the latest `flux run`, and says so", async () => {
+    await using repo = await engineRepo({
+      agents: {
+        gated: GATED,
+        env: `echo "$GREETING" > "$SCRATCH/greeting-$FLUX_STAGE_ID"\n${WORK}`,
+      },
+      stagesYaml: `    - id: first\n      command: "sh agents/gated.sh"\n    - id: second\n      dependencies: [first]\n      command: "sh agents/env.sh"\n`,
+    });
+    repo.gate("first");
+    const one = repo.spawn(["run"], { GREETING: "hello" });
+    await one.waitFor(/first\s+ready → running/);
+    one.child.kill("SIGINT");
+    await one.exit;
+    const two = repo.spawn(["run"], { GREETING: "bonjour" });
+    await two.waitFor("This environment applies to sessions started from now on");
+    await repo.open("first");
+    expect(await two.exit).toBe(0);
+    expect(fs.readFileSync(path.join(repo.scratch, "greeting-second"), "utf8")).toBe("bonjour\n");
   });
 
   it("--stage refuses unmet dependencies unless --with-deps", async () => {
@@ -96,7 +178,9 @@ ${WORK}`;
       agents: { record },
       stagesYaml: `    - id: g1\n      parallel_group: narrow\n      command: "sh agents/record.sh"\n    - id: g2\n      parallel_group: narrow\n      command: "sh agents/record.sh"\n    - id: g3\n      parallel_group: narrow\n      command: "sh agents/record.sh"\n`,
     });
-    const plan = repo.read("doc/plans/PLAN-e2e.md").replace("  stages:", "  groups:\n    narrow:\n      max_parallel: 1\n  stages:");
+    const plan = repo
+      .read("doc/plans/PLAN-e2e.md")
+      .replace("  stages:", "  groups:\n    narrow:\n      max_parallel: 1\n  stages:");
     repo.write("doc/plans/PLAN-e2e.md", plan);
     await repo.ok(["init", "doc/plans/PLAN-e2e.md"]);
     await repo.ok(["run", "--max-parallel", "3"]);
@@ -113,11 +197,15 @@ ${WORK}`;
 
   it("restarts a session that outlives the stage's timeout", async () => {
     await using repo = await engineRepo({
-      agents: { slow: `if [ ! -f "$SCRATCH/slept" ]; then touch "$SCRATCH/slept"; sleep 60; fi\n${WORK}` },
+      agents: {
+        slow: `if [ ! -f "$SCRATCH/slept" ]; then touch "$SCRATCH/slept"; sleep 60; fi\n${WORK}`,
+      },
       stagesYaml: `    - id: slow\n      command: "sh agents/slow.sh"\n      timeout: 2s\n`,
     });
     const run = await repo.ok(["run"]);
-    expect(run.stdout).toMatch(/slow\s+running → ready\s+the session ran past the stage's timeout \(2s\) and was stopped/);
+    expect(run.stdout).toMatch(
+      /slow\s+running → ready\s+the session ran past the stage's timeout \(2s\) and was stopped/,
+    );
     expect(repo.sessions("slow").map((s) => s.status)).toEqual(["killed", "exited"]);
     expect(repo.state("slow")).toBe("merged");
   });
@@ -151,7 +239,13 @@ ${WORK}`;
       stagesYaml: `    - id: templated\n      command: "sh agents/work.sh {signal}"\n`,
     });
     repo.write("prompts/signal.md", "CUSTOM for {{stage_id}}: finish with {{complete_command}}\n");
-    repo.write(".work/config.toml", repo.read(".work/config.toml").replace("# [sessions]", "[sessions]").replace('# prompt_dir = ".flux/prompts"', `prompt_dir = "prompts"`));
+    repo.write(
+      ".work/config.toml",
+      repo
+        .read(".work/config.toml")
+        .replace("# [sessions]", "[sessions]")
+        .replace('# prompt_dir = ".flux/prompts"', `prompt_dir = "prompts"`),
+    );
     await repo.ok(["run"]);
     expect(repo.state("templated")).toBe("merged");
   });

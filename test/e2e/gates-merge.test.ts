@@ -79,7 +79,9 @@ describe("merge modes", () => {
     expect(repo.git("log", "--merges", "--format=%s", "main").trim()).toBe("");
     const subjects = repo.git("log", "--format=%s", "main").trim().split("\n");
     expect(subjects.slice(0, 2).sort()).toEqual(["work for one", "work for two"]);
-    const triggers = repo.db<{ trigger: string }>("SELECT trigger FROM acceptance_runs ORDER BY id").map((r) => r.trigger);
+    const triggers = repo
+      .db<{ trigger: string }>("SELECT trigger FROM acceptance_runs ORDER BY id")
+      .map((r) => r.trigger);
     expect(triggers.filter((t) => t === "recheck")).toHaveLength(1);
   });
 
@@ -111,7 +113,9 @@ git commit -q -am "stage edits the end of shared.txt"
     });
     repo.write("shared.txt", "line 1 from the user\nline 2\nline 3\n");
     const run = await repo.ok(["run"], 4);
-    expect(run.stdout).toMatch(/overlap\s+completed\s+waiting: your uncommitted changes to shared\.txt overlap this merge/);
+    expect(run.stdout).toMatch(
+      /overlap\s+completed\s+waiting: your uncommitted changes to shared\.txt overlap this merge/,
+    );
     expect(repo.read("shared.txt")).toBe("line 1 from the user\nline 2\nline 3\n");
     const again = await repo.ok(["merge", "overlap"], 4);
     expect(again.stdout).toContain("Commit or stash them");
@@ -142,6 +146,8 @@ git commit -q -am "stage changes conflict.txt"
     expect(repo.git("status", "--porcelain")).toBe("?? doc/\n");
     expect(repo.state("clash")).toBe("blocked");
     const status = await repo.ok(["status"]);
-    expect(status.stdout).toMatch(/clash\s+blocked\s+conflicts with main in conflict\.txt: in \.worktrees\/clash run `git merge main`/);
+    expect(status.stdout).toMatch(
+      /clash\s+blocked\s+conflicts with main in conflict\.txt: in \.worktrees\/clash run `git merge main`/,
+    );
   });
 });

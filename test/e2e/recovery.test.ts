@@ -16,7 +16,9 @@ ${WORK}`;
 describe("humans stepping in", () => {
   it("resumes a failed stage with a recovery signal", async () => {
     await using repo = await engineRepo({
-      agents: { flaky: `if [ ! -f "$SCRATCH/fixed" ]; then echo "broken"; exit 1; fi\ncp "$1" "$SCRATCH/resumed.md"\n${WORK}` },
+      agents: {
+        flaky: `if [ ! -f "$SCRATCH/fixed" ]; then echo "broken"; exit 1; fi\ncp "$1" "$SCRATCH/resumed.md"\n${WORK}`,
+      },
       stagesYaml: `    - id: flaky\n      command: "sh agents/flaky.sh {signal}"\n      max_retries: 0\n`,
     });
     await repo.ok(["run"], 4);
@@ -35,13 +37,16 @@ describe("humans stepping in", () => {
   });
 
   it("kills a session: its stage is blocked, killed by user", async () => {
-    await using repo = await engineRepo({ agents: { gated: GATED }, stagesYaml: `    - id: victim\n      command: "sh agents/gated.sh"\n` });
+    await using repo = await engineRepo({
+      agents: { gated: GATED },
+      stagesYaml: `    - id: victim\n      command: "sh agents/gated.sh"\n`,
+    });
     repo.gate("victim");
     const run = repo.spawn(["run"]);
     await run.waitFor(/victim\s+ready → running/);
     const [session] = repo.sessions("victim");
     const killed = await repo.ok(["sessions", "kill", session?.id ?? ""]);
-    expect(killed.stdout).toContain("blocked (\"killed by user\")");
+    expect(killed.stdout).toContain('blocked ("killed by user")');
     expect(await run.exit).toBe(4);
     expect(run.stdout()).toMatch(/victim\s+blocked\s+killed by user/);
     expect(repo.sessions("victim")[0]?.status).toBe("killed");
@@ -52,7 +57,10 @@ describe("humans stepping in", () => {
 
   it("cleans only the worktrees of finished stages with nothing unmerged, saying what it kept", async () => {
     await using repo = await engineRepo({
-      agents: { gated: GATED, half: `echo half > half.txt\ngit add half.txt\ngit commit -q -m half\nexit 1` },
+      agents: {
+        gated: GATED,
+        half: `echo half > half.txt\ngit add half.txt\ngit commit -q -m half\nexit 1`,
+      },
       stagesYaml: `    - id: dropped\n      command: "sh agents/gated.sh"\n    - id: partial\n      command: "sh agents/half.sh"\n      max_retries: 0\n`,
     });
     repo.gate("dropped");
@@ -90,23 +98,36 @@ describe("humans stepping in", () => {
     await repo.open("patient");
     expect(await run.exit).toBe(0);
     expect(repo.state("patient")).toBe("merged");
-    expect(repo.db<{ passed: number; session_id: string }>("SELECT passed, session_id FROM acceptance_runs")).toEqual([{ passed: 1, session_id: session?.id }]);
+    expect(
+      repo.db<{ passed: number; session_id: string }>(
+        "SELECT passed, session_id FROM acceptance_runs",
+      ),
+    ).toEqual([{ passed: 1, session_id: session?.id }]);
   });
 });
 
 describe("the daemon", () => {
   it("starts, reports and stops; a clean restart re-adopts the live sessions", async () => {
-    await using repo = await engineRepo({ agents: { gated: GATED }, stagesYaml: `    - id: survivor\n      command: "sh agents/gated.sh"\n` });
+    await using repo = await engineRepo({
+      agents: { gated: GATED },
+      stagesYaml: `    - id: survivor\n      command: "sh agents/gated.sh"\n`,
+    });
     repo.gate("survivor");
     expect((await repo.ok(["daemon", "status"], 7)).stdout).toContain("No Flux daemon is running");
     const first = repo.spawn(["run"]);
     await first.waitFor(/survivor\s+ready → running/);
     first.child.kill("SIGINT");
     await first.exit;
-    const status = JSON.parse((await repo.ok(["daemon", "status", "--json"])).stdout) as { running: boolean; pid: number; url: string };
+    const status = JSON.parse((await repo.ok(["daemon", "status", "--json"])).stdout) as {
+      running: boolean;
+      pid: number;
+      url: string;
+    };
     expect(status.running).toBe(true);
     expect(status.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect((fs.statSync(path.join(repo.dir, ".work", "daemon.json")).mode & 0o777).toString(8)).toBe("600");
+    expect(
+      (fs.statSync(path.join(repo.dir, ".work", "daemon.json")).mode & 0o777).toString(8),
+    ).toBe("600");
     const stop = await repo.ok(["daemon", "stop"]);
     expect(stop.stdout).toContain(`Stopped the Flux daemon ${status.pid}.`);
     expect(fs.existsSync(path.join(repo.dir, ".work", "daemon.json"))).toBe(false);
@@ -123,22 +144,38 @@ describe("the daemon", () => {
   });
 
   it("refuses requests without the token, and a session's token outside its stage", async () => {
-    await using repo = await engineRepo({ agents: { gated: GATED }, stagesYaml: `    - id: one\n      command: "sh agents/gated.sh"\n    - id: two\n      command: "sh agents/gated.sh"\n` });
+    await using repo = await engineRepo({
+      agents: { gated: GATED },
+      stagesYaml: `    - id: one\n      command: "sh agents/gated.sh"\n    - id: two\n      command: "sh agents/gated.sh"\n`,
+    });
     repo.gate("one");
     repo.gate("two");
     const run = repo.spawn(["run"]);
     await run.waitFor(/one\s+ready → running/);
     const info = JSON.parse(repo.read(".work/daemon.json")) as { url: string; token: string };
     expect((await fetch(`${info.url}/v1/health`)).status).toBe(401);
-    expect((await fetch(`${info.url}/v1/health`, { headers: { authorization: "Bearer nope" } })).status).toBe(401);
-    const spec = JSON.parse(repo.read(`.work/sessions/${repo.sessions("one")[0]?.id}/spec.json`)) as { env: Record<string, string> };
+    expect(
+      (await fetch(`${info.url}/v1/health`, { headers: { authorization: "Bearer nope" } })).status,
+    ).toBe(401);
+    const spec = JSON.parse(
+      repo.read(`.work/sessions/${repo.sessions("one")[0]?.id}/spec.json`),
+    ) as { env: Record<string, string> };
     const session = { authorization: `Bearer ${spec.env.FLUX_SESSION_TOKEN}` };
     expect(spec.env.FLUX_SESSION_TOKEN).not.toBe(info.token);
     expect(JSON.stringify(spec.env)).not.toContain(info.token);
-    expect((await fetch(`${info.url}/v1/stages/two/complete`, { method: "POST", headers: session })).status).toBe(403);
-    const gate = await fetch(`${info.url}/v1/stages/one/verify`, { method: "POST", headers: session, body: JSON.stringify({ action: "approve" }) });
+    expect(
+      (await fetch(`${info.url}/v1/stages/two/complete`, { method: "POST", headers: session }))
+        .status,
+    ).toBe(403);
+    const gate = await fetch(`${info.url}/v1/stages/one/verify`, {
+      method: "POST",
+      headers: session,
+      body: JSON.stringify({ action: "approve" }),
+    });
     expect(gate.status).toBe(403);
-    expect((await fetch(`${info.url}/v1/run`, { method: "POST", headers: session })).status).toBe(403);
+    expect((await fetch(`${info.url}/v1/run`, { method: "POST", headers: session })).status).toBe(
+      403,
+    );
     await repo.open("one");
     await repo.open("two");
     expect(await run.exit).toBe(0);

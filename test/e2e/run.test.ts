@@ -38,7 +38,8 @@ describe("flux run", () => {
     expect(order[0]).toBe("a");
     expect(order.slice(1, 3).sort()).toEqual(["b", "c"]);
     expect(order[3]).toBe("d");
-    for (const f of ["a.txt", "b.txt", "c.txt", "d.txt"]) expect(fs.existsSync(path.join(repo.dir, f)), f).toBe(true);
+    for (const f of ["a.txt", "b.txt", "c.txt", "d.txt"])
+      expect(fs.existsSync(path.join(repo.dir, f)), f).toBe(true);
     // Merge commits with two parents on main, one per stage; the worktrees are gone.
     expect(repo.git("log", "--merges", "--format=%s", "main").trim().split("\n")).toHaveLength(4);
     expect(fs.readdirSync(path.join(repo.dir, ".worktrees"))).toEqual([]);
@@ -66,12 +67,17 @@ git commit -q -am "fix"
     const first = fs.readFileSync(path.join(repo.scratch, "first.txt"), "utf8");
     expect(first).toContain("did not pass its acceptance");
     expect(first).toContain("sh check.sh");
-    const runs = repo.db<{ passed: number; trigger: string }>("SELECT passed, trigger FROM acceptance_runs ORDER BY id");
+    const runs = repo.db<{ passed: number; trigger: string }>(
+      "SELECT passed, trigger FROM acceptance_runs ORDER BY id",
+    );
     expect(runs).toEqual([
       { passed: 0, trigger: "request" },
       { passed: 1, trigger: "request" },
     ]);
-    expect(repo.db<{ fix_attempts: number }>("SELECT fix_attempts FROM stages WHERE id = 'tdd'")[0]?.fix_attempts).toBe(1);
+    expect(
+      repo.db<{ fix_attempts: number }>("SELECT fix_attempts FROM stages WHERE id = 'tdd'")[0]
+        ?.fix_attempts,
+    ).toBe(1);
     expect(repo.sessions("tdd")).toHaveLength(1);
   });
 
@@ -86,7 +92,9 @@ git add x.txt && git commit -q -m x
       stagesYaml: `    - id: dirty\n      command: "sh agents/dirty.sh"\n`,
     });
     await repo.ok(["run"]);
-    expect(fs.readFileSync(path.join(repo.scratch, "refused.txt"), "utf8")).toMatch(/COMMIT_FIRST.*x\.txt[\s\S]*commit first/);
+    expect(fs.readFileSync(path.join(repo.scratch, "refused.txt"), "utf8")).toMatch(
+      /COMMIT_FIRST.*x\.txt[\s\S]*commit first/,
+    );
     expect(repo.state("dirty")).toBe("merged");
   });
 
@@ -110,7 +118,9 @@ ${WORK}`,
     expect(signal).toMatch(/recover/i);
     expect(signal).toContain("half");
     expect(signal).toContain("boom");
-    expect(repo.db<{ retries: number }>("SELECT retries FROM stages WHERE id = 'crashy'")[0]?.retries).toBe(1);
+    expect(
+      repo.db<{ retries: number }>("SELECT retries FROM stages WHERE id = 'crashy'")[0]?.retries,
+    ).toBe(1);
   });
 
   it("fails a stage that keeps crashing once its retries are used up", async () => {
@@ -120,7 +130,9 @@ ${WORK}`,
     });
     const result = await repo.ok(["run"], 4);
     expect(result.stdout).toContain("Nothing more can move without you:");
-    expect(result.stdout).toMatch(/doomed\s+failed\s+the agent exited with code 1 without completing; retries exhausted \(1\)/);
+    expect(result.stdout).toMatch(
+      /doomed\s+failed\s+the agent exited with code 1 without completing; retries exhausted \(1\)/,
+    );
     expect(repo.sessions("doomed")).toHaveLength(2);
   });
 
@@ -132,7 +144,9 @@ ${WORK}`,
     const result = await repo.ok(["run"]);
     expect(result.stdout).toMatch(/quiet\s+running → checking\s+the agent exited without asking/);
     expect(repo.state("quiet")).toBe("merged");
-    expect(repo.db<{ trigger: string }>("SELECT trigger FROM acceptance_runs")).toEqual([{ trigger: "exit" }]);
+    expect(repo.db<{ trigger: string }>("SELECT trigger FROM acceptance_runs")).toEqual([
+      { trigger: "exit" },
+    ]);
   });
 
   it("runs sessions as detached processes without tmux", async () => {
@@ -143,6 +157,8 @@ ${WORK}`,
     });
     await repo.ok(["run", "--foreground"]);
     expect(repo.mergedOrder()).toEqual(["a", "b"]);
-    expect(repo.db<{ backend: string }>("SELECT DISTINCT backend FROM sessions")).toEqual([{ backend: "process" }]);
+    expect(repo.db<{ backend: string }>("SELECT DISTINCT backend FROM sessions")).toEqual([
+      { backend: "process" },
+    ]);
   });
 });

@@ -27,7 +27,11 @@ export interface EngineRepo extends TempRepo {
   scratch: string;
   socket: string;
   env: Record<string, string | undefined>;
-  run(args: string[], env?: Record<string, string | undefined>, timeoutMs?: number): Promise<RunResult>;
+  run(
+    args: string[],
+    env?: Record<string, string | undefined>,
+    timeoutMs?: number,
+  ): Promise<RunResult>;
   ok(args: string[], code?: number, env?: Record<string, string | undefined>): Promise<RunResult>;
   /** Starts flux without waiting; lines of its stdout are collected. */
   spawn(args: string[], env?: Record<string, string | undefined>): Spawned;
@@ -74,7 +78,12 @@ export async function engineRepo(options: EngineRepoOptions): Promise<EngineRepo
     "doc/plans/PLAN-e2e.md",
     `# E2E plan\n\nA plan for an end-to-end test.\n\n<!-- FLUX METADATA -->\n\n\`\`\`yaml\nflux:\n  version: 1\n  defaults:\n${defaults}  stages:\n${options.stagesYaml}\`\`\`\n`,
   );
-  const env: Record<string, string | undefined> = { ...AGENT_GIT_ENV, FLUX_IDLE_TIMEOUT: "30s", SCRATCH: scratch, ...options.env };
+  const env: Record<string, string | undefined> = {
+    ...AGENT_GIT_ENV,
+    FLUX_IDLE_TIMEOUT: "30s",
+    SCRATCH: scratch,
+    ...options.env,
+  };
   const run = (args: string[], extra?: Record<string, string | undefined>, timeoutMs = 90_000) =>
     flux(args, { cwd: repo.dir, env: { ...env, ...extra }, timeoutMs });
   const socket = tmuxSocketName(repo.dir);
@@ -87,7 +96,10 @@ export async function engineRepo(options: EngineRepoOptions): Promise<EngineRepo
     run,
     async ok(args, code = 0, extra) {
       const r = await run(args, extra);
-      if (r.code !== code) throw new Error(`flux ${args.join(" ")} exited ${r.code}, expected ${code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}\ndaemon log:\n${daemonLog(repo.dir)}`);
+      if (r.code !== code)
+        throw new Error(
+          `flux ${args.join(" ")} exited ${r.code}, expected ${code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}\ndaemon log:\n${daemonLog(repo.dir)}`,
+        );
       return r;
     },
     spawn: (args, extra) => spawnFlux(repo.dir, args, { ...env, ...extra }),
@@ -100,14 +112,24 @@ export async function engineRepo(options: EngineRepoOptions): Promise<EngineRepo
       }
     },
     state(stage) {
-      return result.db<{ state: string }>("SELECT state FROM stages s JOIN plans p ON p.id = s.plan_id AND p.active = 1 WHERE s.id = ?", stage)[0]?.state ?? "missing";
+      return (
+        result.db<{ state: string }>(
+          "SELECT state FROM stages s JOIN plans p ON p.id = s.plan_id AND p.active = 1 WHERE s.id = ?",
+          stage,
+        )[0]?.state ?? "missing"
+      );
     },
     sessions(stage) {
-      return result.db("SELECT id, status, purpose FROM sessions WHERE stage_id = ? ORDER BY created_at, rowid", stage);
+      return result.db(
+        "SELECT id, status, purpose FROM sessions WHERE stage_id = ? ORDER BY created_at, rowid",
+        stage,
+      );
     },
     mergedOrder() {
       return result
-        .db<{ stage_id: string }>("SELECT stage_id FROM events WHERE type = 'stage.transitioned' AND json_extract(data, '$.to') = 'merged' ORDER BY seq")
+        .db<{ stage_id: string }>(
+          "SELECT stage_id FROM events WHERE type = 'stage.transitioned' AND json_extract(data, '$.to') = 'merged' ORDER BY seq",
+        )
         .map((r) => r.stage_id);
     },
     tmux: (...args) => execFileSync("tmux", ["-L", socket, ...args], { encoding: "utf8" }),
@@ -131,14 +153,22 @@ export async function engineRepo(options: EngineRepoOptions): Promise<EngineRepo
 
 export function daemonLog(dir: string): string {
   try {
-    return fs.readFileSync(path.join(dir, ".work", "logs", "daemon.log"), "utf8").split("\n").slice(-40).join("\n");
+    return fs
+      .readFileSync(path.join(dir, ".work", "logs", "daemon.log"), "utf8")
+      .split("\n")
+      .slice(-40)
+      .join("\n");
   } catch {
     return "(no daemon log)";
   }
 }
 
 function spawnFlux(cwd: string, args: string[], env: Record<string, string | undefined>): Spawned {
-  const child = spawn(process.execPath, [FLUX_BIN, ...args], { cwd, env: testEnv(env), stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [FLUX_BIN, ...args], {
+    cwd,
+    env: testEnv(env),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   const waiters = new Set<() => void>();
   child.stdout.setEncoding("utf8").on("data", (d: string) => {
@@ -164,7 +194,11 @@ function spawnFlux(cwd: string, args: string[], env: Record<string, string | und
         };
         const timer = setTimeout(() => {
           cleanup();
-          reject(new Error(`timed out waiting for ${String(pattern)}; output:\n${out}\ndaemon log:\n${daemonLog(cwd)}`));
+          reject(
+            new Error(
+              `timed out waiting for ${String(pattern)}; output:\n${out}\ndaemon log:\n${daemonLog(cwd)}`,
+            ),
+          );
         }, timeoutMs);
         const onExit = () => {
           test();

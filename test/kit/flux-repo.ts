@@ -33,6 +33,11 @@ export async function fluxRepo(stagesYaml: string = DIAMOND_YAML): Promise<FluxR
     flux(args, { cwd: repo.dir, env });
   return {
     ...repo,
+    [Symbol.asyncDispose]: async () => {
+      // A command that needed the engine started a daemon: stop it with the repository.
+      await run(["daemon", "stop"]).catch(() => undefined);
+      await repo[Symbol.asyncDispose]();
+    },
     run,
     async ok(args, code = 0, env) {
       const result = await run(args, env);

@@ -38,10 +38,14 @@ export function gitTry(cwd: string, args: readonly string[]): GitResult {
       stderr?: string;
     };
     if (e.code === "ENOENT" && !fs.existsSync(cwd)) {
-      throw new FluxError("GIT_CWD_MISSING", `cannot run git in ${cwd}: the directory does not exist`, {
-        hint: "a worktree may have been removed by hand; `flux worktree list` shows what is left",
-        exitCode: ExitCode.notFound,
-      });
+      throw new FluxError(
+        "GIT_CWD_MISSING",
+        `cannot run git in ${cwd}: the directory does not exist`,
+        {
+          hint: "a worktree may have been removed by hand; `flux worktree list` shows what is left",
+          exitCode: ExitCode.notFound,
+        },
+      );
     }
     if (e.code === "ENOENT") {
       throw new FluxError("GIT_MISSING", "git is not installed or not on PATH", {

@@ -81,7 +81,16 @@ export class TmuxBackend implements SessionBackend {
   async start(spec: StartSession): Promise<{ pid?: number }> {
     validateStart(spec);
     const command = newSessionCommand(spec, this.#size);
-    const result = await this.#run(command);
+    let result = await this.#run(command);
+    // A server whose last session just ended is on its way out: tmux refuses new sessions
+    // while it exits ("server exited unexpectedly"). A new server starts on the next try.
+    for (
+      let attempt = 0;
+      attempt < 5 && result.status !== 0 && /server exited unexpectedly/.test(result.stderr);
+      attempt++
+    ) {
+      result = await this.#run(command);
+    }
     if (result.status !== 0) {
       if (/duplicate session/.test(result.stderr)) throw sessionExists(spec.name);
       throw new TmuxError(command, result.status, result.stderr);

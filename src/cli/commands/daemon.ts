@@ -1,19 +1,19 @@
-/** `flux daemon start [-d] | stop | status`, and `flux runner` (what tmux launches). */
+/** `flux daemon start [-d] | stop | status`. */
 import fs from "node:fs";
 import path from "node:path";
 import { ExitCode } from "../../core/errors.ts";
-import { runSession } from "../../engine/runner.ts";
 import { readDaemonInfo } from "../../server/daemon-file.ts";
 import { startDaemon } from "../../server/daemon.ts";
-import { workPaths } from "../../store/paths.ts";
-import { readSpec } from "../../engine/session-files.ts";
-import { clientFor, connectDaemon, ensureDaemon } from "../client.ts";
+import { connectDaemon, ensureDaemon } from "../client.ts";
 import { loadSettings, requireWorkPaths } from "../context.ts";
 import type { CommandContext } from "../main.ts";
 import { json, paint } from "../output.ts";
 import { VERSION } from "../version.ts";
 
-export async function daemonStart(ctx: CommandContext, opts: { detach?: boolean }): Promise<number> {
+export async function daemonStart(
+  ctx: CommandContext,
+  opts: { detach?: boolean },
+): Promise<number> {
   const paths = requireWorkPaths(ctx.cwd, ctx.env);
   if (opts.detach === true) {
     const client = await ensureDaemon(paths, ctx.env, ctx.fluxBin);
@@ -30,7 +30,8 @@ export async function daemonStart(ctx: CommandContext, opts: { detach?: boolean 
     maxParallel: config.maxParallel,
     idleTimeoutMs: config.idleTimeoutMs,
     backend: config.backend,
-    promptDir: config.promptDir === undefined ? undefined : path.resolve(paths.root, config.promptDir),
+    promptDir:
+      config.promptDir === undefined ? undefined : path.resolve(paths.root, config.promptDir),
     log: (line) => ctx.output.err(`${stamp()} ${line}`),
   });
   let interrupts = 0;
@@ -76,33 +77,25 @@ export async function daemonStatus(ctx: CommandContext, opts: { json?: boolean }
   const paths = requireWorkPaths(ctx.cwd, ctx.env);
   const client = await connectDaemon(paths, ctx.env);
   if (opts.json === true) {
-    ctx.output.out(json(client === undefined ? { running: false } : { running: true, pid: client.info.pid, url: client.info.url, startedAt: client.info.startedAt, version: client.info.version }));
+    ctx.output.out(
+      json(
+        client === undefined
+          ? { running: false }
+          : {
+              running: true,
+              pid: client.info.pid,
+              url: client.info.url,
+              startedAt: client.info.startedAt,
+              version: client.info.version,
+            },
+      ),
+    );
   } else if (client === undefined) {
     ctx.output.out("No Flux daemon is running (`flux run` starts one).");
   } else {
-    ctx.output.out(`${paint(ctx.output.color, "green", "running")}: pid ${client.info.pid}, ${client.info.url}, since ${client.info.startedAt}`);
+    ctx.output.out(
+      `${paint(ctx.output.color, "green", "running")}: pid ${client.info.pid}, ${client.info.url}, since ${client.info.startedAt}`,
+    );
   }
   return client === undefined ? ExitCode.checkFailed : ExitCode.ok;
-}
-
-/** `flux runner <session-id>`: the process inside a session's tmux pane. */
-export async function runner(ctx: CommandContext, sessionId: string): Promise<number> {
-  const work = ctx.env.FLUX_WORK_DIR ?? path.join(ctx.cwd, ".work");
-  const paths = workPaths(path.dirname(fs.realpathSync(work)));
-  const spec = readSpec(paths.work, sessionId);
-  const env = { ...ctx.env, FLUX_SESSION_TOKEN: spec.env.FLUX_SESSION_TOKEN };
-  const report = async (route: string, body: unknown) => {
-    const info = readDaemonInfo(paths.work);
-    if (info === undefined) return;
-    await clientFor(info, env).request("POST", `/v1/sessions/${sessionId}/${route}`, body);
-  };
-  return runSession({
-    work: paths.work,
-    sessionId,
-    display: process.stdout,
-    reporter: {
-      started: (pid) => report("started", { pid }),
-      exited: (code, signal) => report("exited", { code, signal }),
-    },
-  });
 }

@@ -49,7 +49,7 @@ function requirements(env: NodeJS.ProcessEnv): Requirement[] {
     {
       name: "tmux",
       need: "optional",
-      minimum: [3, 0, 0],
+      minimum: [3, 2, 0],
       purpose: "sessions you can attach to (without it: detached processes)",
       fix: "apt-get install tmux",
       probe: tool("tmux", "-V"),

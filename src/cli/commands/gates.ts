@@ -16,16 +16,27 @@ async function engineClient(ctx: CommandContext): Promise<DaemonClient> {
 }
 
 /** Prints acceptance progress lines as they stream; returns the final line. */
-async function streamChecks(ctx: CommandContext, lines: AsyncGenerator<Record<string, unknown>>, final: string): Promise<Record<string, unknown>> {
+async function streamChecks(
+  ctx: CommandContext,
+  lines: AsyncGenerator<Record<string, unknown>>,
+  final: string,
+): Promise<Record<string, unknown>> {
   const c = ctx.output.color;
   for await (const line of lines) {
     if (line.type === "check_started") ctx.output.out(paint(c, "dim", `▶ ${String(line.command)}`));
     else if (line.type === "check_finished") {
       const seconds = (Number(line.durationMs) / 1000).toFixed(1);
-      ctx.output.out(line.passed === true ? paint(c, "green", `✓ passed (${seconds}s)`) : paint(c, "red", `✗ failed: exit ${String(line.exitCode)} (${seconds}s)`));
+      ctx.output.out(
+        line.passed === true
+          ? paint(c, "green", `✓ passed (${seconds}s)`)
+          : paint(c, "red", `✗ failed: exit ${String(line.exitCode)} (${seconds}s)`),
+      );
     } else if (line.type === "error") {
       const e = line.error as { code?: string; message?: string; hint?: string };
-      throw new FluxError(e.code ?? "INTERNAL", e.message ?? "the daemon reported an error", { hint: e.hint, exitCode: ExitCode.internal });
+      throw new FluxError(e.code ?? "INTERNAL", e.message ?? "the daemon reported an error", {
+        hint: e.hint,
+        exitCode: ExitCode.internal,
+      });
     } else if (line.type === final) return line;
   }
   throw new FluxError("DAEMON_GONE", "the daemon closed the connection before answering", {
@@ -35,22 +46,48 @@ async function streamChecks(ctx: CommandContext, lines: AsyncGenerator<Record<st
 }
 
 /** Verified completion: inside a session for its own stage, or a human naming the stage. */
-export async function stageComplete(ctx: CommandContext, stageId: string | undefined, opts: { json?: boolean }): Promise<number> {
+export async function stageComplete(
+  ctx: CommandContext,
+  stageId: string | undefined,
+  opts: { json?: boolean },
+): Promise<number> {
   const inSession = ctx.env.FLUX_SESSION_ID !== undefined && ctx.env.FLUX_SESSION_ID !== "";
   const id = stageId ?? ctx.env.FLUX_STAGE_ID;
   if (id === undefined || id === "") {
-    throw new FluxError("STAGE_ID_MISSING", "which stage? Outside a session, name it: `flux stage <id> complete`", { exitCode: ExitCode.usage });
+    throw new FluxError(
+      "STAGE_ID_MISSING",
+      "which stage? Outside a session, name it: `flux stage <id> complete`",
+      { exitCode: ExitCode.usage },
+    );
   }
   if (inSession && ctx.env.FLUX_STAGE_ID !== undefined && id !== ctx.env.FLUX_STAGE_ID) {
-    throw new FluxError("REFUSED_IN_SESSION", `this session works on ${ctx.env.FLUX_STAGE_ID}, not ${id}`, { exitCode: ExitCode.refused });
+    throw new FluxError(
+      "REFUSED_IN_SESSION",
+      `this session works on ${ctx.env.FLUX_STAGE_ID}, not ${id}`,
+      { exitCode: ExitCode.refused },
+    );
   }
   const client = await engineClient(ctx);
-  if (opts.json !== true) ctx.output.out(`Asking Flux to verify ${id}: it runs the acceptance on your last commit…`);
-  const verdict = (await streamChecks(ctx, client.stream("POST", `/v1/stages/${id}/complete`), "verdict")) as unknown as Verdict;
+  if (opts.json !== true)
+    ctx.output.out(`Asking Flux to verify ${id}: it runs the acceptance on your last commit…`);
+  const verdict = (await streamChecks(
+    ctx,
+    client.stream("POST", `/v1/stages/${id}/complete`),
+    "verdict",
+  )) as unknown as Verdict;
   if (opts.json === true) ctx.output.out(json(verdict));
-  else if (verdict.passed) ctx.output.out(paint(ctx.output.color, "green", `${id} passed its acceptance on ${verdict.commit.slice(0, 8)}: ${verdict.state}.`));
+  else if (verdict.passed)
+    ctx.output.out(
+      paint(
+        ctx.output.color,
+        "green",
+        `${id} passed its acceptance on ${verdict.commit.slice(0, 8)}: ${verdict.state}.`,
+      ),
+    );
   else {
-    ctx.output.out(paint(ctx.output.color, "red", `${id} did not pass its acceptance (now ${verdict.state}).`));
+    ctx.output.out(
+      paint(ctx.output.color, "red", `${id} did not pass its acceptance (now ${verdict.state}).`),
+    );
     ctx.output.out(verdict.report);
   }
   return verdict.passed ? ExitCode.ok : ExitCode.checkFailed;
@@ -63,22 +100,43 @@ export interface VerifyOptions {
   json?: boolean;
 }
 
-export async function verify(ctx: CommandContext, stageId: string, opts: VerifyOptions): Promise<number> {
+export async function verify(
+  ctx: CommandContext,
+  stageId: string,
+  opts: VerifyOptions,
+): Promise<number> {
   refuseInsideSession(ctx.env, `flux verify ${stageId}`);
   if (opts.reject === true && (opts.reason === undefined || opts.reason.trim() === "")) {
-    throw new FluxError("REASON_REQUIRED", "--reject needs --reason: it is what the next session works from", { exitCode: ExitCode.usage });
+    throw new FluxError(
+      "REASON_REQUIRED",
+      "--reject needs --reason: it is what the next session works from",
+      { exitCode: ExitCode.usage },
+    );
   }
   const client = await engineClient(ctx);
   const c = ctx.output.color;
   if (opts.json !== true) ctx.output.out(`Running ${stageId}'s acceptance again…`);
-  const evidence = (await streamChecks(ctx, client.stream("POST", `/v1/stages/${stageId}/verify`, { action: "check" }), "evidence")) as unknown as GateEvidence;
+  const evidence = (await streamChecks(
+    ctx,
+    client.stream("POST", `/v1/stages/${stageId}/verify`, { action: "check" }),
+    "evidence",
+  )) as unknown as GateEvidence;
   if (opts.json !== true) {
-    ctx.output.out(`\n${paint(c, "bold", `${stageId} at ${evidence.commit.slice(0, 8)}`)}: acceptance ${evidence.passed ? paint(c, "green", "passed") : paint(c, "red", "failed")}`);
-    for (const check of evidence.checks) ctx.output.out(`  ${check.passed ? "✓" : check.skipped ? "–" : "✗"} ${check.command} (${(check.durationMs / 1000).toFixed(1)}s)${check.reason === undefined ? "" : `: ${check.reason}`}`);
+    ctx.output.out(
+      `\n${paint(c, "bold", `${stageId} at ${evidence.commit.slice(0, 8)}`)}: acceptance ${evidence.passed ? paint(c, "green", "passed") : paint(c, "red", "failed")}`,
+    );
+    for (const check of evidence.checks)
+      ctx.output.out(
+        `  ${check.passed ? "✓" : check.skipped ? "–" : "✗"} ${check.command} (${(check.durationMs / 1000).toFixed(1)}s)${check.reason === undefined ? "" : `: ${check.reason}`}`,
+      );
     ctx.output.out(`\nCommits:`);
-    for (const commit of evidence.commits) ctx.output.out(`  ${commit.sha.slice(0, 8)} ${commit.subject}`);
-    ctx.output.out(`\nChanges: ${evidence.diffStat.files.length} files, +${evidence.diffStat.insertions} −${evidence.diffStat.deletions}`);
-    for (const file of evidence.diffStat.files) ctx.output.out(`  ${file.path} (+${file.added ?? "bin"} −${file.deleted ?? "bin"})`);
+    for (const commit of evidence.commits)
+      ctx.output.out(`  ${commit.sha.slice(0, 8)} ${commit.subject}`);
+    ctx.output.out(
+      `\nChanges: ${evidence.diffStat.files.length} files, +${evidence.diffStat.insertions} −${evidence.diffStat.deletions}`,
+    );
+    for (const file of evidence.diffStat.files)
+      ctx.output.out(`  ${file.path} (+${file.added ?? "bin"} −${file.deleted ?? "bin"})`);
   }
   let decision: "approve" | "reject";
   let reason = opts.reason;
@@ -86,7 +144,9 @@ export async function verify(ctx: CommandContext, stageId: string, opts: VerifyO
   else if (opts.yes === true) decision = "approve";
   else if (process.stdin.isTTY) {
     const rl = createInterface({ input: process.stdin, output: process.stdout });
-    const answer = (await rl.question("\nApprove? [y]es / [r]eject / [N]o decision: ")).trim().toLowerCase();
+    const answer = (await rl.question("\nApprove? [y]es / [r]eject / [N]o decision: "))
+      .trim()
+      .toLowerCase();
     if (answer === "y" || answer === "yes") decision = "approve";
     else if (answer === "r" || answer === "reject") {
       reason = (await rl.question("Why (the next session gets this): ")).trim();
@@ -98,18 +158,38 @@ export async function verify(ctx: CommandContext, stageId: string, opts: VerifyO
     }
     rl.close();
   } else {
-    throw new FluxError("DECISION_REQUIRED", "not a terminal: say --yes to approve or --reject --reason to reject", { exitCode: ExitCode.usage });
+    throw new FluxError(
+      "DECISION_REQUIRED",
+      "not a terminal: say --yes to approve or --reject --reason to reject",
+      { exitCode: ExitCode.usage },
+    );
   }
-  const result = await client.request<{ state: string }>("POST", `/v1/stages/${stageId}/verify`, { action: decision, reason, reviewer: `human:${ctx.env.USER ?? "unknown"}` });
+  const result = await client.request<{ state: string }>("POST", `/v1/stages/${stageId}/verify`, {
+    action: decision,
+    reason,
+    reviewer: `human:${ctx.env.USER ?? "unknown"}`,
+  });
   if (opts.json === true) ctx.output.out(json({ evidence, decision, state: result.state }));
-  else ctx.output.out(decision === "approve" ? `Approved: ${stageId} is ${result.state}.` : `Rejected: a new session works on ${stageId} with your reason.`);
+  else
+    ctx.output.out(
+      decision === "approve"
+        ? `Approved: ${stageId} is ${result.state}.`
+        : `Rejected: a new session works on ${stageId} with your reason.`,
+    );
   return ExitCode.ok;
 }
 
-export async function merge(ctx: CommandContext, stageId: string, opts: { json?: boolean }): Promise<number> {
+export async function merge(
+  ctx: CommandContext,
+  stageId: string,
+  opts: { json?: boolean },
+): Promise<number> {
   refuseInsideSession(ctx.env, `flux merge ${stageId}`);
   const client = await engineClient(ctx);
-  const { outcome } = await client.request<{ outcome: MergeOutcome }>("POST", `/v1/stages/${stageId}/merge`);
+  const { outcome } = await client.request<{ outcome: MergeOutcome }>(
+    "POST",
+    `/v1/stages/${stageId}/merge`,
+  );
   if (opts.json === true) {
     ctx.output.out(json(outcome));
   } else {
@@ -118,26 +198,36 @@ export async function merge(ctx: CommandContext, stageId: string, opts: { json?:
         ctx.output.out(`Merged ${stageId} as ${outcome.mergeCommit.slice(0, 8)}.`);
         break;
       case "conflict":
-        ctx.output.out(`${stageId} conflicts with the base in ${outcome.files.join(", ")}; it is blocked (\`flux status\` says what to do).`);
+        ctx.output.out(
+          `${stageId} conflicts with the base in ${outcome.files.join(", ")}; it is blocked (\`flux status\` says what to do).`,
+        );
         break;
       case "overlap":
-        ctx.output.out(`Waiting: your uncommitted changes to ${outcome.files.join(", ")} overlap the merge. Commit or stash them, then run \`flux merge ${stageId}\` again.`);
+        ctx.output.out(
+          `Waiting: your uncommitted changes to ${outcome.files.join(", ")} overlap the merge. Commit or stash them, then run \`flux merge ${stageId}\` again.`,
+        );
         break;
       case "rechecking":
-        ctx.output.out(`The branch moved: ${stageId}'s acceptance runs again on ${outcome.commit.slice(0, 8)}, then it merges.`);
+        ctx.output.out(
+          `The branch moved: ${stageId}'s acceptance runs again on ${outcome.commit.slice(0, 8)}, then it merges.`,
+        );
         break;
       case "waiting":
         ctx.output.out(outcome.reason);
         break;
     }
   }
-  return outcome.kind === "merged" || outcome.kind === "rechecking" ? ExitCode.ok : ExitCode.refused;
+  return outcome.kind === "merged" || outcome.kind === "rechecking"
+    ? ExitCode.ok
+    : ExitCode.refused;
 }
 
 export async function resume(ctx: CommandContext, stageId: string): Promise<number> {
   refuseInsideSession(ctx.env, `flux resume ${stageId}`);
   const client = await engineClient(ctx);
   await client.request("POST", `/v1/stages/${stageId}/resume`);
-  ctx.output.out(`Resumed ${stageId}: a new session starts with a recovery signal. \`flux run\` follows it.`);
+  ctx.output.out(
+    `Resumed ${stageId}: a new session starts with a recovery signal. \`flux run\` follows it.`,
+  );
   return ExitCode.ok;
 }

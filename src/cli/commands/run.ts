@@ -10,7 +10,13 @@ import { startDaemon } from "../../server/daemon.ts";
 import type { FluxEvent } from "../../store/events.ts";
 import type { DaemonClient } from "../client.ts";
 import { clientFor, ensureDaemon } from "../client.ts";
-import { loadSettings, openStore, refuseInsideSession, requireActivePlan, requireWorkPaths } from "../context.ts";
+import {
+  loadSettings,
+  openStore,
+  refuseInsideSession,
+  requireActivePlan,
+  requireWorkPaths,
+} from "../context.ts";
 import type { CommandContext } from "../main.ts";
 import { paint, paintState } from "../output.ts";
 import type { StageState } from "../../core/stage/states.ts";
@@ -36,7 +42,11 @@ export async function run(ctx: CommandContext, opts: RunOptions): Promise<number
   }
   const maxParallel = opts.maxParallel === undefined ? undefined : Number(opts.maxParallel);
   if (maxParallel !== undefined && (!Number.isInteger(maxParallel) || maxParallel < 1)) {
-    throw new FluxError("BAD_MAX_PARALLEL", `--max-parallel must be a whole number above 0, not "${opts.maxParallel}"`, { exitCode: ExitCode.usage });
+    throw new FluxError(
+      "BAD_MAX_PARALLEL",
+      `--max-parallel must be a whole number above 0, not "${opts.maxParallel}"`,
+      { exitCode: ExitCode.usage },
+    );
   }
   let client: DaemonClient;
   let stopLocal: (() => Promise<void>) | undefined;
@@ -49,12 +59,16 @@ export async function run(ctx: CommandContext, opts: RunOptions): Promise<number
       maxParallel: config.maxParallel,
       idleTimeoutMs: 0,
       backend: config.backend,
-      promptDir: config.promptDir === undefined ? undefined : path.resolve(paths.root, config.promptDir),
+      promptDir:
+        config.promptDir === undefined ? undefined : path.resolve(paths.root, config.promptDir),
       log: (line) => {
         if (ctx.env.FLUX_DEBUG !== undefined) ctx.output.err(line);
       },
     });
-    client = clientFor({ pid: process.pid, url: handle.url, token: handle.token, startedAt: "", version: VERSION }, {});
+    client = clientFor(
+      { pid: process.pid, url: handle.url, token: handle.token, startedAt: "", version: VERSION },
+      {},
+    );
     stopLocal = () => handle.stop();
   } else {
     client = await ensureDaemon(paths, ctx.env, ctx.fluxBin);
@@ -71,7 +85,13 @@ export async function run(ctx: CommandContext, opts: RunOptions): Promise<number
     `Running ${accepted.scope === null ? "the plan" : accepted.scope.join(", ")} · up to ${accepted.maxParallel} at once${accepted.manual ? " · manual: start each session with the command shown" : ""}`,
   );
   if (accepted.envChanged) {
-    ctx.output.out(paint(c, "yellow", "This environment applies to sessions started from now on; running sessions keep theirs."));
+    ctx.output.out(
+      paint(
+        c,
+        "yellow",
+        "This environment applies to sessions started from now on; running sessions keep theirs.",
+      ),
+    );
   }
   const abort = new AbortController();
   const onSigint = () => abort.abort();
@@ -81,7 +101,9 @@ export async function run(ctx: CommandContext, opts: RunOptions): Promise<number
     return result;
   } catch (error) {
     if (abort.signal.aborted) {
-      ctx.output.out("\nStopped following; the work goes on. `flux status` shows it, `flux run` follows again.");
+      ctx.output.out(
+        "\nStopped following; the work goes on. `flux status` shows it, `flux run` follows again.",
+      );
       return ExitCode.interrupted;
     }
     throw error;
@@ -91,34 +113,59 @@ export async function run(ctx: CommandContext, opts: RunOptions): Promise<number
   }
 }
 
-async function follow(ctx: CommandContext, client: DaemonClient, since: number, signal: AbortSignal, manual: boolean): Promise<number> {
+async function follow(
+  ctx: CommandContext,
+  client: DaemonClient,
+  since: number,
+  signal: AbortSignal,
+  manual: boolean,
+): Promise<number> {
   const shownManual = new Set<string>();
   let caughtUp = false;
+  let seen = since;
+  /** A final answer waits until the events it reflects have been printed. */
+  let final: RunProgress | undefined;
   for await (const line of client.stream("GET", `/v1/events?since=${since}`, undefined, signal)) {
     if (line.type === "caught_up") caughtUp = true;
-    else printEvent(ctx, line as unknown as FluxEvent);
+    else {
+      const event = line as unknown as FluxEvent;
+      seen = event.seq;
+      printEvent(ctx, event);
+    }
     if (!caughtUp) continue;
-    const progress = await client.request<RunProgress>("GET", "/v1/progress");
-    if (manual) {
-      for (const [stage, command] of Object.entries(progress.manualCommands)) {
-        if (shownManual.has(stage)) continue;
-        shownManual.add(stage);
-        ctx.output.out(`Start ${stage} by hand:\n  ${command}`);
-      }
+    if (final === undefined || seen < final.seq) {
+      if (final !== undefined) continue;
+      const progress = await client.request<RunProgress>("GET", "/v1/progress");
+      if (manual) showManual(ctx, progress, shownManual);
+      if (!progress.done && progress.active) continue;
+      final = progress;
+      if (seen < final.seq) continue;
     }
-    if (progress.done) {
-      ctx.output.out(paint(ctx.output.color, "green", "Done: every stage is merged, skipped or cancelled."));
-      return ExitCode.ok;
-    }
-    if (!progress.active) {
-      printWaiting(ctx, progress);
-      return ExitCode.refused;
-    }
+    return conclude(ctx, final);
   }
   throw new FluxError("DAEMON_GONE", "the daemon closed the event stream", {
     hint: "see .work/logs/daemon.log; `flux run` starts it again",
     exitCode: ExitCode.environment,
   });
+}
+
+function showManual(ctx: CommandContext, progress: RunProgress, shown: Set<string>): void {
+  for (const [stage, command] of Object.entries(progress.manualCommands)) {
+    if (shown.has(stage)) continue;
+    shown.add(stage);
+    ctx.output.out(`Start ${stage} by hand:\n  ${command}`);
+  }
+}
+
+function conclude(ctx: CommandContext, progress: RunProgress): number {
+  if (progress.done) {
+    ctx.output.out(
+      paint(ctx.output.color, "green", "Done: every stage is merged, skipped or cancelled."),
+    );
+    return ExitCode.ok;
+  }
+  printWaiting(ctx, progress);
+  return ExitCode.refused;
 }
 
 function printEvent(ctx: CommandContext, event: FluxEvent): void {
@@ -128,15 +175,22 @@ function printEvent(ctx: CommandContext, event: FluxEvent): void {
   const d = event.data;
   switch (event.type) {
     case "stage.transitioned": {
-      const why = typeof d.reason === "string" ? paint(c, "dim", `  ${d.reason.split("\n")[0] ?? ""}`) : "";
-      ctx.output.out(`${time} ${stage.padEnd(20)} ${paintState(c, d.from as StageState)} → ${paintState(c, d.to as StageState)}${why}`);
+      const why =
+        typeof d.reason === "string" ? paint(c, "dim", `  ${d.reason.split("\n")[0] ?? ""}`) : "";
+      ctx.output.out(
+        `${time} ${stage.padEnd(20)} ${paintState(c, d.from as StageState)} → ${paintState(c, d.to as StageState)}${why}`,
+      );
       return;
     }
     case "session.created":
-      ctx.output.out(`${time} ${stage.padEnd(20)} ${paint(c, "dim", `session ${String(d.session)} (${String(d.agent)}, ${String(d.purpose)})`)}`);
+      ctx.output.out(
+        `${time} ${stage.padEnd(20)} ${paint(c, "dim", `session ${String(d.session)} (${String(d.agent)}, ${String(d.purpose)})`)}`,
+      );
       return;
     case "acceptance.finished":
-      ctx.output.out(`${time} ${stage.padEnd(20)} acceptance ${d.passed === true ? paint(c, "green", "passed") : paint(c, "red", "failed")} on ${String(d.commit).slice(0, 8)}`);
+      ctx.output.out(
+        `${time} ${stage.padEnd(20)} acceptance ${d.passed === true ? paint(c, "green", "passed") : paint(c, "red", "failed")} on ${String(d.commit).slice(0, 8)}`,
+      );
       return;
     default:
       return;
@@ -147,7 +201,10 @@ function printWaiting(ctx: CommandContext, progress: RunProgress): void {
   const c = ctx.output.color;
   ctx.output.out(paint(c, "yellow", "Nothing more can move without you:"));
   for (const w of progress.waiting) {
-    const detail = w.waitsOn.length > 0 && w.state === "waiting" ? `waits on ${w.waitsOn.join(", ")}` : (w.reason ?? "");
+    const detail =
+      w.waitsOn.length > 0 && w.state === "waiting"
+        ? `waits on ${w.waitsOn.join(", ")}`
+        : (w.reason ?? "");
     ctx.output.out(`  ${w.id.padEnd(20)} ${paintState(c, w.state)}  ${detail}`);
   }
 }

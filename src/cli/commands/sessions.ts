@@ -8,14 +8,24 @@ import type { WorkPaths } from "../../store/paths.ts";
 import type { SessionRecord } from "../../store/sessions.ts";
 import { listSessions } from "../../store/sessions.ts";
 import { ensureDaemon } from "../client.ts";
-import { loadSettings, openStore, refuseInsideSession, requireActivePlan, requireWorkPaths } from "../context.ts";
+import {
+  loadSettings,
+  openStore,
+  refuseInsideSession,
+  requireActivePlan,
+  requireWorkPaths,
+} from "../context.ts";
 import type { CommandContext } from "../main.ts";
 import { json, pad, paint } from "../output.ts";
 import path from "node:path";
 
 function backendFor(ctx: CommandContext, paths: WorkPaths): SessionBackend {
   const config = loadSettings(ctx, paths);
-  return chooseBackend({ preferred: config.backend, socket: tmuxSocketName(paths.root), stateDir: path.join(paths.work, "sessions", "backend") });
+  return chooseBackend({
+    preferred: config.backend,
+    socket: tmuxSocketName(paths.root),
+    stateDir: path.join(paths.work, "sessions", "backend"),
+  });
 }
 
 function age(from: string, now: number): string {
@@ -31,7 +41,10 @@ function readSessions(paths: WorkPaths): SessionRecord[] {
   return listSessions(store, plan.id);
 }
 
-export async function sessionsList(ctx: CommandContext, opts: { json?: boolean; all?: boolean }): Promise<number> {
+export async function sessionsList(
+  ctx: CommandContext,
+  opts: { json?: boolean; all?: boolean },
+): Promise<number> {
   const paths = requireWorkPaths(ctx.cwd, ctx.env);
   const sessions = readSessions(paths).filter((s) => opts.all === true || s.endedAt === null);
   if (opts.json === true) {
@@ -39,12 +52,23 @@ export async function sessionsList(ctx: CommandContext, opts: { json?: boolean; 
     return ExitCode.ok;
   }
   if (sessions.length === 0) {
-    ctx.output.out(opts.all === true ? "No sessions yet." : "No live sessions (`--all` lists ended ones too).");
+    ctx.output.out(
+      opts.all === true ? "No sessions yet." : "No live sessions (`--all` lists ended ones too).",
+    );
     return ExitCode.ok;
   }
   const now = Date.now();
-  ctx.output.out(paint(ctx.output.color, "dim", `${pad("SESSION", 26)}${pad("STAGE", 22)}${pad("STATUS", 10)}${pad("AGENT", 10)}${pad("BACKEND", 9)}AGE`));
-  for (const s of sessions) ctx.output.out(`${pad(s.id, 26)}${pad(s.stageId, 22)}${pad(s.status, 10)}${pad(s.agent, 10)}${pad(s.backend, 9)}${age(s.createdAt, now)}`);
+  ctx.output.out(
+    paint(
+      ctx.output.color,
+      "dim",
+      `${pad("SESSION", 26)}${pad("STAGE", 22)}${pad("STATUS", 10)}${pad("AGENT", 10)}${pad("BACKEND", 9)}AGE`,
+    ),
+  );
+  for (const s of sessions)
+    ctx.output.out(
+      `${pad(s.id, 26)}${pad(s.stageId, 22)}${pad(s.status, 10)}${pad(s.agent, 10)}${pad(s.backend, 9)}${age(s.createdAt, now)}`,
+    );
   return Promise.resolve(ExitCode.ok);
 }
 
@@ -52,8 +76,13 @@ export async function sessionsKill(ctx: CommandContext, sessionId: string): Prom
   refuseInsideSession(ctx.env, `flux sessions kill ${sessionId}`);
   const paths = requireWorkPaths(ctx.cwd, ctx.env);
   const client = await ensureDaemon(paths, ctx.env, ctx.fluxBin);
-  const { session } = await client.request<{ session: SessionRecord }>("POST", `/v1/sessions/${sessionId}/kill`);
-  ctx.output.out(`Killed ${session.id}; stage ${session.stageId} is blocked ("killed by user"). \`flux resume ${session.stageId}\` starts it again.`);
+  const { session } = await client.request<{ session: SessionRecord }>(
+    "POST",
+    `/v1/sessions/${sessionId}/kill`,
+  );
+  ctx.output.out(
+    `Killed ${session.id}; stage ${session.stageId} is blocked ("killed by user"). \`flux resume ${session.stageId}\` starts it again.`,
+  );
   return ExitCode.ok;
 }
 
@@ -63,7 +92,17 @@ export async function attachList(ctx: CommandContext, opts: { json?: boolean }):
   const live = new Set((await backend.list()).filter((s) => s.alive).map((s) => s.name));
   const sessions = readSessions(paths).filter((s) => s.endedAt === null && live.has(s.name));
   if (opts.json === true) {
-    ctx.output.out(json(sessions.map((s) => ({ session: s.id, stage: s.stageId, status: s.status, name: s.name, createdAt: s.createdAt }))));
+    ctx.output.out(
+      json(
+        sessions.map((s) => ({
+          session: s.id,
+          stage: s.stageId,
+          status: s.status,
+          name: s.name,
+          createdAt: s.createdAt,
+        })),
+      ),
+    );
     return ExitCode.ok;
   }
   if (sessions.length === 0) {
@@ -71,24 +110,41 @@ export async function attachList(ctx: CommandContext, opts: { json?: boolean }):
     return ExitCode.ok;
   }
   const now = Date.now();
-  ctx.output.out(paint(ctx.output.color, "dim", `${pad("SESSION", 26)}${pad("STAGE", 22)}${pad("STATUS", 10)}AGE`));
-  for (const s of sessions) ctx.output.out(`${pad(s.id, 26)}${pad(s.stageId, 22)}${pad(s.status, 10)}${age(s.createdAt, now)}`);
+  ctx.output.out(
+    paint(
+      ctx.output.color,
+      "dim",
+      `${pad("SESSION", 26)}${pad("STAGE", 22)}${pad("STATUS", 10)}AGE`,
+    ),
+  );
+  for (const s of sessions)
+    ctx.output.out(
+      `${pad(s.id, 26)}${pad(s.stageId, 22)}${pad(s.status, 10)}${age(s.createdAt, now)}`,
+    );
   return ExitCode.ok;
 }
 
 export async function attach(ctx: CommandContext, target: string): Promise<number> {
   const paths = requireWorkPaths(ctx.cwd, ctx.env);
   const sessions = readSessions(paths).filter((s) => s.endedAt === null);
-  const session = sessions.find((s) => s.id === target) ?? sessions.filter((s) => s.stageId === target).at(-1);
+  const session =
+    sessions.find((s) => s.id === target) ?? sessions.filter((s) => s.stageId === target).at(-1);
   if (session === undefined) {
-    throw new FluxError("SESSION_NOT_FOUND", `no live session for "${target}"`, { hint: "`flux attach list` shows what you can attach to", exitCode: ExitCode.notFound });
+    throw new FluxError("SESSION_NOT_FOUND", `no live session for "${target}"`, {
+      hint: "`flux attach list` shows what you can attach to",
+      exitCode: ExitCode.notFound,
+    });
   }
   const command = backendFor(ctx, paths).attachCommand(session.name);
   if (command === undefined) {
-    throw new FluxError("ATTACH_UNAVAILABLE", `${session.id} runs without tmux: there is no terminal to attach to`, {
-      hint: `its output is in .work/logs/${session.id}.ndjson`,
-      exitCode: ExitCode.environment,
-    });
+    throw new FluxError(
+      "ATTACH_UNAVAILABLE",
+      `${session.id} runs without tmux: there is no terminal to attach to`,
+      {
+        hint: `its output is in .work/logs/${session.id}.ndjson`,
+        exitCode: ExitCode.environment,
+      },
+    );
   }
   const child = spawn(command.command, command.args, { stdio: "inherit", env: command.env });
   return new Promise((resolve) => child.on("exit", (code) => resolve(code ?? ExitCode.ok)));

@@ -13,7 +13,12 @@ export interface StageOptions {
   json?: boolean;
 }
 
-export async function stage(ctx: CommandContext, id: string, action: string, opts: StageOptions): Promise<number> {
+export async function stage(
+  ctx: CommandContext,
+  id: string,
+  action: string,
+  opts: StageOptions,
+): Promise<number> {
   if (!isManualAction(action)) {
     throw new FluxError("STAGE_UNKNOWN_ACTION", `"${action}" is not a stage action`, {
       hint: `use one of: ${MANUAL_ACTIONS.join(", ")}`,

@@ -16,19 +16,39 @@ interface WorktreeRow {
   unmerged: number;
 }
 
-function rows(ctx: CommandContext): { rows: WorktreeRow[]; root: string; base: string; finished: Set<string> } {
+function rows(ctx: CommandContext): {
+  rows: WorktreeRow[];
+  root: string;
+  base: string;
+  finished: Set<string>;
+} {
   const paths = requireWorkPaths(ctx.cwd, ctx.env);
   using store = openStore(paths);
   const plan = requireActivePlan(store);
   const states = new Map(store.stages(plan.id).map((s) => [s.id, s.state]));
   const dir = path.join(paths.root, WORKTREES_DIR_NAME);
-  const names = fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => fs.statSync(path.join(dir, n)).isDirectory()).sort() : [];
+  const names = fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir)
+        .filter((n) => fs.statSync(path.join(dir, n)).isDirectory())
+        .sort()
+    : [];
   const out = names.map((stage) => {
     const wt = path.join(dir, stage);
     const state = worktreeState(wt, plan.baseBranch);
-    return { stage, path: wt, state: states.get(stage) ?? "not in the plan", dirty: state.dirty, unmerged: state.unmerged };
+    return {
+      stage,
+      path: wt,
+      state: states.get(stage) ?? "not in the plan",
+      dirty: state.dirty,
+      unmerged: state.unmerged,
+    };
   });
-  const finished = new Set([...states].filter(([, s]) => s === "merged" || s === "skipped" || s === "cancelled").map(([id]) => id));
+  const finished = new Set(
+    [...states]
+      .filter(([, s]) => s === "merged" || s === "skipped" || s === "cancelled")
+      .map(([id]) => id),
+  );
   return { rows: out, root: paths.root, base: plan.baseBranch, finished };
 }
 
@@ -42,13 +62,25 @@ export function worktreeList(ctx: CommandContext, opts: { json?: boolean }): num
     ctx.output.out("No stage worktrees.");
     return ExitCode.ok;
   }
-  ctx.output.out(paint(ctx.output.color, "dim", `${pad("STAGE", 22)}${pad("STATE", 24)}${pad("UNCOMMITTED", 13)}UNMERGED COMMITS`));
-  for (const r of list) ctx.output.out(`${pad(r.stage, 22)}${pad(r.state, 24)}${pad(String(r.dirty.length), 13)}${r.unmerged}`);
+  ctx.output.out(
+    paint(
+      ctx.output.color,
+      "dim",
+      `${pad("STAGE", 22)}${pad("STATE", 24)}${pad("UNCOMMITTED", 13)}UNMERGED COMMITS`,
+    ),
+  );
+  for (const r of list)
+    ctx.output.out(
+      `${pad(r.stage, 22)}${pad(r.state, 24)}${pad(String(r.dirty.length), 13)}${r.unmerged}`,
+    );
   return ExitCode.ok;
 }
 
 /** Removes worktrees of merged, skipped or cancelled stages with nothing unmerged; says what it kept. */
-export async function worktreeClean(ctx: CommandContext, opts: { json?: boolean }): Promise<number> {
+export async function worktreeClean(
+  ctx: CommandContext,
+  opts: { json?: boolean },
+): Promise<number> {
   const { rows: list, root, base, finished } = rows(ctx);
   const removed: string[] = [];
   const kept: { stage: string; why: string }[] = [];
@@ -58,7 +90,10 @@ export async function worktreeClean(ctx: CommandContext, opts: { json?: boolean 
       continue;
     }
     if (r.dirty.length > 0) {
-      kept.push({ stage: r.stage, why: `${r.dirty.length} uncommitted file(s): ${r.dirty.slice(0, 3).join(", ")}` });
+      kept.push({
+        stage: r.stage,
+        why: `${r.dirty.length} uncommitted file(s): ${r.dirty.slice(0, 3).join(", ")}`,
+      });
       continue;
     }
     if (r.unmerged > 0) {

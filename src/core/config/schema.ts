@@ -18,7 +18,9 @@ const positiveInt: Check = (v) =>
     ? undefined
     : "must be a whole number above 0";
 const duration: Check = (v) =>
-  typeof v === "string" && parseDuration(v) !== undefined ? undefined : 'must be a duration such as "90s", "10m", "2h"';
+  typeof v === "string" && parseDuration(v) !== undefined
+    ? undefined
+    : 'must be a duration such as "90s", "10m", "2h"';
 const oneOf =
   (...values: string[]): Check =>
   (v) =>
@@ -141,9 +143,11 @@ export function configFromEnv(env: Readonly<Record<string, string | undefined>>)
   const color = env.FLUX_COLOR;
   if (color === "auto" || color === "always" || color === "never") config.ui = { color };
   const idle = env.FLUX_IDLE_TIMEOUT;
-  if (idle !== undefined && parseDuration(idle) !== undefined) config.daemon = { idle_timeout: idle };
+  if (idle !== undefined && parseDuration(idle) !== undefined)
+    config.daemon = { idle_timeout: idle };
   const backend = env.FLUX_SESSION_BACKEND;
-  if (backend === "auto" || backend === "tmux" || backend === "process") config.sessions = { backend };
+  if (backend === "auto" || backend === "tmux" || backend === "process")
+    config.sessions = { backend };
   return config;
 }
 

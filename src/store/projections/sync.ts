@@ -58,8 +58,8 @@ function touchedStages(
 ): Set<string> | undefined {
   const touched = new Set<string>();
   for (const event of store.eventsSince(since)) {
-    if (event.stageId === null) return undefined; // plan-level: everything
-    touched.add(event.stageId);
+    if (event.type === "plan.applied" || event.type === "plan.deactivated") return undefined;
+    if (event.stageId !== null) touched.add(event.stageId);
   }
   for (const s of stages) {
     if (s.spec.dependencies.some((d) => touched.has(d))) touched.add(s.id);

@@ -44,7 +44,15 @@ describe("config layers", () => {
       { run: { max_parallel: 3 } },
       configFromEnv({ FLUX_MAX_PARALLEL: "7", FLUX_COLOR: "bogus" }),
     ]);
-    expect(merged).toEqual({ planFile: undefined, maxParallel: 7, color: "never" });
+    expect(merged).toMatchObject({
+      planFile: undefined,
+      maxParallel: 7,
+      color: "never",
+      idleTimeoutMs: 600_000,
+    });
+    expect(
+      mergeConfig([configFromEnv({ FLUX_IDLE_TIMEOUT: "0s", FLUX_SESSION_BACKEND: "process" })]),
+    ).toMatchObject({ idleTimeoutMs: 0, backend: "process" });
     expect(configFromEnv({ FLUX_MAX_PARALLEL: "0" })).toEqual({});
   });
 });

@@ -1,0 +1,34 @@
+/**
+ * `flux runner <session-id>`: the process inside a session's tmux pane. Its own small module:
+ * it starts once per session, on the dispatch path, so it loads neither the engine nor the
+ * server (bench/dispatch).
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { runSession } from "../../engine/runner.ts";
+import { readSpec } from "../../engine/session-files.ts";
+import { readDaemonInfo } from "../../server/daemon-file.ts";
+import { workPaths } from "../../store/paths.ts";
+import { clientFor } from "../client.ts";
+import type { CommandContext } from "../main.ts";
+
+export async function runner(ctx: CommandContext, sessionId: string): Promise<number> {
+  const work = ctx.env.FLUX_WORK_DIR ?? path.join(ctx.cwd, ".work");
+  const paths = workPaths(path.dirname(fs.realpathSync(work)));
+  const spec = readSpec(paths.work, sessionId);
+  const env = { ...ctx.env, FLUX_SESSION_TOKEN: spec.env.FLUX_SESSION_TOKEN };
+  const report = async (route: string, body: unknown) => {
+    const info = readDaemonInfo(paths.work);
+    if (info === undefined) return;
+    await clientFor(info, env).request("POST", `/v1/sessions/${sessionId}/${route}`, body);
+  };
+  return runSession({
+    work: paths.work,
+    sessionId,
+    display: process.stdout,
+    reporter: {
+      started: (pid) => report("started", { pid }),
+      exited: (code, signal) => report("exited", { code, signal }),
+    },
+  });
+}
