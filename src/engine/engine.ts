@@ -93,6 +93,7 @@ export class Engine {
   private again = false;
   private stopped = false;
   private readonly listeners = new Set<(event: FluxEvent) => void>();
+  private readonly settledListeners = new Set<() => void>();
   private unsubscribe: () => void;
 
   constructor(options: EngineOptions) {
@@ -108,6 +109,12 @@ export class Engine {
     this.unsubscribe = this.store.subscribe((event) => {
       for (const listener of this.listeners) listener(event);
     });
+  }
+
+  /** Hears the end of every tick: the moment to ask whether anything can still move. */
+  onSettled(listener: () => void): () => void {
+    this.settledListeners.add(listener);
+    return () => this.settledListeners.delete(listener);
   }
 
   /** Re-adopts the sessions a previous daemon left, then schedules. */
@@ -259,6 +266,7 @@ export class Engine {
         );
       } finally {
         this.ticking = undefined;
+        for (const listener of this.settledListeners) listener();
       }
     })();
   }

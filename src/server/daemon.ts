@@ -131,6 +131,7 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
     }, options.idleTimeoutMs);
   };
   followers.add(() => checkIdle());
+  engine.onSettled(() => checkIdle());
 
   const router = buildRoutes({
     engine,

@@ -143,6 +143,35 @@ describe("the daemon", () => {
     expect(repo.state("survivor")).toBe("merged");
   });
 
+  it("exits after its idle period with nothing running or ready", async () => {
+    await using repo = await engineRepo({
+      agents: { work: WORK },
+      stagesYaml: `    - id: only\n      command: "sh agents/work.sh"\n`,
+      env: { FLUX_IDLE_TIMEOUT: "1s" },
+    });
+    await repo.ok(["run"]);
+    const file = path.join(repo.dir, ".work", "daemon.json");
+    // Wait for the daemon to remove daemon.json (a file-system event, not a poll).
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error("the daemon did not exit when idle")),
+        15_000,
+      );
+      const watcher = fs.watch(path.dirname(file), () => {
+        if (!fs.existsSync(file)) done();
+      });
+      const done = () => {
+        clearTimeout(timer);
+        watcher.close();
+        resolve();
+      };
+      if (!fs.existsSync(file)) done();
+    });
+    expect(fs.readFileSync(path.join(repo.dir, ".work", "logs", "daemon.log"), "utf8")).toMatch(
+      /idle for 1000 ms: exiting/,
+    );
+  });
+
   it("refuses requests without the token, and a session's token outside its stage", async () => {
     await using repo = await engineRepo({
       agents: { gated: GATED },

@@ -44,6 +44,21 @@ describe("flux run", () => {
     expect(repo.git("log", "--merges", "--format=%s", "main").trim().split("\n")).toHaveLength(4);
     expect(fs.readdirSync(path.join(repo.dir, ".worktrees"))).toEqual([]);
     expect(repo.git("status", "--porcelain")).toBe("?? doc/\n");
+    // d's signal names its dependencies' merged work; the runner logged every session as NDJSON.
+    const [dSession] = repo.sessions("d");
+    const signal = repo.read(`.work/signals/${dSession?.id}.md`);
+    expect(signal).toMatch(/`b`[\s\S]*merged as `[0-9a-f]+`[\s\S]*work for b/);
+    expect(signal).toContain('"$FLUX_BIN" stage complete');
+    const log = repo
+      .read(`.work/logs/${dSession?.id}.ndjson`)
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { t: string; type: string });
+    expect(log[0]?.type).toBe("start");
+    expect(log.at(-1)?.type).toBe("exit");
+    expect(log.every((e) => !Number.isNaN(Date.parse(e.t)))).toBe(true);
+    const status = await repo.ok(["status"]);
+    expect(status.stdout).toMatch(/ses_\w+\s+d\s+exited\s+command/);
   });
 
   it("runs the test the agent wrote: the first completion fails, the fix passes", async () => {
@@ -79,6 +94,45 @@ git commit -q -am "fix"
         ?.fix_attempts,
     ).toBe(1);
     expect(repo.sessions("tdd")).toHaveLength(1);
+  });
+
+  it("blocks the stage after max_fix_attempts failed acceptance runs", async () => {
+    await using repo = await engineRepo({
+      agents: {
+        stubborn: `echo never > never.txt
+git add never.txt && git commit -q -m never
+for i in 1 2 3; do "$FLUX_BIN" stage complete || true; done`,
+      },
+      stagesYaml: `    - id: stubborn\n      command: "sh agents/stubborn.sh"\n      max_fix_attempts: 2\n      acceptance: ["test -f always.txt"]\n`,
+    });
+    const run = await repo.ok(["run"], 4);
+    expect(run.stdout).toMatch(
+      /stubborn\s+blocked\s+acceptance failed 2 times; last: `test -f always.txt`: exit 1, expected 0/,
+    );
+    expect(repo.db("SELECT count(*) AS n FROM acceptance_runs")).toEqual([{ n: 2 }]);
+  });
+
+  it("merges exactly the commit that passed; a branch that moved since is checked again", async () => {
+    await using repo = await engineRepo({
+      agents: {
+        work: `${WORK}\necho more >> "$FLUX_STAGE_ID.txt"\ngit commit -q -am "after the check"`,
+      },
+      stagesYaml: `    - id: moving\n      command: "sh agents/work.sh"\n      merge: manual\n      acceptance: ["grep -q moving moving.txt"]\n`,
+    });
+    await repo.ok(["run"], 4);
+    const recheck = await repo.ok(["merge", "moving"]);
+    expect(recheck.stdout).toMatch(
+      /The branch moved: moving's acceptance runs again on [0-9a-f]{8}, then it merges\./,
+    );
+    await repo.ok(["run"], 4);
+    await repo.ok(["merge", "moving"]);
+    expect(repo.state("moving")).toBe("merged");
+    expect(repo.read("moving.txt")).toBe("moving\nmore\n");
+    expect(
+      repo
+        .db<{ trigger: string }>("SELECT trigger FROM acceptance_runs ORDER BY id")
+        .map((r) => r.trigger),
+    ).toEqual(["request", "recheck"]);
   });
 
   it("refuses a completion with uncommitted changes", async () => {

@@ -13,6 +13,7 @@ import {
   renderGraphText,
 } from "../render/graph.ts";
 import { applyLoadedPlan, loadPlan, printDiff } from "./init.ts";
+import { notifyDaemon } from "../client.ts";
 
 export function graphShow(
   ctx: CommandContext,
@@ -39,7 +40,7 @@ export function graphShow(
  * Opens the plan in the user's editor. The editor command comes from $VISUAL/$EDITOR and is
  * expanded by sh; the file is passed as "$1", never spliced into the command string.
  */
-export function graphEdit(ctx: CommandContext, opts: { force?: boolean }): number {
+export async function graphEdit(ctx: CommandContext, opts: { force?: boolean }): Promise<number> {
   const paths = requireWorkPaths(ctx.cwd, ctx.env);
   let file: string;
   {
@@ -83,6 +84,7 @@ export function graphEdit(ctx: CommandContext, opts: { force?: boolean }): numbe
     throw error;
   }
   const result = applyLoadedPlan(paths.root, loaded, opts.force === true);
+  await notifyDaemon(paths, ctx.env);
   if (isEmptyDiff(result.diff)) ctx.output.out("No stage changes.");
   else {
     ctx.output.out(`Applied ${file}:`);

@@ -15,6 +15,7 @@ import { WORK_DIR_NAME, WORKTREES_DIR_NAME, workPaths } from "../../store/paths.
 import { syncProjections } from "../../store/projections/sync.ts";
 import type { ApplyPlanResult } from "../../store/store.ts";
 import { Store } from "../../store/store.ts";
+import { notifyDaemon } from "../client.ts";
 import { loadSettings } from "../context.ts";
 import { printDiagnostics } from "../errors.ts";
 import type { CommandContext } from "../main.ts";
@@ -82,7 +83,11 @@ export function loadPlan(
   };
 }
 
-export function init(ctx: CommandContext, planPath: string, opts: InitOptions): number {
+export async function init(
+  ctx: CommandContext,
+  planPath: string,
+  opts: InitOptions,
+): Promise<number> {
   const repo = findRepo(ctx.cwd);
   const paths = workPaths(repo.root);
   loadSettings(ctx, paths);
@@ -90,6 +95,8 @@ export function init(ctx: CommandContext, planPath: string, opts: InitOptions): 
   fs.mkdirSync(paths.work, { recursive: true });
   ensureExcluded(repo, [WORK_DIR_NAME, `${WORKTREES_DIR_NAME}/`]);
   const result = applyLoadedPlan(paths.root, loaded, opts.force === true);
+  // A running daemon learns of the reconciled plan at once.
+  await notifyDaemon(paths, ctx.env);
   report(ctx, loaded, result, opts.json === true);
   return ExitCode.ok;
 }
