@@ -57,11 +57,19 @@ describe("controlling a run", () => {
   });
 
   it("starts a stage added by `flux init` during a run at once (the CLI wakes the daemon)", async () => {
-    await using repo = await engineRepo({ agents: { gated: GATED, work: WORK }, stagesYaml: `    - id: long\n      command: "sh agents/gated.sh"\n` });
+    await using repo = await engineRepo({
+      agents: { gated: GATED, work: WORK },
+      stagesYaml: `    - id: long\n      command: "sh agents/gated.sh"\n`,
+    });
     repo.gate("long");
     const run = repo.spawn(["run"]);
     await run.waitFor(/long\s+ready → running/);
-    repo.write("doc/plans/PLAN-e2e.md", repo.read("doc/plans/PLAN-e2e.md").replace("```\n", `    - id: extra\n      command: "sh agents/work.sh"\n\`\`\`\n`));
+    repo.write(
+      "doc/plans/PLAN-e2e.md",
+      repo
+        .read("doc/plans/PLAN-e2e.md")
+        .replace("```\n", `    - id: extra\n      command: "sh agents/work.sh"\n\`\`\`\n`),
+    );
     await repo.ok(["init", "doc/plans/PLAN-e2e.md"]);
     await run.waitFor(/extra\s+completed → merged/);
     await repo.open("long");

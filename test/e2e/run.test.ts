@@ -96,6 +96,38 @@ git commit -q -am "fix"
     expect(repo.sessions("tdd")).toHaveLength(1);
   });
 
+  it("gives the failure to a new session when the one that asked has ended", async () => {
+    await using repo = await engineRepo({
+      agents: {
+        fixer: `if [ ! -f "$SCRATCH/asked" ]; then
+  echo broken > fix.txt && git add fix.txt && git commit -q -m broken
+  touch "$SCRATCH/asked"
+  setsid "$FLUX_BIN" stage complete > /dev/null 2>&1 < /dev/null &
+  read go < "$SCRATCH/go-leave"
+  exit 0
+fi
+cp "$1" "$SCRATCH/fix-signal.md"
+echo fixed > fix.txt && git commit -q -am fixed
+"$FLUX_BIN" stage complete`,
+      },
+      stagesYaml: `    - id: fixer\n      command: "sh agents/fixer.sh {prompt_file}"\n      acceptance: ["read go < \\"$SCRATCH/go-accept\\"; grep -q fixed fix.txt"]\n`,
+    });
+    repo.gate("leave");
+    repo.gate("accept");
+    const run = repo.spawn(["run"]);
+    await run.waitFor(/fixer\s+running → checking/);
+    await repo.open("leave");
+    await run.waitFor(/session ses_\w+ ended \(exit 0\)/);
+    await repo.open("accept");
+    await run.waitFor(/fixer\s+running → ready\s+a new session fixes/);
+    await repo.open("accept");
+    expect(await run.exit).toBe(0);
+    expect(repo.sessions("fixer").map((s) => s.purpose)).toEqual(["start", "fix"]);
+    const signal = fs.readFileSync(path.join(repo.scratch, "fix-signal.md"), "utf8");
+    expect(signal).toContain("grep -q fixed fix.txt");
+    expect(signal).toMatch(/exit 1, expected 0/);
+  });
+
   it("blocks the stage after max_fix_attempts failed acceptance runs", async () => {
     await using repo = await engineRepo({
       agents: {
