@@ -215,6 +215,25 @@ ${WORK}`;
     expect(events).toHaveLength(6);
   });
 
+  it("--max-parallel caps the sessions at once", async () => {
+    const record = `echo "start $FLUX_STAGE_ID" >> "$SCRATCH/log"
+sleep 0.3
+echo "end $FLUX_STAGE_ID" >> "$SCRATCH/log"
+${WORK}`;
+    await using repo = await engineRepo({
+      agents: { record },
+      stagesYaml: `    - id: p1\n      command: "sh agents/record.sh"\n    - id: p2\n      command: "sh agents/record.sh"\n    - id: p3\n      command: "sh agents/record.sh"\n`,
+    });
+    await repo.ok(["run", "--max-parallel", "1"]);
+    const lines = fs.readFileSync(path.join(repo.scratch, "log"), "utf8").trim().split("\n");
+    // One at a time: every start is followed by its own end.
+    for (let i = 0; i < lines.length; i += 2)
+      expect(lines[i + 1]).toBe(lines[i]?.replace("start", "end"));
+    expect(lines).toHaveLength(6);
+    const bad = await repo.ok(["run", "--max-parallel", "0"], 2);
+    expect(bad.stderr).toContain("--max-parallel must be a whole number above 0");
+  });
+
   it("restarts a session that outlives the stage's timeout", async () => {
     await using repo = await engineRepo({
       agents: {

@@ -47,7 +47,17 @@ git commit -q -m "attempt"
     expect(repo.sessions("gated").map((s) => s.purpose)).toEqual(["start", "rejected"]);
     const second = fs.readFileSync(path.join(repo.scratch, "signal-1.md"), "utf8");
     expect(second).toContain("the greeting must say hello");
-    await repo.ok(["verify", "gated", "--yes"]);
+    const approved = JSON.parse((await repo.ok(["verify", "gated", "--yes", "--json"])).stdout) as {
+      decision: string;
+      state: string;
+      evidence: { passed: boolean; commits: unknown[] };
+    };
+    expect(approved).toMatchObject({
+      decision: "approve",
+      state: "verified",
+      evidence: { passed: true },
+    });
+    expect(approved.evidence.commits).toHaveLength(2);
     await repo.ok(["run"]);
     expect(repo.state("gated")).toBe("merged");
   });
@@ -62,8 +72,12 @@ describe("merge modes", () => {
     const run = await repo.ok(["run"], 4);
     expect(run.stdout).toMatch(/held\s+completed/);
     expect(repo.git("log", "--format=%s", "-1", "main").trim()).toBe("fixtures");
-    const merged = await repo.ok(["merge", "held"]);
-    expect(merged.stdout).toMatch(/^Merged held as [0-9a-f]{8}\.$/m);
+    const merged = JSON.parse((await repo.ok(["merge", "held", "--json"])).stdout) as {
+      kind: string;
+      mergeCommit: string;
+    };
+    expect(merged.kind).toBe("merged");
+    expect(repo.git("rev-parse", "main").trim()).toBe(merged.mergeCommit);
     expect(repo.state("held")).toBe("merged");
     expect(fs.existsSync(path.join(repo.dir, "held.txt"))).toBe(true);
   });

@@ -53,6 +53,12 @@ describe("humans stepping in", () => {
     expect(() => repo.tmux("has-session", "-t", "=flux-victim")).toThrow();
     const list = await repo.ok(["sessions", "list", "--all"]);
     expect(list.stdout).toMatch(/ses_\w+\s+victim\s+killed/);
+    expect((await repo.ok(["sessions", "list"])).stdout).toContain("No live sessions");
+    const data = JSON.parse((await repo.ok(["sessions", "list", "--all", "--json"])).stdout) as {
+      stageId: string;
+      status: string;
+    }[];
+    expect(data).toMatchObject([{ stageId: "victim", status: "killed" }]);
   });
 
   it("cleans only the worktrees of finished stages with nothing unmerged, saying what it kept", async () => {
@@ -71,6 +77,14 @@ describe("humans stepping in", () => {
     await repo.ok(["sessions", "kill", session?.id ?? ""]);
     await run.exit;
     await repo.ok(["stage", "dropped", "cancel"]);
+    const rows = JSON.parse((await repo.ok(["worktree", "list", "--json"])).stdout) as {
+      stage: string;
+      unmerged: number;
+    }[];
+    expect(rows.map((r) => [r.stage, r.unmerged])).toEqual([
+      ["dropped", 0],
+      ["partial", 1],
+    ]);
     const list = await repo.ok(["worktree", "list"]);
     expect(list.stdout).toMatch(/dropped\s+cancelled\s+0\s+0/);
     expect(list.stdout).toMatch(/partial\s+failed\s+0\s+1/);
