@@ -3,7 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    testTimeout: 30_000,
+    // End-to-end tests drive real git, tmux and several processes per stage: generous under load.
+    testTimeout: 120_000,
     hookTimeout: 30_000,
     pool: "forks",
   },
