@@ -117,6 +117,19 @@ export class Engine {
     return () => this.settledListeners.delete(listener);
   }
 
+  private readonly noticed = new Set<string>();
+
+  /** Tells the user something once per daemon (e.g. IS_SANDBOX set for Claude as root). */
+  notice(text: string): void {
+    if (this.noticed.has(text)) return;
+    this.noticed.add(text);
+    this.log(`notice: ${text}`);
+    const plan = this.store.activePlan();
+    this.store.write((emit) =>
+      emit({ type: "run.notice", planId: plan?.id ?? null, stageId: null, data: { text } }),
+    );
+  }
+
   /** Re-adopts the sessions a previous daemon left, then schedules. */
   async start(): Promise<void> {
     await readoptSessions(this);

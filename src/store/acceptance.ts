@@ -1,18 +1,10 @@
 /** Acceptance evidence: what ran, on which commit, and what came out. */
+import type { CheckResult } from "../core/acceptance.ts";
 import type { FluxEvent, NewEvent } from "./events.ts";
 import type { Store } from "./store.ts";
 
-export interface CheckEvidence {
-  command: string;
-  exitCode: number | null;
-  signal: string | null;
-  timedOut: boolean;
-  durationMs: number;
-  outputTail: string;
-  passed: boolean;
-  skipped: boolean;
-  reason?: string | undefined;
-}
+/** The evidence of one check is the check's result as the acceptance runner reported it. */
+export type CheckEvidence = CheckResult;
 
 export interface AcceptanceRecord {
   id: number;

@@ -12,8 +12,10 @@ export type EventType =
   | "session.created"
   | "session.started"
   | "session.ended"
+  | "session.telemetry"
   | "acceptance.finished"
-  | "run.requested";
+  | "run.requested"
+  | "run.notice";
 
 export interface FluxEvent {
   seq: number;

@@ -117,4 +117,23 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX acceptance_stage ON acceptance_runs (plan_id, stage_id, id);
     `,
   },
+  {
+    version: 3,
+    name: "session telemetry: agent session id, usage, context, cost, result",
+    sql: `
+      ALTER TABLE sessions ADD COLUMN agent_session_id TEXT;
+      ALTER TABLE sessions ADD COLUMN model TEXT;
+      ALTER TABLE sessions ADD COLUMN input_tokens INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE sessions ADD COLUMN output_tokens INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE sessions ADD COLUMN cache_creation_tokens INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE sessions ADD COLUMN cache_read_tokens INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE sessions ADD COLUMN context_tokens INTEGER;
+      ALTER TABLE sessions ADD COLUMN cost_usd REAL;
+      ALTER TABLE sessions ADD COLUMN cost_estimated INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE sessions ADD COLUMN result TEXT;
+      ALTER TABLE sessions ADD COLUMN error_class TEXT;
+      ALTER TABLE sessions ADD COLUMN error_message TEXT;
+      ALTER TABLE sessions ADD COLUMN turns INTEGER;
+    `,
+  },
 ];

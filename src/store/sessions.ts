@@ -8,7 +8,26 @@ export type SessionStatus = (typeof SESSION_STATUSES)[number];
 /** Why a session was started: its signal says so to the agent. */
 export type SessionPurpose = "start" | "retry" | "fix" | "rejected" | "resume" | "manual";
 
-export interface SessionRecord {
+/** What the agent CLI reported about a session (src/adapters/agents parses it). */
+export interface SessionTelemetryRecord {
+  agentSessionId: string | null;
+  model: string | null;
+  inputTokens: number;
+  outputTokens: number;
+  cacheCreationTokens: number;
+  cacheReadTokens: number;
+  /** Context used by the last main-thread message (DESIGN.md §4), in tokens. */
+  contextTokens: number | null;
+  costUsd: number | null;
+  /** The cost was computed from the price table, not reported by the CLI. */
+  costEstimated: boolean;
+  result: string | null;
+  errorClass: string | null;
+  errorMessage: string | null;
+  turns: number | null;
+}
+
+export interface SessionRecord extends SessionTelemetryRecord {
   id: string;
   planId: number;
   stageId: string;
@@ -27,6 +46,19 @@ export interface SessionRecord {
 }
 
 interface SessionRow {
+  agent_session_id: string | null;
+  model: string | null;
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_tokens: number;
+  cache_read_tokens: number;
+  context_tokens: number | null;
+  cost_usd: number | null;
+  cost_estimated: number;
+  result: string | null;
+  error_class: string | null;
+  error_message: string | null;
+  turns: number | null;
   id: string;
   plan_id: number;
   stage_id: string;
@@ -59,6 +91,19 @@ function fromRow(row: SessionRow): SessionRecord {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     endedAt: row.ended_at,
+    agentSessionId: row.agent_session_id,
+    model: row.model,
+    inputTokens: row.input_tokens,
+    outputTokens: row.output_tokens,
+    cacheCreationTokens: row.cache_creation_tokens,
+    cacheReadTokens: row.cache_read_tokens,
+    contextTokens: row.context_tokens,
+    costUsd: row.cost_usd,
+    costEstimated: row.cost_estimated === 1,
+    result: row.result,
+    errorClass: row.error_class,
+    errorMessage: row.error_message,
+    turns: row.turns,
   };
 }
 
@@ -191,4 +236,46 @@ export function markSessionEnded(
     data: { session: id, ...end },
   });
   return true;
+}
+
+/** Stores what the agent CLI reported (sent with the runner's exit report). */
+export function recordTelemetry(
+  store: Store,
+  emit: (e: NewEvent) => FluxEvent,
+  id: string,
+  t: Partial<SessionTelemetryRecord>,
+): void {
+  const session = getSession(store, id);
+  if (session === undefined) return;
+  store.db
+    .prepare(
+      `UPDATE sessions SET agent_session_id = coalesce(?, agent_session_id), model = coalesce(?, model),
+         input_tokens = ?, output_tokens = ?, cache_creation_tokens = ?, cache_read_tokens = ?,
+         context_tokens = ?, cost_usd = ?, cost_estimated = ?, result = ?, error_class = ?, error_message = ?, turns = ?,
+         updated_at = ?
+       WHERE id = ?`,
+    )
+    .run(
+      t.agentSessionId ?? null,
+      t.model ?? null,
+      t.inputTokens ?? 0,
+      t.outputTokens ?? 0,
+      t.cacheCreationTokens ?? 0,
+      t.cacheReadTokens ?? 0,
+      t.contextTokens ?? null,
+      t.costUsd ?? null,
+      t.costEstimated === true ? 1 : 0,
+      t.result ?? null,
+      t.errorClass ?? null,
+      t.errorMessage ?? null,
+      t.turns ?? null,
+      store.now(),
+      id,
+    );
+  emit({
+    type: "session.telemetry",
+    planId: session.planId,
+    stageId: session.stageId,
+    data: { session: id, ...t },
+  });
 }

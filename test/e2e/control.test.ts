@@ -3,19 +3,10 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { WORK, GATED } from "../kit/agents.ts";
 import { engineRepo } from "../kit/engine-repo.ts";
 import { waitFor } from "../kit/tmux.ts";
 import { FLUX_BIN, testEnv } from "../kit/cli.ts";
-
-const WORK = `echo "$FLUX_STAGE_ID" > "$FLUX_STAGE_ID.txt"
-git add "$FLUX_STAGE_ID.txt"
-git commit -q -m "work for $FLUX_STAGE_ID"
-"$FLUX_BIN" stage complete`;
-
-/** Blocks on the FIFO $SCRATCH/go-<stage> until the test writes to it (repo.gate / repo.open). */
-const GATED = `echo "waiting for the test"
-read go < "$SCRATCH/go-$FLUX_STAGE_ID"
-${WORK}`;
 
 describe("controlling a run", () => {
   it("--manual prints the command for each session; running it by hand is tracked", async () => {

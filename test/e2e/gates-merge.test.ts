@@ -2,12 +2,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { WORK } from "../kit/agents.ts";
 import { engineRepo } from "../kit/engine-repo.ts";
-
-const WORK = `echo "$FLUX_STAGE_ID" > "$FLUX_STAGE_ID.txt"
-git add "$FLUX_STAGE_ID.txt"
-git commit -q -m "work for $FLUX_STAGE_ID"
-"$FLUX_BIN" stage complete`;
 
 describe("human gates", () => {
   it("waits at the gate until approved, then merges and starts the dependent", async () => {

@@ -2,16 +2,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { WORK, GATED } from "../kit/agents.ts";
 import { engineRepo } from "../kit/engine-repo.ts";
-
-const WORK = `echo "$FLUX_STAGE_ID" > "$FLUX_STAGE_ID.txt"
-git add "$FLUX_STAGE_ID.txt"
-git commit -q -m "work for $FLUX_STAGE_ID"
-"$FLUX_BIN" stage complete`;
-
-const GATED = `echo "waiting for the test"
-read go < "$SCRATCH/go-$FLUX_STAGE_ID"
-${WORK}`;
 
 describe("humans stepping in", () => {
   it("resumes a failed stage with a recovery signal", async () => {

@@ -2,13 +2,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { WORK } from "../kit/agents.ts";
 import { engineRepo } from "../kit/engine-repo.ts";
-
-/** Writes <stage>.txt, commits it, asks Flux to complete. */
-const WORK = `echo "$FLUX_STAGE_ID" > "$FLUX_STAGE_ID.txt"
-git add "$FLUX_STAGE_ID.txt"
-git commit -q -m "work for $FLUX_STAGE_ID"
-"$FLUX_BIN" stage complete`;
 
 describe("flux run", () => {
   it("runs a diamond: d starts on a base that has b's and c's work, all merged in order", async () => {

@@ -22,6 +22,7 @@ import {
 import { branchExists } from "./repo.ts";
 import { git } from "./run.ts";
 import { gitAsync } from "./run-async.ts";
+import { withMergeLock } from "./lock.ts";
 
 /** Stage ids become directory names, branch names and tmux session names. */
 export const STAGE_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -122,7 +123,14 @@ export interface StageWorktree {
  * Creates (or finds) the worktree of a stage. An existing `flux/<stage-id>` branch is checked
  * out as it is, never reset: it may hold commits of an earlier session.
  */
-export async function createWorktree(options: CreateWorktreeOptions): Promise<StageWorktree> {
+export function createWorktree(options: CreateWorktreeOptions): Promise<StageWorktree> {
+  // git is not safe against two `worktree add` (or an add and a list) at once in one
+  // repository: a half-made .git/worktrees/<id> makes the other fail. One at a time, under
+  // the repository's lock, which merges take too.
+  return withMergeLock(options.root, () => createWorktreeLocked(options));
+}
+
+async function createWorktreeLocked(options: CreateWorktreeOptions): Promise<StageWorktree> {
   const { root, stageId, baseBranch } = options;
   const wtPath = worktreePath(root, stageId);
   const branch = stageBranch(stageId);
@@ -228,7 +236,11 @@ export interface RemovedWorktree {
  * commits the base lacks, unless `force`. The branch is kept unless fully merged into the base:
  * with `force` the commits survive on the branch; only uncommitted changes are lost.
  */
-export async function removeWorktree(options: RemoveWorktreeOptions): Promise<RemovedWorktree> {
+export function removeWorktree(options: RemoveWorktreeOptions): Promise<RemovedWorktree> {
+  return withMergeLock(options.root, () => removeWorktreeLocked(options));
+}
+
+async function removeWorktreeLocked(options: RemoveWorktreeOptions): Promise<RemovedWorktree> {
   const { root, stageId, baseBranch, force = false } = options;
   const wtPath = worktreePath(root, stageId);
   const branch = stageBranch(stageId);

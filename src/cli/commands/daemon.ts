@@ -3,7 +3,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { ExitCode } from "../../core/errors.ts";
 import { readDaemonInfo } from "../../server/daemon-file.ts";
+import type { DaemonOptions } from "../../server/daemon.ts";
 import { startDaemon } from "../../server/daemon.ts";
+import type { WorkPaths } from "../../store/paths.ts";
 import { connectDaemon, ensureDaemon } from "../client.ts";
 import { loadSettings, requireWorkPaths } from "../context.ts";
 import type { CommandContext } from "../main.ts";
@@ -20,20 +22,10 @@ export async function daemonStart(
     ctx.output.out(`Flux daemon ${client.info.pid} is running on ${client.info.url}.`);
     return ExitCode.ok;
   }
-  const config = loadSettings(ctx, paths);
   const stamp = () => new Date().toISOString().slice(11, 23);
-  const handle = await startDaemon({
-    paths,
-    fluxBin: ctx.fluxBin,
-    version: VERSION,
-    env: ctx.env,
-    maxParallel: config.maxParallel,
-    idleTimeoutMs: config.idleTimeoutMs,
-    backend: config.backend,
-    promptDir:
-      config.promptDir === undefined ? undefined : path.resolve(paths.root, config.promptDir),
-    log: (line) => ctx.output.err(`${stamp()} ${line}`),
-  });
+  const handle = await startDaemon(
+    daemonOptions(ctx, paths, (line) => ctx.output.err(`${stamp()} ${line}`)),
+  );
   let interrupts = 0;
   const onSignal = () => {
     interrupts += 1;
@@ -46,6 +38,29 @@ export async function daemonStart(
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);
   return ExitCode.ok;
+}
+
+/** The daemon's options from the layered settings: one place for `daemon start` and `run --foreground`. */
+export function daemonOptions(
+  ctx: CommandContext,
+  paths: WorkPaths,
+  log: (line: string) => void,
+  overrides: Partial<DaemonOptions> = {},
+): DaemonOptions {
+  const config = loadSettings(ctx, paths);
+  return {
+    paths,
+    fluxBin: ctx.fluxBin,
+    version: VERSION,
+    env: ctx.env,
+    maxParallel: config.maxParallel,
+    idleTimeoutMs: config.idleTimeoutMs,
+    backend: config.backend,
+    promptDir:
+      config.promptDir === undefined ? undefined : path.resolve(paths.root, config.promptDir),
+    log,
+    ...overrides,
+  };
 }
 
 export async function daemonStop(ctx: CommandContext): Promise<number> {

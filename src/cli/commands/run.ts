@@ -3,10 +3,10 @@
  * the plan is done or nothing more can move; then prints what waits on whom. Ctrl-C stops
  * following, never the work. `--foreground` hosts the engine in this process.
  */
-import path from "node:path";
 import { ExitCode, FluxError } from "../../core/errors.ts";
 import type { RunAccepted, RunProgress } from "../../engine/engine.ts";
 import { startDaemon } from "../../server/daemon.ts";
+import { daemonOptions } from "./daemon.ts";
 import type { FluxEvent } from "../../store/events.ts";
 import type { DaemonClient } from "../client.ts";
 import { clientFor, ensureDaemon } from "../client.ts";
@@ -51,20 +51,10 @@ export async function run(ctx: CommandContext, opts: RunOptions): Promise<number
   let client: DaemonClient;
   let stopLocal: (() => Promise<void>) | undefined;
   if (opts.foreground === true) {
-    const handle = await startDaemon({
-      paths,
-      fluxBin: ctx.fluxBin,
-      version: VERSION,
-      env: ctx.env,
-      maxParallel: config.maxParallel,
-      idleTimeoutMs: 0,
-      backend: config.backend,
-      promptDir:
-        config.promptDir === undefined ? undefined : path.resolve(paths.root, config.promptDir),
-      log: (line) => {
-        if (ctx.env.FLUX_DEBUG !== undefined) ctx.output.err(line);
-      },
-    });
+    const debug = (line: string) => {
+      if (ctx.env.FLUX_DEBUG !== undefined) ctx.output.err(line);
+    };
+    const handle = await startDaemon(daemonOptions(ctx, paths, debug, { idleTimeoutMs: 0 }));
     client = clientFor(
       { pid: process.pid, url: handle.url, token: handle.token, startedAt: "", version: VERSION },
       {},
@@ -186,6 +176,9 @@ function printEvent(ctx: CommandContext, event: FluxEvent): void {
       ctx.output.out(
         `${time} ${stage.padEnd(20)} ${paint(c, "dim", `session ${String(d.session)} (${String(d.agent)}, ${String(d.purpose)})`)}`,
       );
+      return;
+    case "run.notice":
+      ctx.output.out(`${time} ${paint(c, "yellow", `note: ${String(d.text)}`)}`);
       return;
     case "session.ended":
       ctx.output.out(

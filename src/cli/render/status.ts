@@ -98,8 +98,22 @@ export function renderStatus(view: StatusView, color: boolean): string {
   if (view.sessions.length === 0) lines.push(paint(color, "dim", "Sessions: none running"));
   else {
     lines.push(paint(color, "bold", "Sessions"));
-    for (const s of view.sessions)
-      lines.push(`  ${pad(s.id, 28)}${pad(s.stageId, idWidth)}${s.status}  ${s.agent}`);
+    for (const s of view.sessions) {
+      lines.push(
+        `  ${pad(s.id, 28)}${pad(s.stageId, idWidth)}${pad(s.status, 9)}${pad(s.agent, 10)}${telemetry(s)}`,
+      );
+    }
+    const cost = view.sessions.reduce((sum, s) => sum + (s.costUsd ?? 0), 0);
+    if (cost > 0) {
+      const estimated = view.sessions.some((s) => s.costEstimated);
+      lines.push(
+        paint(
+          color,
+          "dim",
+          `  total cost $${cost.toFixed(4)}${estimated ? " (partly estimated)" : ""}`,
+        ),
+      );
+    }
   }
   return lines.join("\n");
 }
@@ -114,4 +128,21 @@ function detail(s: StageStatus, color: boolean): string {
   if (s.fixAttempts > 0) parts.push(`fix attempts ${s.fixAttempts}`);
   if (parts.length === 0 && s.name !== s.id) parts.push(paint(color, "dim", s.name));
   return parts.join(" · ");
+}
+
+/** Tokens, context, cost and result of a session, as far as its agent reported them. */
+function telemetry(s: SessionRecord): string {
+  const parts: string[] = [];
+  const tokens = s.inputTokens + s.cacheCreationTokens + s.cacheReadTokens;
+  if (tokens > 0 || s.outputTokens > 0)
+    parts.push(`${compact(tokens)} in / ${compact(s.outputTokens)} out`);
+  if (s.contextTokens !== null) parts.push(`context ${compact(s.contextTokens)}`);
+  if (s.costUsd !== null) parts.push(`$${s.costUsd.toFixed(4)}${s.costEstimated ? " (est.)" : ""}`);
+  if (s.result !== null)
+    parts.push(s.errorClass === null ? s.result : `${s.result}: ${s.errorClass}`);
+  return parts.join(" · ");
+}
+
+function compact(n: number): string {
+  return n >= 10_000 ? `${Math.round(n / 1000)}k` : String(n);
 }
