@@ -58,7 +58,7 @@ const layerRules = layers.map((layer) => ({
 }));
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "coverage/", "bin/", "eslint.config.js"] },
+  { ignores: ["dist/", "node_modules/", "coverage/", "bin/", "templates/", "eslint.config.js"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
