@@ -1,0 +1,81 @@
+/**
+ * Claude Code's headless launch (DESIGN §3): `claude -p --output-format stream-json --verbose`
+ * with the signal on stdin and Flux's settings in a file under the session directory, never in
+ * the worktree. Facts behind each choice were measured on Claude Code 2.1.197 (reference §1, §5).
+ */
+import path from "node:path";
+import type { PermissionMode } from "../../../core/plan/schema.ts";
+import { PROTOCOL_COMMANDS, requireHeadless } from "../shared.ts";
+import type { AgentLaunch, LaunchInput } from "../types.ts";
+
+export const CLAUDE_PERMISSION_MODES: Record<PermissionMode, string> = {
+  bypass: "bypassPermissions",
+  edits: "acceptEdits",
+  ask: "default",
+};
+
+export const CLAUDE_SETTINGS_FILE = "claude-settings.json";
+
+/**
+ * What Flux needs from Claude's settings. The allow rules let a session commit and call flux
+ * in every mode: with `-p` nothing can answer a prompt, and a denied `flux stage complete`
+ * would leave the stage hanging (measured: `Bash(flux:*)` is honoured under `default`). The
+ * work directory is added so the agent may read the handoffs and notes its signal points to.
+ * Hooks join this file when the daemon serves them.
+ */
+export function claudeSettings(input: LaunchInput): Record<string, unknown> {
+  const workDir = input.env.FLUX_WORK_DIR;
+  return {
+    permissions: {
+      allow: PROTOCOL_COMMANDS.map((command) => `Bash(${command}:*)`),
+      ...(workDir === undefined ? {} : { additionalDirectories: [workDir] }),
+    },
+  };
+}
+
+export function claudeLaunch(input: LaunchInput): AgentLaunch {
+  const { stage } = input;
+  requireHeadless(stage);
+  const settings = path.join(input.sessionDir, CLAUDE_SETTINGS_FILE);
+  const argv = ["claude", "-p", "--output-format", "stream-json", "--verbose"];
+  argv.push("--settings", settings);
+  if (stage.model !== undefined) argv.push("--model", stage.model);
+  argv.push("--permission-mode", CLAUDE_PERMISSION_MODES[stage.permissionMode]);
+  if (stage.maxTurns !== undefined) argv.push("--max-turns", String(stage.maxTurns));
+
+  const env: Record<string, string> = {};
+  const notices: string[] = [];
+  // Claude retries a persistent 429/529 ten times over about three minutes; Flux has its own
+  // retry and fallback policy. A value the user set in the plan or their environment wins.
+  if (input.env.CLAUDE_CODE_MAX_RETRIES === undefined) {
+    env.CLAUDE_CODE_MAX_RETRIES = String(input.apiMaxRetries);
+  }
+  // Sessions of one run share the installed binary: none of them should replace it midway.
+  if (input.env.DISABLE_AUTOUPDATER === undefined) env.DISABLE_AUTOUPDATER = "1";
+  if (input.isRoot && stage.permissionMode === "bypass") {
+    // As root, both bypassPermissions and --dangerously-skip-permissions exit 1 without it.
+    env.IS_SANDBOX = "1";
+    notices.push(
+      "running as root with permission_mode bypass: Flux sets IS_SANDBOX=1 for Claude Code, which otherwise refuses to bypass permissions as root",
+    );
+  }
+  if (stage.permissionMode !== "bypass") {
+    notices.push(
+      `stage ${stage.id}: Claude runs headless with permission_mode ${stage.permissionMode}; nothing can answer its permission prompts, so tools needing approval are denied (flux and git add/commit are allowed)`,
+    );
+  }
+  return {
+    argv,
+    env,
+    stdin: { file: input.promptFile },
+    files: [
+      {
+        path: settings,
+        content: `${JSON.stringify(claudeSettings(input), null, 2)}\n`,
+        mode: 0o600,
+      },
+    ],
+    notices,
+    output: "claude-stream-json",
+  };
+}
