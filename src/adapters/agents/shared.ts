@@ -74,15 +74,12 @@ export function classifyApiError(status: number | undefined, message: string): E
   return "api_error";
 }
 
-/**
- * Only Claude Code's TUI has been verified under Flux (DESIGN §3); its interactive launch
- * needs hooks wired into the daemon, which comes later. Until then interactive is refused.
- */
+/** Only Claude Code's TUI has been verified under Flux (DESIGN §3): the others run headless. */
 export function requireHeadless(stage: Stage): void {
   if (stage.mode === "headless") return;
   throw new FluxError(
     "AGENT_MODE_UNSUPPORTED",
-    `stage ${stage.id}: ${stage.agent} in interactive mode is not supported yet`,
+    `stage ${stage.id}: ${stage.agent} does not support interactive mode yet`,
     {
       hint: `set \`mode: headless\` on ${stage.id} (or in the plan's defaults)`,
       exitCode: ExitCode.invalidPlan,

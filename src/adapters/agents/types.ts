@@ -36,7 +36,10 @@ export interface AgentLaunch {
   argv: string[];
   /** Variables to add to (or override in) the session's environment. */
   env: Record<string, string>;
-  /** The prompt travels on stdin from a file, never in argv (argv strings are capped at 128 KiB). */
+  /**
+   * Headless: the prompt on stdin from the signal file, never in argv (argv strings are capped
+   * at 128 KiB). "inherit": a TUI that needs the pane's terminal (interactive Claude).
+   */
   stdin: { file: string } | "inherit" | "ignore";
   /** Files to write before the launch (absolute paths under sessionDir). */
   files: { path: string; content: string; mode?: number }[];

@@ -193,19 +193,6 @@ describe("claude", () => {
       },
     });
   });
-
-  it("refuses interactive mode for now, with a hint", () => {
-    const interactive = launchInput({ stage: stage({ agent: "claude", mode: "interactive" }) });
-    expect(() => agentAdapter("claude").launch(interactive)).toThrow(
-      expect.objectContaining({ code: "AGENT_MODE_UNSUPPORTED" }),
-    );
-    try {
-      agentAdapter("claude").launch(interactive);
-    } catch (error) {
-      expect(error).toBeInstanceOf(FluxError);
-      expect((error as FluxError).hint).toContain("mode: headless");
-    }
-  });
 });
 
 describe("codex", () => {
@@ -239,9 +226,20 @@ describe("codex", () => {
     expect(launch({ agent: "codex", mode: "ask", argv: [] }).notices).toHaveLength(1);
   });
 
-  it("refuses interactive mode", () => {
-    const input = launchInput({ stage: stage({ agent: "codex", mode: "interactive" }) });
-    expect(() => agentAdapter("codex").launch(input)).toThrow(/interactive mode is not supported/);
+  it("refuses interactive mode, with a hint", () => {
+    for (const agent of ["codex", "opencode"] as const) {
+      const input = launchInput({ stage: stage({ agent, mode: "interactive" }) });
+      try {
+        agentAdapter(agent).launch(input);
+        expect.unreachable();
+      } catch (error) {
+        expect(error).toBeInstanceOf(FluxError);
+        const e = error as FluxError;
+        expect(e.code).toBe("AGENT_MODE_UNSUPPORTED");
+        expect(e.message).toBe(`stage s1: ${agent} does not support interactive mode yet`);
+        expect(e.hint).toBe("set `mode: headless` on s1 (or in the plan's defaults)");
+      }
+    }
   });
 });
 

@@ -2,10 +2,11 @@
  * Claude Code's headless launch (DESIGN §3): `claude -p --output-format stream-json --verbose`
  * with the signal on stdin and Flux's settings in a file under the session directory, never in
  * the worktree. Facts behind each choice were measured on Claude Code 2.1.197 (reference §1, §5).
+ * Interactive stages get the TUI (interactive.ts); index.ts picks one by the stage's mode.
  */
 import path from "node:path";
 import type { PermissionMode } from "../../../core/plan/schema.ts";
-import { PROTOCOL_COMMANDS, requireHeadless } from "../shared.ts";
+import { PROTOCOL_COMMANDS } from "../shared.ts";
 import type { AgentLaunch, LaunchInput } from "../types.ts";
 
 export const CLAUDE_PERMISSION_MODES: Record<PermissionMode, string> = {
@@ -33,16 +34,33 @@ export function claudeSettings(input: LaunchInput): Record<string, unknown> {
   };
 }
 
-export function claudeLaunch(input: LaunchInput): AgentLaunch {
+export function claudeHeadlessLaunch(input: LaunchInput): AgentLaunch {
   const { stage } = input;
-  requireHeadless(stage);
   const settings = path.join(input.sessionDir, CLAUDE_SETTINGS_FILE);
   const argv = ["claude", "-p", "--output-format", "stream-json", "--verbose"];
   argv.push("--settings", settings);
   if (stage.model !== undefined) argv.push("--model", stage.model);
   argv.push("--permission-mode", CLAUDE_PERMISSION_MODES[stage.permissionMode]);
   if (stage.maxTurns !== undefined) argv.push("--max-turns", String(stage.maxTurns));
+  const { env, notices } = claudeEnv(input);
+  if (stage.permissionMode !== "bypass") {
+    notices.push(
+      `stage ${stage.id}: Claude runs headless with permission_mode ${stage.permissionMode}; nothing can answer its permission prompts, so tools needing approval are denied (flux and git add/commit are allowed)`,
+    );
+  }
+  const content = `${JSON.stringify(claudeSettings(input), null, 2)}\n`;
+  return {
+    argv,
+    env,
+    stdin: { file: input.promptFile },
+    files: [{ path: settings, content, mode: 0o600 }],
+    notices,
+    output: "claude-stream-json",
+  };
+}
 
+/** What every Claude session adds to its environment, headless or interactive. */
+export function claudeEnv(input: LaunchInput): { env: Record<string, string>; notices: string[] } {
   const env: Record<string, string> = {};
   const notices: string[] = [];
   // Claude retries a persistent 429/529 ten times over about three minutes; Flux has its own
@@ -52,30 +70,12 @@ export function claudeLaunch(input: LaunchInput): AgentLaunch {
   }
   // Sessions of one run share the installed binary: none of them should replace it midway.
   if (input.env.DISABLE_AUTOUPDATER === undefined) env.DISABLE_AUTOUPDATER = "1";
-  if (input.isRoot && stage.permissionMode === "bypass") {
+  if (input.isRoot && input.stage.permissionMode === "bypass") {
     // As root, both bypassPermissions and --dangerously-skip-permissions exit 1 without it.
     env.IS_SANDBOX = "1";
     notices.push(
       "running as root with permission_mode bypass: Flux sets IS_SANDBOX=1 for Claude Code, which otherwise refuses to bypass permissions as root",
     );
   }
-  if (stage.permissionMode !== "bypass") {
-    notices.push(
-      `stage ${stage.id}: Claude runs headless with permission_mode ${stage.permissionMode}; nothing can answer its permission prompts, so tools needing approval are denied (flux and git add/commit are allowed)`,
-    );
-  }
-  return {
-    argv,
-    env,
-    stdin: { file: input.promptFile },
-    files: [
-      {
-        path: settings,
-        content: `${JSON.stringify(claudeSettings(input), null, 2)}\n`,
-        mode: 0o600,
-      },
-    ],
-    notices,
-    output: "claude-stream-json",
-  };
+  return { env, notices };
 }
