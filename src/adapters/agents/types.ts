@@ -46,6 +46,11 @@ export interface AgentLaunch {
   /** Said once to the user. */
   notices: string[];
   output: "claude-stream-json" | "codex-json" | "opencode-json" | "text";
+  /**
+   * A TUI (interactive Claude): it must get the pane's terminal on stdin, stdout AND stderr —
+   * piping its output breaks it — and it does not exit by itself when the work is done.
+   */
+  tty?: true;
 }
 
 /** Token counts. `inputTokens` never includes cached tokens, for every CLI (see each parser). */

@@ -11,7 +11,7 @@ import {
 import { shellQuote } from "../../../src/core/shell.ts";
 import { cliHome, fakeModel } from "../../kit/model.ts";
 import { tempDir, tempRepo } from "../../kit/temp-repo.ts";
-import { privateTmux, waitForText } from "../../kit/tmux.ts";
+import { privateTmux, waitFor, waitForText } from "../../kit/tmux.ts";
 import { launchInput, stage } from "./helpers.ts";
 
 const SETTINGS = "/repo/.work/sessions/ses_1/claude-settings.json";
@@ -34,6 +34,7 @@ describe("claude interactive launch", () => {
     ]); // prettier-ignore
     expect(launch.stdin).toBe("inherit");
     expect(launch.output).toBe("text");
+    expect(launch.tty).toBe(true);
     expect(launch.env).toEqual({ CLAUDE_CODE_MAX_RETRIES: "2", DISABLE_AUTOUPDATER: "1" });
     expect(launch.notices).toEqual([]);
   });
@@ -83,6 +84,24 @@ describe("claude interactive launch", () => {
     });
   });
 });
+
+/**
+ * A TUI does not exit by itself, and Claude's starts helpers (a plugin marketplace clone) that
+ * write into its config dir: end the pane's whole process group before the dirs are removed.
+ */
+async function endPane(pid: string): Promise<void> {
+  const group = -Number(pid.trim());
+  process.kill(group, "SIGKILL");
+  await waitFor(() => {
+    try {
+      process.kill(group, 0);
+      return false;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ESRCH") return true;
+      throw error;
+    }
+  });
+}
 
 describe("claude TUI in tmux", () => {
   it("starts on its own and works from the signal given by the hook", async () => {
@@ -154,6 +173,7 @@ describe("claude TUI in tmux", () => {
       await waitForText(tmux.backend, "flux-s1", "Interactive reply from the model.", {
         timeoutMs: 30_000,
       });
+      await endPane(tmux.tmux("display-message", "-p", "-t", "flux-s1", "#{pane_pid}"));
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
     }

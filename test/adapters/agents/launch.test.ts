@@ -135,6 +135,7 @@ describe("argv", () => {
     expect(result.argv).toEqual(c.argv);
     // The prompt is never in argv: it travels on stdin from the signal file.
     expect(result.stdin).toEqual(PROMPT);
+    expect(result.tty).toBeUndefined();
   });
 });
 

@@ -70,11 +70,11 @@ export function claudeInteractiveLaunch(input: LaunchInput): AgentLaunch {
   return {
     argv,
     env,
-    // The TUI needs the pane's terminal.
     stdin: "inherit",
     files: [{ path: settings, content, mode: 0o600 }],
     notices,
     output: "text",
+    tty: true,
   };
 }
 
