@@ -340,6 +340,18 @@ export function buildProgram(
     });
 
   program
+    .command("demo")
+    .description(
+      "watch a sample plan run end to end, offline: real Claude Code on a built-in scripted model",
+    )
+    .option("--dir <path>", "create the sample repository here (kept afterwards)")
+    .option("--keep", "keep the temporary sample repository")
+    .addHelpText("after", examples("flux demo", "flux demo --dir /tmp/flux-demo"))
+    .action((opts: { dir?: string; keep?: boolean }) => {
+      setResult(async (c) => (await import("./commands/demo.ts")).demo(c, opts), false);
+    });
+
+  program
     .command("runner", { hidden: true })
     .description("the process a session's tmux pane runs (internal)")
     .argument("<session-id>")

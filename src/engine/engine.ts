@@ -17,6 +17,7 @@ import { TERMINAL_STATES } from "../core/stage/states.ts";
 import type { SessionBackend } from "../adapters/sessions/backend.ts";
 import type { FluxEvent } from "../store/events.ts";
 import type { SessionPurpose } from "../store/sessions.ts";
+import { openSessions } from "../store/sessions.ts";
 import type { WorkPaths } from "../store/paths.ts";
 import { syncProjections } from "../store/projections/sync.ts";
 import type { PlanRecord, StageFacts, StageRecord, Store } from "../store/store.ts";
@@ -316,6 +317,14 @@ export class Engine {
     if (this.busy.size > 0) return true;
     const plan = this.store.activePlan();
     if (plan === undefined || this.scope === undefined) return false;
+    // A session still finishing (an agent's last words after its stage completed) will report
+    // its exit and telemetry: wait for it. A manual session nobody started is not waited for.
+    if (
+      openSessions(this.store, plan.id).some(
+        (s) => s.backend !== "manual" || s.status !== "starting",
+      )
+    )
+      return true;
     return this.store.stages(plan.id).some((s) => movable(s.state, this.inScope(s.id)));
   }
 

@@ -18,6 +18,7 @@ import type { FastForwardResult, MergeResult } from "../adapters/git/index.ts";
 import { ExitCode, FluxError } from "../core/errors.ts";
 import type { Engine } from "./engine.ts";
 import { runVerdict, worktreeOf } from "./completion.ts";
+import { latestSession } from "../store/sessions.ts";
 
 export type MergeOutcome =
   | { kind: "merged"; mergeCommit: string }
@@ -87,18 +88,11 @@ export async function mergeTask(
       }
       const mergeCommit =
         result.kind === "merged" ? result.mergeCommit : headCommit(root, plan.baseBranch);
-      // The worktree goes first (it is clean and merged now), so `merged` means all done.
-      await removeWorktree({ root, stageId, baseBranch: plan.baseBranch }).then(
-        (removal) => {
-          if (!removal.removed)
-            engine.log(`kept .worktrees/${stageId}: ${removal.reason ?? "not clean"}`);
-        },
-        (error: unknown) => {
-          // Never lose work: a worktree with stray changes stays for `flux worktree clean`.
-          if (!(error instanceof FluxError)) throw error;
-          engine.log(`kept .worktrees/${stageId}: ${error.message}`);
-        },
-      );
+      // The worktree goes first (it is clean and merged now), so `merged` means all done —
+      // unless its agent is still finishing: then it goes when the session ends.
+      const session = latestSession(engine.store, plan.id, stageId);
+      if (session === undefined || session.endedAt !== null)
+        await removeMergedWorktree(engine, stageId);
       engine.mergeWaits.delete(stageId);
       engine.move(stageId, "merged", undefined, { mergeCommit, reason: null });
       return { kind: "merged", mergeCommit };
@@ -149,4 +143,20 @@ function recheck(engine: Engine, stageId: string, why: string): MergeOutcome {
     });
   });
   return { kind: "rechecking", commit };
+}
+
+/** Removes a merged stage's worktree; one with stray changes stays for `flux worktree clean`. */
+export async function removeMergedWorktree(engine: Engine, stageId: string): Promise<void> {
+  const plan = engine.plan();
+  await removeWorktree({ root: engine.paths.root, stageId, baseBranch: plan.baseBranch }).then(
+    (removal) => {
+      if (!removal.removed)
+        engine.log(`kept .worktrees/${stageId}: ${removal.reason ?? "not clean"}`);
+    },
+    (error: unknown) => {
+      // Never lose work.
+      if (!(error instanceof FluxError)) throw error;
+      engine.log(`kept .worktrees/${stageId}: ${error.message}`);
+    },
+  );
 }

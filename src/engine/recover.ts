@@ -4,11 +4,20 @@
  * exit 0 gets its acceptance run anyway; a crash restarts the stage with a recovery signal,
  * counted against `max_retries`, then the stage is `failed`.
  */
-import { getSession, latestSession, markSessionEnded, openSessions } from "../store/sessions.ts";
+import type { SessionTelemetry } from "../adapters/agents/types.ts";
+import {
+  getSession,
+  latestSession,
+  markSessionEnded,
+  openSessions,
+  recordTelemetry,
+} from "../store/sessions.ts";
+import type { SessionTelemetryRecord } from "../store/sessions.ts";
 import type { SessionRecord } from "../store/sessions.ts";
 import type { Engine } from "./engine.ts";
 import { readExitReport } from "./session-files.ts";
 import { runVerdict, worktreeOf } from "./completion.ts";
+import { removeMergedWorktree } from "./merge.ts";
 import { headCommit, dirtyFiles } from "../adapters/git/index.ts";
 import { ExitCode, FluxError } from "../core/errors.ts";
 
@@ -19,7 +28,7 @@ export async function readoptSessions(engine: Engine): Promise<void> {
   for (const session of openSessions(engine.store, plan.id)) {
     const report = readExitReport(engine.paths.work, session.id);
     if (report !== undefined) {
-      sessionEnded(engine, session.id, report.code, report.signal, "exited");
+      sessionEnded(engine, session.id, report.code, report.signal, "exited", report.telemetry);
       continue;
     }
     if (session.backend === "manual") continue;
@@ -43,12 +52,20 @@ export function sessionEnded(
   code: number | null,
   signal: string | null,
   status: "exited" | "killed" | "lost",
+  telemetry?: SessionTelemetry,
 ): void {
   const session = getSession(engine.store, sessionId);
   if (session === undefined) return;
-  const { result: first } = engine.store.write((emit) =>
-    markSessionEnded(engine.store, emit, sessionId, { status, exitCode: code, exitSignal: signal }),
-  );
+  const { result: first } = engine.store.write((emit) => {
+    const ended = markSessionEnded(engine.store, emit, sessionId, {
+      status,
+      exitCode: code,
+      exitSignal: signal,
+    });
+    if (ended && telemetry !== undefined)
+      recordTelemetry(engine.store, emit, sessionId, telemetryRecord(telemetry));
+    return ended;
+  });
   clearTimer(engine, sessionId);
   if (!first || status === "killed") {
     engine.project();
@@ -56,6 +73,12 @@ export function sessionEnded(
   }
   const stage = engine.store.stage(session.planId, session.stageId);
   const latest = latestSession(engine.store, session.planId, session.stageId);
+  if (stage !== undefined && latest?.id === sessionId && stage.state === "merged") {
+    // The agent finished after its stage merged: now its worktree can go.
+    void engine.runTask(stage.id, "cleanup", () => removeMergedWorktree(engine, stage.id));
+    engine.project();
+    return;
+  }
   if (stage === undefined || latest?.id !== sessionId || stage.state !== "running") {
     // A completion in flight (checking) decides for itself; other states need nothing.
     engine.project();
@@ -185,4 +208,23 @@ export async function killSession(engine: Engine, sessionId: string): Promise<Se
     engine.move(stage.id, "block", "killed by user");
   }
   return getSession(engine.store, sessionId) ?? session;
+}
+
+/** The adapter's telemetry in the store's columns. */
+export function telemetryRecord(t: SessionTelemetry): Partial<SessionTelemetryRecord> {
+  return {
+    agentSessionId: t.agentSessionId ?? null,
+    model: t.model ?? null,
+    inputTokens: t.usage.inputTokens,
+    outputTokens: t.usage.outputTokens,
+    cacheCreationTokens: t.usage.cacheCreationTokens,
+    cacheReadTokens: t.usage.cacheReadTokens,
+    contextTokens: t.contextTokens ?? null,
+    costUsd: t.costUsd ?? null,
+    costEstimated: t.costEstimated,
+    result: t.result ?? null,
+    errorClass: t.errorClass ?? null,
+    errorMessage: t.errorMessage ?? null,
+    turns: t.turns ?? null,
+  };
 }

@@ -8,12 +8,18 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { agentAdapter } from "../adapters/agents/index.ts";
+import type { OutputParser, SessionTelemetry } from "../adapters/agents/types.ts";
 import type { SessionSpec } from "./session-files.ts";
 import { readSpec, writeExitReport } from "./session-files.ts";
 
 export interface RunnerReporter {
   started(pid: number | null): Promise<void>;
-  exited(code: number | null, signal: string | null): Promise<void>;
+  exited(
+    code: number | null,
+    signal: string | null,
+    telemetry: SessionTelemetry | undefined,
+  ): Promise<void>;
 }
 
 export interface RunnerOptions {
@@ -40,20 +46,36 @@ export async function runSession(options: RunnerOptions): Promise<number> {
     `\u001b[2m[flux] session ${spec.sessionId} · stage ${spec.stageId}\u001b[22m\n`,
   );
 
+  const stdin = spec.stdin ?? "inherit";
+  const input = typeof stdin === "object" ? fs.openSync(stdin.file, "r") : stdin;
   const child = spawn(command, args, {
     cwd: spec.cwd,
-    env: spec.env,
-    stdio: ["inherit", "pipe", "pipe"],
+    // Some agents (opencode) take their project from $PWD, not from the directory they start in.
+    env: { ...spec.env, PWD: spec.cwd },
+    stdio: [input, "pipe", "pipe"],
     detached: false,
   });
+  if (typeof input === "number") fs.closeSync(input);
+  // An agent CLI's event stream is parsed for telemetry and shown as readable lines.
+  const kind = spec.output ?? "text";
+  const parser = kind === "text" ? undefined : agentAdapter(PARSED_BY[kind]).parser();
+  let partial = "";
   const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
   for (const signal of ["SIGTERM", "SIGHUP", "SIGINT"] as const)
     process.on(signal, forward(signal));
 
   for (const stream of ["stdout", "stderr"] as const) {
-    child[stream].setEncoding("utf8").on("data", (text: string) => {
+    const pipe = child[stream];
+    if (pipe === null) throw new Error(`the agent's ${stream} is not a pipe`);
+    pipe.setEncoding("utf8").on("data", (text: string) => {
       record({ type: "output", stream, text });
-      options.display.write(text);
+      if (parser === undefined || stream === "stderr") {
+        options.display.write(text);
+        return;
+      }
+      const lines = (partial + text).split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) showParsed(parser, line, options.display);
     });
   }
   const spawned = new Promise<void>((resolve) => child.once("spawn", resolve));
@@ -70,6 +92,9 @@ export async function runSession(options: RunnerOptions): Promise<number> {
   });
 
   const end = await ended;
+  if (parser !== undefined && partial !== "") showParsed(parser, partial, options.display);
+  const telemetry = parser?.telemetry(end.code);
+  if (telemetry !== undefined) record({ type: "telemetry", ...telemetry });
   record({
     type: "exit",
     code: end.code,
@@ -84,9 +109,23 @@ export async function runSession(options: RunnerOptions): Promise<number> {
     code: end.code,
     signal: end.signal,
     at: now().toISOString(),
+    telemetry,
   });
-  await options.reporter.exited(end.code, end.signal).catch(() => {
+  await options.reporter.exited(end.code, end.signal, telemetry).catch(() => {
     // The daemon is down: it reads exit.json when it starts again.
   });
   return end.code ?? 1;
 }
+
+function showParsed(parser: OutputParser, line: string, display: NodeJS.WritableStream): void {
+  if (line.trim() === "") return;
+  parser.push(line);
+  const shown = parser.render(line);
+  if (shown !== undefined) display.write(`${shown}\n`);
+}
+
+const PARSED_BY = {
+  "claude-stream-json": "claude",
+  "codex-json": "codex",
+  "opencode-json": "opencode",
+} as const;

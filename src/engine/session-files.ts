@@ -6,6 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { ExitCode, FluxError } from "../core/errors.ts";
+import type { SessionTelemetry } from "../adapters/agents/types.ts";
 import { writeAtomic } from "../store/fs.ts";
 
 export interface SessionSpec {
@@ -21,6 +22,10 @@ export interface SessionSpec {
   logFile: string;
   /** Where the runner records the agent's exit before it reports it. */
   exitFile: string;
+  /** What the agent reads on stdin: a prompt file (claude -p, codex exec), the pane, or nothing. */
+  stdin?: { file: string } | "inherit" | "ignore";
+  /** How the runner reads the agent's stdout: an agent CLI's event stream, or plain text. */
+  output?: "claude-stream-json" | "codex-json" | "opencode-json" | "text";
   createdAt: string;
 }
 
@@ -28,6 +33,8 @@ export interface ExitReport {
   code: number | null;
   signal: string | null;
   at: string;
+  /** What the agent CLI reported (usage, cost, result), when its output is parsed. */
+  telemetry?: SessionTelemetry | undefined;
 }
 
 export function sessionDir(work: string, sessionId: string): string {

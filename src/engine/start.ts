@@ -6,7 +6,6 @@
 import fs from "node:fs";
 import path from "node:path";
 import { createWorktree } from "../adapters/git/index.ts";
-import { ExitCode, FluxError } from "../core/errors.ts";
 import { expandCommand, shellQuote } from "../core/shell.ts";
 import type { Stage } from "../core/plan/model.ts";
 import { insertSession } from "../store/sessions.ts";
@@ -15,7 +14,10 @@ import { runAcceptance, formatFailure } from "./acceptance/index.ts";
 import type { Engine } from "./engine.ts";
 import { hashToken, newSessionId, newToken } from "./ids.ts";
 import { buildSignal } from "./signal.ts";
-import { logFile, exitFile, signalFile, writeSpec } from "./session-files.ts";
+import type { SessionSpec } from "./session-files.ts";
+import { exitFile, logFile, sessionDir, signalFile, writeSpec } from "./session-files.ts";
+import { agentAdapter, resolveAgentBinary } from "../adapters/agents/index.ts";
+import { packageRoot } from "./signal-templates.ts";
 import { armTimeout } from "./recover.ts";
 
 /** Setup commands (e.g. `npm ci`) may take a while; each gets this long. */
@@ -64,14 +66,16 @@ export async function startSession(
   fs.mkdirSync(path.dirname(signal), { recursive: true });
   fs.writeFileSync(signal, prompt);
 
-  const argv = agentArgv(stage.spec, signal);
+  const agent = agentStart(engine, stage.spec, signal, sessionId, worktree.path, env);
   const name = `flux-${stageId}`;
   writeSpec(engine.paths.work, {
     sessionId,
     stageId,
     cwd: worktree.path,
-    argv,
-    env: { ...env, FLUX_SESSION_ID: sessionId, FLUX_SESSION_TOKEN: token },
+    argv: agent.argv,
+    env: { ...env, ...agent.env, FLUX_SESSION_ID: sessionId, FLUX_SESSION_TOKEN: token },
+    stdin: agent.stdin,
+    output: agent.output,
     logFile: logFile(engine.paths.work, sessionId),
     exitFile: exitFile(engine.paths.work, sessionId),
     createdAt: now.toISOString(),
@@ -113,21 +117,62 @@ export async function startSession(
   engine.project();
 }
 
-/** The agent's command line. Real agent CLIs arrive with their adapters. */
-export function agentArgv(stage: Stage, signal: string): string[] {
-  if (stage.agent !== "command") {
-    throw new FluxError(
-      "AGENT_NOT_AVAILABLE",
-      `the ${stage.agent} agent is not available in this release`,
-      {
-        hint: `set \`agent: command\` with a \`command:\` for ${stage.id}; Claude Code, Codex and opencode adapters come with the next release`,
-        exitCode: ExitCode.environment,
-      },
-    );
-  }
-  const line = stage.command ?? "";
-  return ["sh", "-c", expandCommand(line, { prompt_file: signal, signal })];
+/** What the runner starts: the agent's command line, its extra environment, its stdin and output. */
+export interface AgentStart {
+  argv: string[];
+  env: Record<string, string>;
+  stdin: SessionSpec["stdin"];
+  output: SessionSpec["output"];
 }
+
+/**
+ * The agent's start: a `command` agent's line with `{prompt_file}` / `{signal}` expanded to
+ * shell-quoted paths, or an agent CLI's exact command line from its adapter (its config files
+ * written under the session's directory).
+ */
+export function agentStart(
+  engine: Engine,
+  stage: Stage,
+  signal: string,
+  sessionId: string,
+  worktree: string,
+  env: Record<string, string>,
+): AgentStart {
+  if (stage.agent === "command") {
+    const line = stage.command ?? "";
+    return {
+      argv: ["sh", "-c", expandCommand(line, { prompt_file: signal, signal })],
+      env: {},
+      stdin: "inherit",
+      output: "text",
+    };
+  }
+  const dir = sessionDir(engine.paths.work, sessionId);
+  const launch = agentAdapter(stage.agent).launch({
+    stage,
+    promptFile: signal,
+    sessionDir: dir,
+    worktree,
+    sessionId,
+    env,
+    isRoot: process.getuid?.() === 0,
+    apiMaxRetries: AGENT_API_MAX_RETRIES,
+  });
+  for (const file of launch.files) {
+    fs.mkdirSync(path.dirname(file.path), { recursive: true });
+    fs.writeFileSync(file.path, file.content, { mode: file.mode ?? 0o600 });
+  }
+  for (const notice of launch.notices) engine.notice(notice);
+  const [name = "", ...rest] = launch.argv;
+  const binary = resolveAgentBinary(name, {
+    env: { ...env, ...launch.env },
+    projectBin: path.join(packageRoot(), "node_modules", ".bin"),
+  });
+  return { argv: [binary, ...rest], env: launch.env, stdin: launch.stdin, output: launch.output };
+}
+
+/** Flux bounds an agent's own retries of a failing API: a restart with a recovery signal is Flux's job. */
+export const AGENT_API_MAX_RETRIES = 2;
 
 /**
  * A session's environment (DESIGN.md §3): the environment `flux run` was started from, the

@@ -7,6 +7,7 @@ import { approveGate, gateEvidence, mergeNow, rejectGate, resumeStage } from "..
 import { killSession, sessionEnded } from "../engine/recover.ts";
 import { getSession, markSessionStarted } from "../store/sessions.ts";
 import type { FluxEvent } from "../store/events.ts";
+import type { SessionTelemetry } from "../adapters/agents/types.ts";
 import type { Request } from "./http.ts";
 import {
   Router,
@@ -181,7 +182,17 @@ export function buildRoutes(ctx: RouteContext): Router {
     requireSession(req, id);
     const code = typeof req.body.code === "number" ? req.body.code : null;
     const signal = typeof req.body.signal === "string" ? req.body.signal : null;
-    sessionEnded(engine, id, code, signal, "exited");
+    const telemetry = req.body.telemetry;
+    sessionEnded(
+      engine,
+      id,
+      code,
+      signal,
+      "exited",
+      typeof telemetry === "object" && telemetry !== null
+        ? (telemetry as SessionTelemetry)
+        : undefined,
+    );
     return Promise.resolve({ ok: true });
   });
 

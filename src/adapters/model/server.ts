@@ -18,7 +18,7 @@ import { sendJson } from "./sse.ts";
 import { isJson, type RequestView, type WireFormat } from "./wire.ts";
 
 export interface ModelServerOptions {
-  script: ScriptInput;
+  script: ScriptInput | Script;
   /** Default 0: any free port. */
   port?: number;
   /** Default 127.0.0.1. */
@@ -35,7 +35,7 @@ export interface ModelServer extends AsyncDisposable {
   /** The first logged request matching `match`, waiting up to `timeoutMs` (default 10 000). */
   waitForRequest(match: (r: LoggedRequest) => boolean, timeoutMs?: number): Promise<LoggedRequest>;
   /** Validates and swaps the script; requests already being answered keep the old one. */
-  setScript(script: ScriptInput): void;
+  setScript(script: ScriptInput | Script): void;
   close(): Promise<void>;
 }
 
@@ -46,7 +46,7 @@ const ROUTES: Record<string, WireFormat> = {
 };
 
 export async function startModelServer(options: ModelServerOptions): Promise<ModelServer> {
-  let script = parseScript(options.script);
+  let script = asScript(options.script);
   const log = new RequestLog(options.log);
   // Aborted by close(): delayed answers stop waiting instead of holding the server open.
   const closing = new AbortController();
@@ -89,7 +89,7 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
     requests: () => log.all(),
     waitForRequest: (match, timeoutMs = 10_000) => log.waitFor(match, timeoutMs),
     setScript: (next) => {
-      script = parseScript(next);
+      script = asScript(next);
     },
     close,
     [Symbol.asyncDispose]: close,
@@ -220,4 +220,12 @@ function parseBody(raw: Buffer): { value: unknown; error?: string } {
     if (!(error instanceof SyntaxError)) throw error;
     return { value: text, error: `the body is not JSON: ${error.message}` };
   }
+}
+
+/** A script loaded with `loadScript` is already validated; anything else is parsed here. */
+function asScript(input: ScriptInput | Script): Script {
+  const maybe = input as Partial<Script>;
+  if (typeof maybe.byMarker === "boolean" && typeof maybe.compact === "string")
+    return input as Script;
+  return parseScript(input);
 }

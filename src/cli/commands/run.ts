@@ -127,7 +127,7 @@ async function follow(
       if (final !== undefined) continue;
       const progress = await client.request<RunProgress>("GET", "/v1/progress");
       if (manual) showManual(ctx, progress, shownManual);
-      if (!progress.done && progress.active) continue;
+      if (progress.active) continue;
       final = progress;
       if (seen < final.seq) continue;
     }

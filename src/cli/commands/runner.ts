@@ -28,7 +28,7 @@ export async function runner(ctx: CommandContext, sessionId: string): Promise<nu
     display: process.stdout,
     reporter: {
       started: (pid) => report("started", { pid }),
-      exited: (code, signal) => report("exited", { code, signal }),
+      exited: (code, signal, telemetry) => report("exited", { code, signal, telemetry }),
     },
   });
 }
