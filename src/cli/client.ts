@@ -5,6 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
 import path from "node:path";
 import { ExitCode, FluxError } from "../core/errors.ts";
 import type { DaemonInfo } from "../server/daemon-file.ts";
@@ -62,16 +63,7 @@ async function call(
       error?: { code?: string; message?: string; hint?: string };
     };
     const e = data.error ?? {};
-    const exit =
-      response.status === 404
-        ? ExitCode.notFound
-        : response.status === 400
-          ? ExitCode.usage
-          : response.status === 422
-            ? ExitCode.invalidPlan
-            : response.status >= 500
-              ? ExitCode.internal
-              : ExitCode.refused;
+    const exit = exitCodeOf(response.status);
     throw new FluxError(
       e.code ?? `HTTP_${response.status}`,
       e.message ?? `${method} ${route} failed with ${response.status}`,
@@ -95,11 +87,10 @@ export function clientFor(info: DaemonInfo, env: Env): DaemonClient {
       return (await response.json()) as T;
     },
     async *stream(method, route, body, signal) {
-      const response = await call(info, token, method, route, body, signal);
-      if (response.body === null) return;
+      const response = await openStream(info, token, method, route, body, signal);
       const decoder = new TextDecoder();
       let buffer = "";
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      for await (const chunk of response as AsyncIterable<Buffer>) {
         buffer += decoder.decode(chunk, { stream: true });
         let newline = buffer.indexOf("\n");
         while (newline >= 0) {
@@ -111,6 +102,80 @@ export function clientFor(info: DaemonInfo, env: Env): DaemonClient {
       }
     },
   };
+}
+
+/**
+ * A streaming request over node:http rather than fetch: fetch ends a body that is quiet for
+ * 5 minutes, and an event stream is quiet for as long as the agents work.
+ */
+function openStream(
+  info: DaemonInfo,
+  token: string,
+  method: string,
+  route: string,
+  body: unknown,
+  signal?: AbortSignal,
+): Promise<http.IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(`${info.url}${route}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      signal,
+    });
+    request.on("error", (error) => {
+      if (signal?.aborted === true) reject(error);
+      else
+        reject(
+          new FluxError("DAEMON_UNREACHABLE", `the Flux daemon at ${info.url} does not answer`, {
+            hint: "`flux daemon status` checks it; `flux run` starts a new one",
+            exitCode: ExitCode.environment,
+            cause: error,
+          }),
+        );
+    });
+    request.on("response", (response) => {
+      if ((response.statusCode ?? 500) < 400) {
+        resolve(response);
+        return;
+      }
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("end", () => {
+        const status = response.statusCode ?? 500;
+        let e: { code?: string; message?: string; hint?: string } = {};
+        try {
+          e =
+            (JSON.parse(Buffer.concat(chunks).toString("utf8")) as { error?: typeof e }).error ??
+            {};
+        } catch {
+          // Not JSON: the status says enough.
+        }
+        reject(
+          new FluxError(
+            e.code ?? `HTTP_${status}`,
+            e.message ?? `${method} ${route} failed with ${status}`,
+            {
+              hint: e.hint,
+              exitCode: exitCodeOf(status),
+              data: e as Record<string, unknown>,
+            },
+          ),
+        );
+      });
+    });
+    request.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+function exitCodeOf(status: number): ExitCode {
+  if (status === 404) return ExitCode.notFound;
+  if (status === 400) return ExitCode.usage;
+  if (status === 422) return ExitCode.invalidPlan;
+  if (status >= 500) return ExitCode.internal;
+  return ExitCode.refused;
 }
 
 /** The running daemon, or undefined (a stale daemon.json counts as none). */

@@ -1,6 +1,7 @@
 /** Gathers what a session's signal says: the stage, its dependencies' output, feedback, recovery. */
 import { commitsBetween, dirtyFiles } from "../adapters/git/index.ts";
 import type { DependencyOutput, Feedback, Recovery, SignalData } from "../core/signal/data.ts";
+import { completeCommandFor } from "../core/signal/data.ts";
 import { renderSignal } from "../core/signal/render.ts";
 import type { SessionPurpose } from "../store/sessions.ts";
 import { latestSession } from "../store/sessions.ts";
@@ -27,7 +28,12 @@ export function buildSignal(
       purpose === "retry" || purpose === "resume"
         ? recovery(engine, stage, worktree.path)
         : undefined,
-    session: { id: sessionId, worktree: worktree.path, branch: worktree.branch },
+    session: {
+      id: sessionId,
+      worktree: worktree.path,
+      branch: worktree.branch,
+      completeCommand: completeCommandFor(stage.spec.agent),
+    },
   };
   return renderSignal(loadSignalTemplate(engine.promptDir), data);
 }

@@ -5,7 +5,8 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { createWorktree } from "../adapters/git/index.ts";
+import { createWorktree, git } from "../adapters/git/index.ts";
+import { ExitCode, FluxError } from "../core/errors.ts";
 import { expandCommand, shellQuote } from "../core/shell.ts";
 import type { Stage } from "../core/plan/model.ts";
 import { insertSession } from "../store/sessions.ts";
@@ -157,7 +158,18 @@ export function agentStart(
     env,
     isRoot: process.getuid?.() === 0,
     apiMaxRetries: AGENT_API_MAX_RETRIES,
+    git: gitDirs(worktree),
   });
+  if (launch.tty === true) {
+    throw new FluxError(
+      "AGENT_MODE_UNSUPPORTED",
+      `${stage.id}: interactive ${stage.agent} sessions (its TUI in the pane) are not supported yet`,
+      {
+        hint: `set \`mode: headless\` for ${stage.id} (or in the plan's defaults)`,
+        exitCode: ExitCode.usage,
+      },
+    );
+  }
   for (const file of launch.files) {
     fs.mkdirSync(path.dirname(file.path), { recursive: true });
     fs.writeFileSync(file.path, file.content, { mode: file.mode ?? 0o600 });
@@ -169,6 +181,19 @@ export function agentStart(
     projectBin: path.join(packageRoot(), "node_modules", ".bin"),
   });
   return { argv: [binary, ...rest], env: launch.env, stdin: launch.stdin, output: launch.output };
+}
+
+/** The worktree's own git dir and the shared one: a sandboxed agent must be allowed to write both to commit. */
+function gitDirs(worktree: string): { dir: string; commonDir: string } {
+  const [dir = "", commonDir = ""] = git(worktree, [
+    "rev-parse",
+    "--path-format=absolute",
+    "--git-dir",
+    "--git-common-dir",
+  ])
+    .trim()
+    .split("\n");
+  return { dir, commonDir };
 }
 
 /** Flux bounds an agent's own retries of a failing API: a restart with a recovery signal is Flux's job. */

@@ -81,6 +81,7 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
 
   const token = randomBytes(32).toString("base64url");
   const followers = new Set<(event: FluxEvent) => void>();
+  const settledListeners = new Set<() => void>();
   let lastSeq = store.lastSeq();
   const pump = () => {
     for (const event of store.eventsSince(lastSeq)) {
@@ -131,14 +132,22 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
     }, options.idleTimeoutMs);
   };
   followers.add(() => checkIdle());
-  engine.onSettled(() => checkIdle());
+  // Followers re-check progress when the engine settles: a finished task writes no event.
+  engine.onSettled(() => {
+    checkIdle();
+    for (const listener of settledListeners) listener();
+  });
 
   const router = buildRoutes({
     engine,
     version: options.version,
-    subscribe: (listener) => {
+    subscribe: (listener, onSettled) => {
       followers.add(listener);
-      return () => followers.delete(listener);
+      if (onSettled !== undefined) settledListeners.add(onSettled);
+      return () => {
+        followers.delete(listener);
+        if (onSettled !== undefined) settledListeners.delete(onSettled);
+      };
     },
     pump,
     shutdown: () => void stop(),

@@ -22,7 +22,7 @@ export interface RouteContext {
   engine: Engine;
   version: string;
   /** Live followers of the event stream. */
-  subscribe(listener: (event: FluxEvent) => void): () => void;
+  subscribe(listener: (event: FluxEvent) => void, onSettled?: () => void): () => void;
   /** Reads events other processes committed and passes them on. */
   pump(): void;
   shutdown(): void;
@@ -64,7 +64,7 @@ export function buildRoutes(ctx: RouteContext): Router {
       last = event.seq;
       write(event);
     };
-    const stop = ctx.subscribe(send);
+    const stop = ctx.subscribe(send, () => write({ type: "settled", seq: last }));
     for (const event of engine.store.eventsSince(since)) send(event);
     write({ type: "caught_up", seq: last });
     await new Promise<void>((resolve) => res.once("close", resolve));

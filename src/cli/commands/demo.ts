@@ -125,7 +125,7 @@ export function demoEnv(
   };
 }
 
-function summarize(ctx: CommandContext, dir: string, requests: number): void {
+function summarize(ctx: CommandContext, dir: string, requests: number, kept: boolean): void {
   const c = ctx.output.color;
   const store = new Store(workPaths(dir).db);
   try {
@@ -149,6 +149,7 @@ function summarize(ctx: CommandContext, dir: string, requests: number): void {
     ctx.output.out(
       "  Each agent wrote code and a test and asked Flux to complete; Flux ran the acceptance itself before merging.",
     );
+    if (!kept) return;
     ctx.output.out("");
     ctx.output.out(paint(c, "bold", "Where to look"));
     ctx.output.out(`  cd ${dir}`);

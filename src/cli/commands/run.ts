@@ -117,7 +117,9 @@ async function follow(
   let final: RunProgress | undefined;
   for await (const line of client.stream("GET", `/v1/events?since=${since}`, undefined, signal)) {
     if (line.type === "caught_up") caughtUp = true;
-    else {
+    else if (line.type === "settled") {
+      // No event: the engine finished a pass; progress may have changed.
+    } else {
       const event = line as unknown as FluxEvent;
       seen = event.seq;
       printEvent(ctx, event);

@@ -52,11 +52,19 @@ export interface Recovery {
   lastOutput: string[];
 }
 
+/** How an agent calls flux: Claude refuses `$FLUX_BIN` expansions outside bypass mode, Codex's
+ * login shell resets PATH so only `"$FLUX_BIN"` works; others take either. */
+export function completeCommandFor(agent: string): string {
+  return agent === "claude" ? "flux stage complete" : COMPLETE_COMMAND;
+}
+
 export interface SessionFacts {
   id: string;
   /** Absolute path of the worktree: the session's working directory. */
   worktree: string;
   branch: string;
+  /** The completion command this agent is told to run (default COMPLETE_COMMAND). */
+  completeCommand?: string | undefined;
 }
 
 export interface SignalData {

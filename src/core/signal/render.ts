@@ -61,7 +61,7 @@ export function signalValues(data: SignalData): Record<SignalPlaceholder, string
     session_id: data.session.id,
     worktree: data.session.worktree,
     branch: data.session.branch,
-    complete_command: COMPLETE_COMMAND,
+    complete_command: data.session.completeCommand ?? COMPLETE_COMMAND,
   };
 }
 
