@@ -160,7 +160,7 @@ function openStream(
             {
               hint: e.hint,
               exitCode: exitCodeOf(status),
-              data: e as Record<string, unknown>,
+              data: e,
             },
           ),
         );

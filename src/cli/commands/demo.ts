@@ -74,11 +74,16 @@ export async function demo(ctx: CommandContext, opts: DemoOptions): Promise<numb
   const initCode = await init(demoCtx, "doc/plans/PLAN-demo.md", {});
   if (initCode !== ExitCode.ok) return initCode;
   const runCode = await run(demoCtx, { foreground: true });
-  summarize(ctx, dir, model.requests().length);
-  if (opts.keep !== true && opts.dir === undefined) {
+  const keep = opts.keep === true || opts.dir !== undefined;
+  summarize(ctx, dir, model.requests().length, keep);
+  if (!keep) {
     fs.rmSync(dir, { recursive: true, force: true });
     ctx.output.out(
-      paint(c, "dim", `(removed ${dir}; \`flux demo --keep\` or \`--dir <path>\` keeps it)`),
+      paint(
+        c,
+        "dim",
+        `(removed ${dir}; \`flux demo --keep\` or \`--dir <path>\` keeps it to look at)`,
+      ),
     );
   }
   return runCode;
