@@ -89,13 +89,22 @@ export function sessionEnded(
     exitedWithoutAsking(engine, session);
     return;
   }
-  crashed(
-    engine,
-    session.stageId,
-    status === "lost"
-      ? "the session was gone when the daemon looked"
-      : `the agent exited with ${signal ?? `code ${code}`} without completing`,
-  );
+  crashed(engine, session.stageId, crashReason(status, code, signal, telemetry));
+}
+
+/** Why a session ended without completing, with the agent's own error class when it said. */
+function crashReason(
+  status: string,
+  code: number | null,
+  signal: string | null,
+  telemetry: SessionTelemetry | undefined,
+): string {
+  if (status === "lost") return "the session was gone when the daemon looked";
+  const base = `the agent exited with ${signal ?? `code ${code}`} without completing`;
+  if (telemetry?.errorClass === undefined) return base;
+  const message =
+    telemetry.errorMessage === undefined ? "" : `: ${telemetry.errorMessage.slice(0, 200)}`;
+  return `${base} (${telemetry.errorClass}${message})`;
 }
 
 function exitedWithoutAsking(engine: Engine, session: SessionRecord): void {

@@ -72,7 +72,7 @@ export async function engineRepo(options: EngineRepoOptions): Promise<EngineRepo
   }
   for (const [rel, body] of Object.entries(options.files ?? {})) repo.write(rel, body);
   repo.git("add", "-A");
-  repo.git("commit", "-q", "-m", "fixtures");
+  repo.git("commit", "-q", "--allow-empty", "-m", "fixtures");
   const defaults = options.defaultsYaml ?? "    agent: command\n";
   repo.write(
     "doc/plans/PLAN-e2e.md",
