@@ -74,6 +74,17 @@ describe("flux init", () => {
     });
   });
 
+  it("warns that interactive Claude Code stages are not supported yet", async () => {
+    await using repo = await fluxRepo(
+      `    - id: a\n      agent: claude\n    - id: b\n      agent: claude\n      mode: headless\n`,
+    );
+    const result = await repo.ok(["init", "doc/plans/PLAN-test.md"]);
+    expect(result.stderr).toMatch(
+      /PLAN-test\.md:\d+: warning\[PLAN_MODE_UNSUPPORTED\]: stage "a" runs Claude Code interactively/,
+    );
+    expect(result.stderr).not.toContain('stage "b"');
+  });
+
   it("warns about fields that are not active yet, naming them", async () => {
     await using repo = await fluxRepo(
       `    - id: a\n      context:\n        window: 100000\n      budget:\n        usd: 5\n`,

@@ -8,7 +8,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { engineRepo } from "../kit/engine-repo.ts";
 import { cliEnv, fakeModel } from "../kit/model.ts";
-import { FLUX_BIN, testEnv } from "../kit/cli.ts";
+import { FLUX_BIN, flux, testEnv } from "../kit/cli.ts";
 import { tempDir } from "../kit/temp-repo.ts";
 
 /** Turns of a stage that writes a module and its test, commits, and asks Flux to complete. */
@@ -209,6 +209,19 @@ describe("real agent CLIs", () => {
 });
 
 describe("flux demo", () => {
+  it("keeps its temporary repository with --keep, and removes it without", async () => {
+    const kept = await flux(["demo", "--keep"], { cwd: tempDir(), timeoutMs: 180_000 });
+    expect(kept.code, kept.stderr).toBe(0);
+    const dir = /^Flux demo in (.+)$/m.exec(kept.stdout)?.[1] ?? "";
+    expect(fs.existsSync(path.join(dir, ".work", "flux.db"))).toBe(true);
+    expect(kept.stdout).toContain(`cd ${dir}`);
+    fs.rmSync(dir, { recursive: true, force: true });
+    const gone = await flux(["demo"], { cwd: tempDir(), timeoutMs: 180_000 });
+    const other = /^Flux demo in (.+)$/m.exec(gone.stdout)?.[1] ?? "";
+    expect(gone.stdout).toContain(`(removed ${other};`);
+    expect(fs.existsSync(other)).toBe(false);
+  });
+
   it("runs the sample plan end to end with no network at all", () => {
     const dir = path.join(tempDir("flux-demo-test-"), "demo");
     try {

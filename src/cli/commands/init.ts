@@ -61,6 +61,20 @@ export function loadPlan(
     });
   }
   const result = parsePlan(text, file);
+  // Claude's TUI in the pane (its default mode) is not supported yet: say so before a run.
+  if (result.plan !== undefined) {
+    for (const stage of result.plan.stages) {
+      if (stage.agent !== "claude" || stage.mode !== "interactive") continue;
+      result.diagnostics.push({
+        code: "PLAN_MODE_UNSUPPORTED",
+        severity: "warning",
+        message: `stage "${stage.id}" runs Claude Code interactively (its default mode), which Flux does not support yet`,
+        file,
+        line: stage.line,
+        hint: "set `mode: headless` on the stage or in the plan's `defaults:`",
+      });
+    }
+  }
   // With --json the diagnostics travel in the error's data (or the result's warnings).
   if (!asJson) printDiagnostics(ctx.output, result.diagnostics);
   if (hasErrors(result.diagnostics) || result.plan === undefined) {
