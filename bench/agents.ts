@@ -19,7 +19,7 @@ import { agentAdapter } from "../src/adapters/agents/index.ts";
 import { startModelServer } from "../src/adapters/model/index.ts";
 import type { SessionSpec } from "../src/engine/session-files.ts";
 import { tmuxSocketName } from "../src/server/daemon.ts";
-import { cliEnv, type AgentCli } from "../test/kit/model.ts";
+import { CLI_BIN, cliEnv, type AgentCli } from "../test/kit/model.ts";
 import { interleaved, median, timeRun } from "./lib.ts";
 
 const ALL: readonly AgentCli[] = ["claude", "codex", "opencode"];
@@ -33,17 +33,8 @@ const RUNNER_RUNS = Number(process.env.BENCH_RUNNER_RUNS ?? 7);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const flux = path.join(ROOT, "bin/flux.js");
 const SAMPLES = "/work/shared/reference/samples";
-const SAMPLE: Record<AgentCli, string> = {
-  claude: "claude-stream-sample.jsonl",
-  codex: "codex-exec-sample.jsonl",
-  opencode: "opencode-run-sample.jsonl",
-};
+const SAMPLE = { claude: "claude-stream", codex: "codex-exec", opencode: "opencode-run" };
 const OUTPUT = { claude: "claude-stream-json", codex: "codex-json", opencode: "opencode-json" };
-const PACKAGE = {
-  claude: "@anthropic-ai/claude-code",
-  codex: "@openai/codex",
-  opencode: "opencode-ai",
-};
 const GIT_ENV = {
   GIT_AUTHOR_NAME: "bench",
   GIT_AUTHOR_EMAIL: "bench@example.invalid",
@@ -78,12 +69,6 @@ for (const signal of ["SIGINT", "SIGTERM"] as const)
 const ms = (x: number) => `${x.toFixed(0)} ms`;
 const stat = (xs: readonly number[]) =>
   `median ${ms(median(xs))} · min ${ms(Math.min(...xs))} · max ${ms(Math.max(...xs))}`;
-const version = (kind: AgentCli) =>
-  (
-    JSON.parse(
-      fs.readFileSync(path.join(ROOT, "node_modules", PACKAGE[kind], "package.json"), "utf8"),
-    ) as { version: string }
-  ).version;
 
 /** `flux run --foreground` in `repo`, resolved with its exit code and output. */
 function fluxRun(repo: string, env: NodeJS.ProcessEnv, timeoutMs: number) {
@@ -107,16 +92,8 @@ function fluxRun(repo: string, env: NodeJS.ProcessEnv, timeoutMs: number) {
   });
 }
 
-interface Startup {
-  /** session.created → runner's first log line (tmux, node, the runner's start). */
-  runner: number;
-  /** session.created → agent spawned. */
-  flux: number;
-  /** agent spawned → its first model request. */
-  cli: number;
-  total: number;
-  firstKind: string;
-}
+/** Milliseconds of one start-up, by phase (see the printed labels). */
+type Startup = Record<"total" | "runner" | "flux" | "cli" | "turn", number> & { first: string };
 
 /** One one-stage plan run through Flux with the real CLI; timestamps from db, log and model. */
 async function startupRun(kind: AgentCli, n: number): Promise<Startup> {
@@ -150,38 +127,38 @@ async function startupRun(kind: AgentCli, n: number): Promise<Startup> {
   timeRun(process.execPath, [flux, "init", "doc/plans/PLAN-bench.md"], repo, env);
   sockets.add(tmuxSocketName(repo));
   const run = await fluxRun(repo, env, 180_000);
-  if (run.code !== 0)
-    throw new Error(`${kind}: flux run exited ${run.code}:\n${run.out.slice(-3000)}`);
-
   const db = new Database(path.join(repo, ".work/flux.db"), { readonly: true });
   const row = db
     .prepare("SELECT at, data FROM events WHERE type = 'session.created' ORDER BY seq LIMIT 1")
-    .get() as { at: string; data: string };
+    .get() as { at: string; data: string } | undefined;
+  const state = db.prepare("SELECT state FROM stages WHERE id = 'write'").pluck().get();
   db.close();
+  if (run.code !== 0 || state !== "merged" || row === undefined)
+    throw new Error(`${kind}: flux run exited ${run.code}, stage ${String(state)}:\n${run.out}`);
   const session = (JSON.parse(row.data) as { session: string }).session;
-  const log = fs.readFileSync(path.join(repo, ".work/logs", `${session}.ndjson`), "utf8");
-  const events = log
+  const events = fs
+    .readFileSync(path.join(repo, ".work/logs", `${session}.ndjson`), "utf8")
     .split("\n")
     .filter((l) => l !== "")
     .map((l) => JSON.parse(l) as { t: string; type: string });
-  const spawned = events.find((e) => e.type === "spawned");
-  const first = model.requests()[0];
-  if (spawned === undefined || first === undefined)
-    throw new Error(`${kind}: no spawn or no request`);
-  const created = Date.parse(row.at);
+  const at = (t: string | undefined) => (t === undefined ? NaN : Date.parse(t));
+  const requests = model.requests();
+  const [created, spawned] = [at(row.at), at(events.find((e) => e.type === "spawned")?.t)];
+  const [first, turn] = [requests[0], requests.find((r) => r.script !== null)];
   return {
-    runner: Date.parse(events[0]!.t) - created,
-    flux: Date.parse(spawned.t) - created,
-    cli: Date.parse(first.ts) - Date.parse(spawned.t),
-    total: Date.parse(first.ts) - created,
-    firstKind: `${first.method} ${first.path} (${first.response_kind})`,
+    total: at(first?.ts) - created,
+    runner: at(events[0]?.t) - created,
+    flux: spawned - created,
+    cli: at(first?.ts) - spawned,
+    turn: at(turn?.ts) - spawned,
+    first: first === undefined ? "none" : `${first.method} ${first.path} (${first.response_kind})`,
   };
 }
 
 /** ~EVENTS lines: the sample's first line, its middle lines repeated, its last line. */
 function streamLines(kind: AgentCli): string[] {
   const lines = fs
-    .readFileSync(path.join(SAMPLES, SAMPLE[kind]), "utf8")
+    .readFileSync(path.join(SAMPLES, `${SAMPLE[kind]}-sample.jsonl`), "utf8")
     .split("\n")
     .filter((l) => l.trim() !== "");
   const middle = lines.slice(1, -1);
@@ -247,41 +224,47 @@ function endToEnd(kind: AgentCli, file: string) {
   fs.writeFileSync(empty, "");
   const full = specFor("ses_full", file);
   const none = specFor("ses_empty", empty);
-  const runner = (id: string) => () => {
+  const timeRunner = (id: string) => () => {
     fs.rmSync(path.join(work, "logs", `${id}.ndjson`), { force: true });
     return timeRun(process.execPath, [flux, "runner", id], dir, env);
   };
-  runner(full)(); // warm the file cache
-  const main = interleaved(RUNNER_RUNS, runner(full), () => timeRun("cat", [file], dir, env));
-  const bare = interleaved(RUNNER_RUNS, runner(none), () => timeRun("cat", [empty], dir, env));
+  timeRunner(full)(); // warm the file cache
+  const main = interleaved(RUNNER_RUNS, timeRunner(full), () => timeRun("cat", [file], dir, env));
+  const bare = interleaved(RUNNER_RUNS, timeRunner(none), () => timeRun("cat", [empty], dir, env));
   const log = fs.readFileSync(path.join(work, "logs", `${full}.ndjson`), "utf8").split("\n");
   const records = log.filter((l) => l.includes('"type":"output"')).length;
-  return {
-    runner: median(main.a),
-    cat: median(main.b),
-    runnerEmpty: median(bare.a),
-    catEmpty: median(bare.b),
-    records,
-  };
+  const [runner, cat, runnerEmpty, catEmpty] = [main.a, main.b, bare.a, bare.b].map(median);
+  return { runner: runner!, cat: cat!, runnerEmpty: runnerEmpty!, catEmpty: catEmpty!, records };
 }
 
 try {
   const tools = [
     `node ${process.version}`,
-    ...KINDS.map((k) => `${k} ${version(k)}`),
+    ...KINDS.map(
+      (k) => `${k} ${execFileSync(CLI_BIN[k], ["--version"], { encoding: "utf8" }).trim()}`,
+    ),
     execFileSync("tmux", ["-V"], { encoding: "utf8" }).trim(),
   ].join(", ");
   console.log(`bench/agents: agent CLIs through Flux on the fake model (${tools})`);
-  console.log(`  start-up: session.created → first model request, ${RUNS} runs per CLI`);
+  console.log(
+    `  start-up: ${RUNS} one-stage runs per CLI (flux run --foreground, fresh repo and CLI home each)`,
+  );
   for (const kind of KINDS) {
     const runs: Startup[] = [];
     for (let i = 0; i < RUNS; i++) runs.push(await startupRun(kind, i));
-    const of = (key: "runner" | "flux" | "cli" | "total") => stat(runs.map((r) => r[key]));
-    console.log(`    ${kind.padEnd(8)} total                                 ${of("total")}`);
-    console.log(`      Flux: session.created → agent spawned         ${of("flux")}`);
-    console.log(`        of which created → runner's first log line  ${of("runner")}`);
-    console.log(`      CLI:  agent spawned → first model request     ${of("cli")}`);
-    console.log(`      first request: ${[...new Set(runs.map((r) => r.firstKind))].join(", ")}`);
+    const of = (key: Exclude<keyof Startup, "first">) => stat(runs.map((r) => r[key]));
+    const home = cliEnv(kind, { url: "http://127.0.0.1:9" }, { root: path.join(tmp, "version") });
+    const version = Array.from({ length: 5 }, () =>
+      timeRun(CLI_BIN[kind], ["--version"], tmp, home),
+    );
+    console.log(`    ${kind.padEnd(8)} session.created → first model request   ${of("total")}`);
+    console.log(`      Flux   session.created → agent spawned         ${of("flux")}`);
+    console.log(`               of which → runner's first log line   ${of("runner")}`);
+    console.log(`      CLI    agent spawned → first model request     ${of("cli")}`);
+    console.log(`             agent spawned → first scripted turn     ${of("turn")}`);
+    console.log(
+      `             first request: ${[...new Set(runs.map((r) => r.first))].join(", ")}; \`${kind} --version\` alone median ${ms(median(version))}`,
+    );
   }
   console.log(`  runner overhead per event: ${EVENTS} lines from each CLI's recorded sample`);
   for (const kind of KINDS) {

@@ -90,7 +90,7 @@ export class Engine {
   readonly nextPurpose = new Map<string, SessionPurpose>();
   /** Commands printed for `--manual` runs, by stage. */
   readonly manualCommands = new Map<string, string>();
-  private ticking: Promise<void> | undefined;
+  private ticking = false;
   private again = false;
   private stopped = false;
   private readonly listeners = new Set<(event: FluxEvent) => void>();
@@ -260,29 +260,33 @@ export class Engine {
     return scope !== undefined && (scope.stages === null || scope.stages.has(stageId));
   }
 
-  /** Schedules a tick; wake-ups during a tick coalesce into one more. */
+  /**
+   * Schedules a tick on the next turn of the event loop: wake-ups before it, or during it,
+   * coalesce into one (more) tick.
+   */
   wake(reason: string): void {
     if (this.stopped) return;
-    if (this.ticking !== undefined) {
+    if (this.ticking) {
       this.again = true;
       return;
     }
+    this.ticking = true;
     this.log(`wake: ${reason}`);
-    this.ticking = (async () => {
+    setImmediate(() => {
       try {
         do {
           this.again = false;
-          await handleTick(this);
+          handleTick(this);
         } while (this.again && !this.stopped);
       } catch (error) {
         this.log(
           `tick failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
         );
       } finally {
-        this.ticking = undefined;
+        this.ticking = false;
         for (const listener of this.settledListeners) listener();
       }
-    })();
+    });
   }
 
   /** Runs `task` for a stage unless one is in flight; wakes the engine when it ends. */

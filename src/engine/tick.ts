@@ -8,7 +8,7 @@ import { mergeTask } from "./merge.ts";
 import { startSession } from "./start.ts";
 import { latestSession } from "../store/sessions.ts";
 
-export async function handleTick(engine: Engine): Promise<void> {
+export function handleTick(engine: Engine): void {
   const plan = engine.store.activePlan();
   if (plan === undefined) return;
   const stages = engine.store.stages(plan.id);
@@ -43,5 +43,4 @@ export async function handleTick(engine: Engine): Promise<void> {
     engine.nextPurpose.delete(stage.id);
     void engine.runTask(stage.id, "start", () => startSession(engine, stage.id, purpose));
   }
-  await Promise.resolve();
 }
