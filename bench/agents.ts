@@ -35,12 +35,6 @@ const flux = path.join(ROOT, "bin/flux.js");
 const SAMPLES = "/work/shared/reference/samples";
 const SAMPLE = { claude: "claude-stream", codex: "codex-exec", opencode: "opencode-run" };
 const OUTPUT = { claude: "claude-stream-json", codex: "codex-json", opencode: "opencode-json" };
-const GIT_ENV = {
-  GIT_AUTHOR_NAME: "bench",
-  GIT_AUTHOR_EMAIL: "bench@example.invalid",
-  GIT_COMMITTER_NAME: "bench",
-  GIT_COMMITTER_EMAIL: "bench@example.invalid",
-};
 
 /** Everything to undo, also on Ctrl-C: children to kill, tmux sockets, the temp dir. */
 const tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "flux-bench-agents-")));
@@ -109,13 +103,14 @@ async function startupRun(kind: AgentCli, n: number): Promise<Startup> {
   });
   const env: NodeJS.ProcessEnv = {
     ...cliEnv(kind, model, { root: path.join(dir, "homes") }),
-    ...GIT_ENV,
     NO_COLOR: "1",
     FLUX_SESSION_BACKEND: "tmux",
   };
   for (const name of Object.keys(env)) if (name.startsWith("TMUX")) delete env[name];
   const git = (...args: string[]) => execFileSync("git", args, { cwd: repo, env, stdio: "ignore" });
   git("init", "-q", "-b", "main");
+  git("config", "user.name", "bench"); // the agent commits in a worktree of this repository
+  git("config", "user.email", "bench@example.invalid");
   fs.writeFileSync(
     path.join(repo, "doc/plans/PLAN-bench.md"),
     "# Agent start-up benchmark\n\n<!-- FLUX METADATA -->\n\n```yaml\nflux:\n  version: 1\n  stages:\n" +
@@ -168,31 +163,43 @@ function streamLines(kind: AgentCli): string[] {
   return out;
 }
 
-/** µs per line of: parser.push + render; the runner's ndjson record; both (median of 5 passes). */
+const PARTS = ["parse", "pane", "record"] as const;
+type Part = (typeof PARTS)[number];
+
+/**
+ * µs per line of the runner's per-line work, alone and together (median of 5 rounds): the
+ * parser (push + render), writing the rendered line to the pane (here /dev/null) and the ndjson
+ * record, one per line as when each event arrives in its own chunk.
+ */
 function inProcess(kind: AgentCli, lines: readonly string[]) {
   const file = path.join(tmp, `${kind}-inprocess.ndjson`);
-  const pass = (parse: boolean, record: boolean) => {
+  const pass = (parts: readonly Part[]) => {
     const parser = agentAdapter(kind).parser();
-    const fd = fs.openSync(file, "w");
+    const [log, pane] = [fs.openSync(file, "w"), fs.openSync("/dev/null", "w")];
     const start = process.hrtime.bigint();
     for (const line of lines) {
-      if (record) {
+      if (parts.includes("record")) {
         const event = { type: "output", stream: "stdout", text: `${line}\n` };
-        fs.writeSync(fd, `${JSON.stringify({ t: new Date().toISOString(), ...event })}\n`);
+        fs.writeSync(log, `${JSON.stringify({ t: new Date().toISOString(), ...event })}\n`);
       }
-      if (parse) {
+      if (parts.includes("parse")) {
         parser.push(line);
-        parser.render(line);
+        const shown = parser.render(line);
+        if (shown !== undefined && parts.includes("pane")) fs.writeSync(pane, `${shown}\n`);
       }
     }
     const us = Number(process.hrtime.bigint() - start) / 1e3 / lines.length;
     parser.telemetry(0);
-    fs.closeSync(fd);
+    fs.closeSync(log);
+    fs.closeSync(pane);
     return us;
   };
-  const of = (parse: boolean, record: boolean) =>
-    median(Array.from({ length: 5 }, () => pass(parse, record)));
-  return { parse: of(true, false), record: of(false, true), both: of(true, true) };
+  const sets: Part[][] = [["parse"], ["parse", "pane"], ["record"], [...PARTS]];
+  pass(PARTS); // warm-up: JIT and file cache
+  const times = sets.map((): number[] => []);
+  for (let round = 0; round < 5; round++) sets.forEach((parts, i) => times[i]!.push(pass(parts)));
+  const [parse, pane, record, all] = times.map(median);
+  return { parse: parse!, pane: pane!, record: record!, all: all! };
 }
 
 /** The real runner over `cat <file>` (a hand-written spec), against `cat` alone. */
@@ -279,7 +286,7 @@ try {
     const mb = (fs.statSync(file).size / 1e6).toFixed(1);
     console.log(`    ${kind} (${mb} MB)`);
     console.log(
-      `      in process, per line: parser.push + render ${us(p.parse)} · ndjson record ${us(p.record)} · both ${us(p.both)}`,
+      `      in process, per line: parser.push + render ${us(p.parse)} · + pane write ${us(p.pane)} · ndjson record ${us(p.record)} · all ${us(p.all)}`,
     );
     console.log(
       `      flux runner on \`cat\` median ${ms(e.runner)} vs \`cat > /dev/null\` ${ms(e.cat)} (${RUNNER_RUNS} runs each, ${e.records} output records)`,

@@ -88,6 +88,8 @@ export class Engine {
   readonly timers = new Map<string, NodeJS.Timeout>();
   /** Why the next session of a stage starts (a crash, a rejected gate, `flux resume`…). */
   readonly nextPurpose = new Map<string, SessionPurpose>();
+  /** Sessions whose liveness is being checked (tick.ts buryMovedOn). */
+  readonly burying = new Set<string>();
   /** Commands printed for `--manual` runs, by stage. */
   readonly manualCommands = new Map<string, string>();
   private ticking = false;
@@ -318,7 +320,8 @@ export class Engine {
 
   /** True while anything can still move without a human: the daemon's idle clock waits for this. */
   active(): boolean {
-    if (this.busy.size > 0) return true;
+    // A pending tick may start something: only a settled engine can be idle.
+    if (this.ticking || this.busy.size > 0) return true;
     const plan = this.store.activePlan();
     if (plan === undefined || this.scope === undefined) return false;
     // A session still finishing (an agent's last words after its stage completed) will report
@@ -329,7 +332,19 @@ export class Engine {
       )
     )
       return true;
-    return this.store.stages(plan.id).some((s) => movable(s.state, this.inScope(s.id)));
+    return this.store
+      .stages(plan.id)
+      .some((s) => movable(s.state, this.inScope(s.id)) || this.willMerge(s));
+  }
+
+  /** A finished stage the next tick merges (or opens the gate of) without a human. */
+  private willMerge(stage: StageRecord): boolean {
+    if (stage.state === "completed" && stage.spec.verify === "human") return true;
+    return (
+      (stage.state === "completed" || stage.state === "verified") &&
+      stage.spec.merge !== "manual" &&
+      !this.mergeWaits.has(stage.id)
+    );
   }
 
   /** Where the run stands: done, still moving, or waiting on people (and on what). */

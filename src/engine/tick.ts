@@ -6,12 +6,15 @@ import { SLOT_STATES } from "../core/graph/concurrency.ts";
 import type { Engine } from "./engine.ts";
 import { mergeTask } from "./merge.ts";
 import { startSession } from "./start.ts";
-import { latestSession } from "../store/sessions.ts";
+import { latestSession, openSessions } from "../store/sessions.ts";
+import type { StageState } from "../core/stage/states.ts";
+import { sessionEnded } from "./recover.ts";
 
 export function handleTick(engine: Engine): void {
   const plan = engine.store.activePlan();
   if (plan === undefined) return;
   const stages = engine.store.stages(plan.id);
+  buryMovedOn(engine, plan.id, new Map(stages.map((s) => [s.id, s.state])));
 
   for (const stage of stages) {
     if (engine.busy.has(stage.id)) continue;
@@ -42,5 +45,36 @@ export function handleTick(engine: Engine): void {
       (latestSession(engine.store, plan.id, stage.id) === undefined ? "start" : "retry");
     engine.nextPurpose.delete(stage.id);
     void engine.runTask(stage.id, "start", () => startSession(engine, stage.id, purpose));
+  }
+}
+
+/**
+ * A session whose stage has moved on (completed, merged…) is expected to end by itself and
+ * report; one whose runner was killed never will. Each pass asks the backend about those only,
+ * so a run does not wait forever for a report that cannot come.
+ */
+function buryMovedOn(
+  engine: Engine,
+  planId: number,
+  states: ReadonlyMap<string, StageState>,
+): void {
+  for (const session of openSessions(engine.store, planId)) {
+    const state = states.get(session.stageId);
+    if (
+      session.backend === "manual" ||
+      state === undefined ||
+      SLOT_STATES.has(state) ||
+      engine.burying.has(session.id)
+    )
+      continue;
+    engine.burying.add(session.id);
+    void engine.backend
+      .isAlive(session.name)
+      .then((alive) => {
+        if (!alive) sessionEnded(engine, session.id, null, null, "lost");
+      })
+      .finally(() => {
+        engine.burying.delete(session.id);
+      });
   }
 }

@@ -79,7 +79,7 @@ describe("flux status", () => {
       new Promise<void>((resolve, reject) => {
         const timer = setTimeout(
           () => reject(new Error(`no matching update; got ${lines.length} lines`)),
-          15_000,
+          60_000,
         );
         const check = () => {
           for (const line of lines.splice(0)) {
