@@ -8,11 +8,13 @@ import path from "node:path";
 import { dirtyFiles, headCommit } from "../adapters/git/index.ts";
 import { ExitCode, FluxError } from "../core/errors.ts";
 import type { Feedback } from "../core/signal/data.ts";
+import { completeCommandFor } from "../core/signal/data.ts";
+import { formatFeedback } from "../core/signal/feedback.ts";
 import { recordAcceptance } from "../store/acceptance.ts";
 import type { CheckEvidence } from "../store/acceptance.ts";
 import { latestSession } from "../store/sessions.ts";
 import type { AcceptanceProgress, AcceptanceResult } from "./acceptance/index.ts";
-import { failureFeedback, formatFailure, runAcceptance } from "./acceptance/index.ts";
+import { failureFeedback, runAcceptance } from "./acceptance/index.ts";
 import type { Engine } from "./engine.ts";
 import { crashed } from "./recover.ts";
 import { sessionEnv } from "./start.ts";
@@ -132,7 +134,9 @@ export function runVerdict(
       passed: result.passed,
       commit: options.commit,
       state: after.state,
-      report: result.passed ? "" : formatFailure(result),
+      report: result.passed
+        ? ""
+        : formatFeedback(failureFeedback(result), completeCommandFor(stage.spec.agent)),
       checks: result.checks,
       durationMs: result.durationMs,
     };

@@ -80,6 +80,11 @@ describe("real agent CLIs", () => {
         { stage_id: "b", passed: 1 },
       ]);
       expect(repo.sessions("b")).toHaveLength(1);
+      // Claude was told what failed, and to finish with the command it may run (not "$FLUX_BIN").
+      const told = model
+        .requests()
+        .find((r) => JSON.stringify(r.body).includes("did not pass its acceptance"));
+      expect(JSON.stringify(told?.body)).toContain("run `flux stage complete` again");
       const telemetry = repo.db<{
         stage_id: string;
         input_tokens: number;

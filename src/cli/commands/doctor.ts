@@ -1,5 +1,7 @@
 /** `flux doctor`: what this machine has for Flux, what is missing, and how to install it. */
+import path from "node:path";
 import { ExitCode } from "../../core/errors.ts";
+import { packageRoot } from "../../engine/signal-templates.ts";
 import { atLeast, parseVersion, probeTool } from "../../adapters/system/tools.ts";
 import type { CommandContext } from "../main.ts";
 import { json, pad, paint } from "../output.ts";
@@ -25,10 +27,15 @@ interface Requirement {
 }
 
 function requirements(env: NodeJS.ProcessEnv): Requirement[] {
+  // Agent CLIs are found on PATH, or among flux's own dependencies (as sessions find them).
+  const bundled = path.join(packageRoot(), "node_modules", ".bin");
   const tool =
     (cmd: string, ...args: string[]) =>
     () =>
-      probeTool(cmd, args, env).version;
+      probeTool(cmd, args, env).version ??
+      (["claude", "codex", "opencode"].includes(cmd)
+        ? probeTool(path.join(bundled, cmd), args, env).version
+        : undefined);
   return [
     {
       name: "node",

@@ -6,18 +6,24 @@ import { COMPLETE_COMMAND } from "./data.ts";
 import type { FailedCheck, Feedback } from "./data.ts";
 import { codeBlock, codeSpan, commandSpan } from "./markdown.ts";
 
-export function formatFeedback(feedback: Feedback): string {
-  return feedback.kind === "gate" ? formatGate(feedback) : formatAcceptance(feedback);
+/** `complete` is the command this agent finishes with (see completeCommandFor). */
+export function formatFeedback(feedback: Feedback, complete: string = COMPLETE_COMMAND): string {
+  return feedback.kind === "gate"
+    ? formatGate(feedback, complete)
+    : formatAcceptance(feedback, complete);
 }
 
-function formatAcceptance(feedback: Extract<Feedback, { kind: "acceptance" }>): string {
+function formatAcceptance(
+  feedback: Extract<Feedback, { kind: "acceptance" }>,
+  complete: string,
+): string {
   const parts: string[] = [`Acceptance failed${attemptNote(feedback)}.`];
   for (const check of feedback.failed) parts.push(formatCheck(check));
   if (feedback.notRun.length > 0) {
     const list = feedback.notRun.map(commandSpan).join(", ");
     parts.push(`Not run, because an earlier check failed: ${list}.`);
   }
-  parts.push(`Fix the cause, commit, and run ${codeSpan(COMPLETE_COMMAND)} again.`);
+  parts.push(`Fix the cause, commit, and run ${codeSpan(complete)} again.`);
   return parts.join("\n\n");
 }
 
@@ -34,7 +40,7 @@ function formatCheck(check: FailedCheck): string {
   return `${head} ${which} (stdout and stderr):\n\n${codeBlock(check.outputTail, "text")}`;
 }
 
-function formatGate(feedback: Extract<Feedback, { kind: "gate" }>): string {
+function formatGate(feedback: Extract<Feedback, { kind: "gate" }>, complete: string): string {
   const who = feedback.reviewer === undefined ? "A reviewer" : feedback.reviewer;
   const quoted = feedback.reason
     .trimEnd()
@@ -44,6 +50,6 @@ function formatGate(feedback: Extract<Feedback, { kind: "gate" }>): string {
   return [
     `${who} rejected this stage at its verification gate:`,
     quoted,
-    `Address the review, commit, and run ${codeSpan(COMPLETE_COMMAND)} again.`,
+    `Address the review, commit, and run ${codeSpan(complete)} again.`,
   ].join("\n\n");
 }

@@ -56,7 +56,10 @@ export function signalValues(data: SignalData): Record<SignalPlaceholder, string
     plan_overview: data.plan.overview.trim(),
     dependencies: data.dependencies.map(renderDependency).join("\n\n"),
     acceptance: data.acceptance.map(renderCheck).join("\n"),
-    feedback: data.feedback === undefined ? "" : formatFeedback(data.feedback),
+    feedback:
+      data.feedback === undefined
+        ? ""
+        : formatFeedback(data.feedback, data.session.completeCommand ?? COMPLETE_COMMAND),
     recovery: data.recovery === undefined ? "" : renderRecovery(data.recovery),
     session_id: data.session.id,
     worktree: data.session.worktree,
