@@ -16,7 +16,12 @@ import type { Env } from "./context.ts";
 export interface DaemonClient {
   info: DaemonInfo;
   token: string;
-  request<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T>;
+  request<T>(
+    method: "GET" | "POST",
+    path: string,
+    body?: unknown,
+    signal?: AbortSignal,
+  ): Promise<T>;
   /** Streams NDJSON lines of a response. */
   stream(
     method: "GET" | "POST",
@@ -82,8 +87,13 @@ export function clientFor(info: DaemonInfo, env: Env): DaemonClient {
   return {
     info,
     token,
-    async request<T>(method: "GET" | "POST", route: string, body?: unknown): Promise<T> {
-      const response = await call(info, token, method, route, body);
+    async request<T>(
+      method: "GET" | "POST",
+      route: string,
+      body?: unknown,
+      signal?: AbortSignal,
+    ): Promise<T> {
+      const response = await call(info, token, method, route, body, signal);
       return (await response.json()) as T;
     },
     async *stream(method, route, body, signal) {

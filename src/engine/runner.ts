@@ -13,6 +13,9 @@ import type { OutputParser, SessionTelemetry } from "../adapters/agents/types.ts
 import type { SessionSpec } from "./session-files.ts";
 import { readSpec, writeExitReport } from "./session-files.ts";
 
+/** How long the runner waits for the agent's last output after it exited, in ms. */
+const DRAIN_MS = 2_000;
+
 export interface RunnerReporter {
   started(pid: number | null): Promise<void>;
   exited(
@@ -82,7 +85,15 @@ export async function runSession(options: RunnerOptions): Promise<number> {
   const ended = new Promise<{ code: number | null; signal: string | null; error?: string }>(
     (resolve) => {
       child.once("error", (error) => resolve({ code: 127, signal: null, error: error.message }));
-      child.once("close", (code, signal) => resolve({ code, signal }));
+      child.once("exit", (code, signal) => {
+        // Output still in the pipes arrives before 'close'; but a process the agent left
+        // behind may hold them open forever, and must not keep the runner (and its report).
+        const timer = setTimeout(() => resolve({ code, signal }), DRAIN_MS);
+        child.once("close", () => {
+          clearTimeout(timer);
+          resolve({ code, signal });
+        });
+      });
     },
   );
   await Promise.race([spawned, ended]);

@@ -12,6 +12,9 @@ import { workPaths } from "../../store/paths.ts";
 import { clientFor } from "../client.ts";
 import type { CommandContext } from "../main.ts";
 
+/** How long the runner waits for the daemon to take a report, in ms; exit.json keeps it anyway. */
+const REPORT_TIMEOUT_MS = 15_000;
+
 export async function runner(ctx: CommandContext, sessionId: string): Promise<number> {
   const work = ctx.env.FLUX_WORK_DIR ?? path.join(ctx.cwd, ".work");
   const paths = workPaths(path.dirname(fs.realpathSync(work)));
@@ -20,7 +23,13 @@ export async function runner(ctx: CommandContext, sessionId: string): Promise<nu
   const report = async (route: string, body: unknown) => {
     const info = readDaemonInfo(paths.work);
     if (info === undefined) return;
-    await clientFor(info, env).request("POST", `/v1/sessions/${sessionId}/${route}`, body);
+    // A daemon that accepts but never answers must not keep the runner (and its pane) alive.
+    await clientFor(info, env).request(
+      "POST",
+      `/v1/sessions/${sessionId}/${route}`,
+      body,
+      AbortSignal.timeout(REPORT_TIMEOUT_MS),
+    );
   };
   return runSession({
     work: paths.work,
