@@ -4,7 +4,6 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { FLUX_BIN, testEnv } from "../kit/cli.ts";
 import { fluxRepo } from "../kit/flux-repo.ts";
-import { planMarkdown } from "../kit/plans.ts";
 
 describe("flux status", () => {
   it("shows progress, states and what each stage waits on", async () => {
@@ -196,5 +195,3 @@ describe("flux graph edit", () => {
     expect(result.stderr).toContain("EDITOR_FAILED");
   });
 });
-
-void planMarkdown;
