@@ -360,6 +360,17 @@ export function buildProgram(
     });
 
   program
+    .command("hook", { hidden: true })
+    .description(
+      "what an interactive Claude session's hooks run: session-start, stop, stop-failure, permission-request, notification, active (internal)",
+    )
+    .argument("<event>")
+    .argument("[args...]")
+    .action((event: string, args: string[]) => {
+      setResult(async (c) => (await import("./commands/hook.ts")).hook(c, event, args), false);
+    });
+
+  program
     .command("validate")
     .description("check the database, the .work/ projections and the plan file against each other")
     .option("--json", "print the findings as JSON")

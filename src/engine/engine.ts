@@ -36,6 +36,8 @@ export interface EngineOptions {
   maxParallel: number;
   /** Directory with signal template overrides (config `sessions.prompt_dir`). */
   promptDir?: string | undefined;
+  /** Times the Stop hook sends an interactive agent back to work (default 3). */
+  stopReminders?: number | undefined;
   clock?: () => Date;
   log?: (line: string) => void;
 }
@@ -76,6 +78,7 @@ export class Engine {
   env: NodeJS.ProcessEnv;
   maxParallel: number;
   readonly promptDir: string | undefined;
+  readonly stopReminders: number;
   readonly clock: () => Date;
   readonly log: (line: string) => void;
   /** What `flux run` asked for; nothing starts before the first request. */
@@ -90,6 +93,8 @@ export class Engine {
   readonly nextPurpose = new Map<string, SessionPurpose>();
   /** Sessions whose liveness is being checked (tick.ts buryMovedOn). */
   readonly burying = new Set<string>();
+  /** Interactive sessions Flux is ending, and why (recover.ts endSession). */
+  readonly ending = new Map<string, string>();
   /** Commands printed for `--manual` runs, by stage. */
   readonly manualCommands = new Map<string, string>();
   private ticking = false;
@@ -107,6 +112,7 @@ export class Engine {
     this.env = options.env;
     this.maxParallel = options.maxParallel;
     this.promptDir = options.promptDir;
+    this.stopReminders = options.stopReminders ?? 3;
     this.clock = options.clock ?? (() => new Date());
     this.log = options.log ?? (() => undefined);
     this.unsubscribe = this.store.subscribe((event) => {

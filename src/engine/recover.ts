@@ -67,7 +67,9 @@ export function sessionEnded(
     return ended;
   });
   clearTimer(engine, sessionId);
-  if (!first || status === "killed") {
+  const endedBy = engine.ending.get(sessionId);
+  engine.ending.delete(sessionId);
+  if (!first) {
     engine.project();
     return;
   }
@@ -76,6 +78,10 @@ export function sessionEnded(
   if (stage !== undefined && latest?.id === sessionId && stage.state === "merged") {
     // The agent finished after its stage merged: now its worktree can go.
     void engine.runTask(stage.id, "cleanup", () => removeMergedWorktree(engine, stage.id));
+    engine.project();
+    return;
+  }
+  if (status === "killed") {
     engine.project();
     return;
   }
@@ -89,7 +95,13 @@ export function sessionEnded(
     exitedWithoutAsking(engine, session);
     return;
   }
-  crashed(engine, session.stageId, crashReason(status, code, signal, telemetry));
+  crashed(
+    engine,
+    session.stageId,
+    endedBy === undefined
+      ? crashReason(status, code, signal, telemetry)
+      : `Flux ended the session: ${endedBy}`,
+  );
 }
 
 /** Why a session ended without completing, with the agent's own error class when it said. */
@@ -196,6 +208,54 @@ async function timedOut(engine: Engine, sessionId: string): Promise<void> {
     );
   }
   engine.wake("timeout");
+}
+
+/** How long an interactive agent has to exit after SIGTERM before its session is killed. */
+const END_GRACE_MS = 10_000;
+
+/**
+ * Ends an interactive session (a TUI does not exit by itself): SIGTERM to the agent, whose
+ * runner then reports the exit as usual; the backend kills the session if it is still there
+ * after a grace period. If its stage is still running, the end counts as a crash, with `why`.
+ */
+export function endSession(engine: Engine, session: SessionRecord, why: string): void {
+  engine.ending.set(session.id, why);
+  engine.log(`ending ${session.id} (${session.stageId}): ${why}`);
+  engine.store.write((emit) =>
+    emit({
+      type: "session.ending",
+      planId: session.planId,
+      stageId: session.stageId,
+      data: { session: session.id, reason: why },
+    }),
+  );
+  let signalled = false;
+  if (session.pid !== null) {
+    try {
+      process.kill(session.pid, "SIGTERM");
+      signalled = true;
+    } catch {
+      // Gone already: its runner's report is on its way, or the backend finds out below.
+    }
+  }
+  clearTimer(engine, session.id);
+  engine.timers.set(
+    session.id,
+    setTimeout(
+      () => {
+        engine.timers.delete(session.id);
+        void forceEnd(engine, session.id);
+      },
+      signalled ? END_GRACE_MS : 0,
+    ),
+  );
+}
+
+async function forceEnd(engine: Engine, sessionId: string): Promise<void> {
+  const session = getSession(engine.store, sessionId);
+  if (session === undefined || session.endedAt !== null) return;
+  if (session.backend !== "manual") await engine.backend.kill(session.name);
+  sessionEnded(engine, sessionId, null, "SIGKILL", "killed");
 }
 
 /** `flux sessions kill`: the session stops, its stage waits for a human. */

@@ -11,7 +11,8 @@ import path from "node:path";
 import { agentAdapter } from "../adapters/agents/index.ts";
 import type { OutputParser, SessionTelemetry } from "../adapters/agents/types.ts";
 import type { SessionSpec } from "./session-files.ts";
-import { readSpec, writeExitReport } from "./session-files.ts";
+import { agentFile, readSpec, writeExitReport } from "./session-files.ts";
+import { claudeTranscriptTelemetry } from "../adapters/agents/claude/transcript.ts";
 
 /** How long the runner waits for the agent's last output after it exited, in ms. */
 const DRAIN_MS = 2_000;
@@ -51,11 +52,13 @@ export async function runSession(options: RunnerOptions): Promise<number> {
 
   const stdin = spec.stdin ?? "inherit";
   const input = typeof stdin === "object" ? fs.openSync(stdin.file, "r") : stdin;
+  // A TUI needs the pane's terminal on all three streams; piping its output breaks it.
+  const tty = spec.tty === true;
   const child = spawn(command, args, {
     cwd: spec.cwd,
     // Some agents (opencode) take their project from $PWD, not from the directory they start in.
     env: { ...spec.env, PWD: spec.cwd },
-    stdio: [input, "pipe", "pipe"],
+    stdio: tty ? "inherit" : [input, "pipe", "pipe"],
     detached: false,
   });
   if (typeof input === "number") fs.closeSync(input);
@@ -67,7 +70,7 @@ export async function runSession(options: RunnerOptions): Promise<number> {
   for (const signal of ["SIGTERM", "SIGHUP", "SIGINT"] as const)
     process.on(signal, forward(signal));
 
-  for (const stream of ["stdout", "stderr"] as const) {
+  for (const stream of tty ? [] : (["stdout", "stderr"] as const)) {
     const pipe = child[stream];
     if (pipe === null) throw new Error(`the agent's ${stream} is not a pipe`);
     pipe.setEncoding("utf8").on("data", (text: string) => {
@@ -104,7 +107,7 @@ export async function runSession(options: RunnerOptions): Promise<number> {
 
   const end = await ended;
   if (parser !== undefined && partial !== "") showParsed(parser, partial, options.display);
-  const telemetry = parser?.telemetry(end.code);
+  const telemetry = tty ? transcriptTelemetry(options.work, spec) : parser?.telemetry(end.code);
   if (telemetry !== undefined) record({ type: "telemetry", ...telemetry });
   record({
     type: "exit",
@@ -126,6 +129,19 @@ export async function runSession(options: RunnerOptions): Promise<number> {
     // The daemon is down: it reads exit.json when it starts again.
   });
   return end.code ?? 1;
+}
+
+/** An interactive session's telemetry: its transcript, named by its SessionStart hook. */
+function transcriptTelemetry(work: string, spec: SessionSpec): SessionTelemetry | undefined {
+  try {
+    const agent = JSON.parse(fs.readFileSync(agentFile(work, spec.sessionId), "utf8")) as {
+      transcriptPath?: string;
+    };
+    if (agent.transcriptPath === undefined) return undefined;
+    return claudeTranscriptTelemetry(fs.readFileSync(agent.transcriptPath, "utf8"));
+  } catch {
+    return undefined; // the agent never started its session: nothing to report
+  }
 }
 
 function showParsed(parser: OutputParser, line: string, display: NodeJS.WritableStream): void {

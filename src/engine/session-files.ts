@@ -26,6 +26,11 @@ export interface SessionSpec {
   stdin?: { file: string } | "inherit" | "ignore";
   /** How the runner reads the agent's stdout: an agent CLI's event stream, or plain text. */
   output?: "claude-stream-json" | "codex-json" | "opencode-json" | "text";
+  /**
+   * The agent's own TUI (interactive Claude): it gets the pane's terminal on all three streams
+   * and its telemetry comes from its transcript (agent.json names it), not from its output.
+   */
+  tty?: true;
   createdAt: string;
 }
 
@@ -47,6 +52,11 @@ export function specFile(work: string, sessionId: string): string {
 
 export function exitFile(work: string, sessionId: string): string {
   return path.join(sessionDir(work, sessionId), "exit.json");
+}
+
+/** The agent's own session id and transcript, as its SessionStart hook reported them. */
+export function agentFile(work: string, sessionId: string): string {
+  return path.join(sessionDir(work, sessionId), "agent.json");
 }
 
 export function logFile(work: string, sessionId: string): string {

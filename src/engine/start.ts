@@ -6,7 +6,6 @@
 import fs from "node:fs";
 import path from "node:path";
 import { createWorktree, git } from "../adapters/git/index.ts";
-import { ExitCode, FluxError } from "../core/errors.ts";
 import { expandCommand, shellQuote } from "../core/shell.ts";
 import type { Stage } from "../core/plan/model.ts";
 import { insertSession } from "../store/sessions.ts";
@@ -17,7 +16,12 @@ import { hashToken, newSessionId, newToken } from "./ids.ts";
 import { buildSignal } from "./signal.ts";
 import type { SessionSpec } from "./session-files.ts";
 import { exitFile, logFile, sessionDir, signalFile, writeSpec } from "./session-files.ts";
-import { agentAdapter, resolveAgentBinary } from "../adapters/agents/index.ts";
+import {
+  agentAdapter,
+  ensureWorkspaceTrust,
+  resolveAgentBinary,
+} from "../adapters/agents/index.ts";
+import type { WorkspaceTrust } from "../adapters/agents/index.ts";
 import { packageRoot } from "./signal-templates.ts";
 import { armTimeout } from "./recover.ts";
 
@@ -77,6 +81,7 @@ export async function startSession(
     env: { ...env, ...agent.env, FLUX_SESSION_ID: sessionId, FLUX_SESSION_TOKEN: token },
     stdin: agent.stdin,
     output: agent.output,
+    ...(agent.tty === true ? { tty: true as const } : {}),
     logFile: logFile(engine.paths.work, sessionId),
     exitFile: exitFile(engine.paths.work, sessionId),
     createdAt: now.toISOString(),
@@ -91,6 +96,7 @@ export async function startSession(
       name,
       tokenHash: hashToken(token),
       purpose,
+      interactive: agent.tty === true,
     });
     engine.store.transitionWithin(emit, plan.id, stageId, "session_started", { actor: "flux" });
     engine.store.noteStage(emit, plan.id, stageId, { reason: null, feedback: null });
@@ -124,6 +130,8 @@ export interface AgentStart {
   env: Record<string, string>;
   stdin: SessionSpec["stdin"];
   output: SessionSpec["output"];
+  /** The agent's own TUI (interactive Claude). */
+  tty?: true;
 }
 
 /**
@@ -160,16 +168,7 @@ export function agentStart(
     apiMaxRetries: AGENT_API_MAX_RETRIES,
     git: gitDirs(worktree),
   });
-  if (launch.tty === true) {
-    throw new FluxError(
-      "AGENT_MODE_UNSUPPORTED",
-      `${stage.id}: interactive ${stage.agent} sessions (its TUI in the pane) are not supported yet`,
-      {
-        hint: `set \`mode: headless\` for ${stage.id} (or in the plan's defaults)`,
-        exitCode: ExitCode.usage,
-      },
-    );
-  }
+  if (launch.trust !== undefined) recordTrust(engine, stage.id, launch.trust);
   for (const file of launch.files) {
     fs.mkdirSync(path.dirname(file.path), { recursive: true });
     fs.writeFileSync(file.path, file.content, { mode: file.mode ?? 0o600 });
@@ -180,7 +179,27 @@ export function agentStart(
     env: { ...env, ...launch.env },
     projectBin: path.join(packageRoot(), "node_modules", ".bin"),
   });
-  return { argv: [binary, ...rest], env: launch.env, stdin: launch.stdin, output: launch.output };
+  return {
+    argv: [binary, ...rest],
+    env: launch.env,
+    stdin: launch.stdin,
+    output: launch.output,
+    ...(launch.tty === true ? { tty: true as const } : {}),
+  };
+}
+
+/** The TUI must not stop at its workspace trust dialog: the user's config is told once. */
+function recordTrust(engine: Engine, stageId: string, trust: WorkspaceTrust): void {
+  const outcome = ensureWorkspaceTrust(trust);
+  if (outcome.outcome === "recorded") {
+    engine.notice(
+      `Claude Code trusts ${trust.dir} now: Flux recorded it in ${trust.configFile} so interactive sessions open without the trust dialog (docs/agents.md)`,
+    );
+  } else if (outcome.outcome === "failed") {
+    engine.notice(
+      `could not record Claude Code's workspace trust for ${trust.dir} in ${trust.configFile} (${outcome.reason}): its TUI may ask whether to trust the folder; answer in \`flux attach ${stageId}\``,
+    );
+  }
 }
 
 /** The worktree's own git dir and the shared one: a sandboxed agent must be allowed to write both to commit. */

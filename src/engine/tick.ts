@@ -8,7 +8,7 @@ import { mergeTask } from "./merge.ts";
 import { startSession } from "./start.ts";
 import { latestSession, openSessions } from "../store/sessions.ts";
 import type { StageState } from "../core/stage/states.ts";
-import { sessionEnded } from "./recover.ts";
+import { endSession, sessionEnded } from "./recover.ts";
 
 export function handleTick(engine: Engine): void {
   const plan = engine.store.activePlan();
@@ -51,7 +51,8 @@ export function handleTick(engine: Engine): void {
 /**
  * A session whose stage has moved on (completed, merged…) is expected to end by itself and
  * report; one whose runner was killed never will. Each pass asks the backend about those only,
- * so a run does not wait forever for a report that cannot come.
+ * so a run does not wait forever for a report that cannot come. An interactive session (a TUI)
+ * never ends by itself: Flux ends it once its stage moved on or another session replaced it.
  */
 function buryMovedOn(
   engine: Engine,
@@ -60,13 +61,14 @@ function buryMovedOn(
 ): void {
   for (const session of openSessions(engine.store, planId)) {
     const state = states.get(session.stageId);
-    if (
-      session.backend === "manual" ||
-      state === undefined ||
-      SLOT_STATES.has(state) ||
-      engine.burying.has(session.id)
-    )
+    if (state === undefined || engine.burying.has(session.id) || engine.ending.has(session.id))
       continue;
+    const replaced = latestSession(engine.store, planId, session.stageId)?.id !== session.id;
+    if (session.interactive && (replaced || !SLOT_STATES.has(state))) {
+      endSession(engine, session, replaced ? "a new session replaced it" : `its stage is ${state}`);
+      continue;
+    }
+    if (session.backend === "manual" || SLOT_STATES.has(state)) continue;
     engine.burying.add(session.id);
     void engine.backend
       .isAlive(session.name)

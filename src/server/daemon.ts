@@ -34,6 +34,8 @@ export interface DaemonOptions {
   idleTimeoutMs: number;
   backend: "auto" | "tmux" | "process";
   promptDir?: string | undefined;
+  /** Stop hook reminders for interactive sessions (config `sessions.stop_reminders`). */
+  stopReminders?: number | undefined;
   log?: (line: string) => void;
 }
 
@@ -76,6 +78,7 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
     env: options.env,
     maxParallel: options.maxParallel,
     promptDir: options.promptDir,
+    stopReminders: options.stopReminders,
     log,
   });
 

@@ -5,6 +5,7 @@ import type { Engine } from "../engine/engine.ts";
 import { requestCompletion } from "../engine/completion.ts";
 import { approveGate, gateEvidence, mergeNow, rejectGate, resumeStage } from "../engine/gates.ts";
 import { killSession, sessionEnded } from "../engine/recover.ts";
+import { handleHook } from "../engine/hooks.ts";
 import { getSession, markSessionStarted } from "../store/sessions.ts";
 import type { FluxEvent } from "../store/events.ts";
 import type { SessionTelemetry } from "../adapters/agents/types.ts";
@@ -194,6 +195,13 @@ export function buildRoutes(ctx: RouteContext): Router {
         : undefined,
     );
     return Promise.resolve({ ok: true });
+  });
+
+  // An interactive agent's hooks (`flux hook <event>`): waiting for input, Stop reminders.
+  router.on("POST", "/v1/sessions/:id/hook", (req) => {
+    const id = req.params.id ?? "";
+    requireSession(req, id);
+    return Promise.resolve(handleHook(engine, id, req.body));
   });
 
   router.on("POST", "/v1/sessions/:id/kill", async (req) => {

@@ -13,6 +13,9 @@ export type EventType =
   | "session.started"
   | "session.ended"
   | "session.telemetry"
+  | "session.waiting"
+  | "session.resumed"
+  | "session.ending"
   | "acceptance.finished"
   | "run.requested"
   | "run.notice";

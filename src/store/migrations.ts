@@ -136,4 +136,14 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE sessions ADD COLUMN turns INTEGER;
     `,
   },
+  {
+    version: 4,
+    name: "interactive sessions: waiting for input, Stop hook reminders",
+    sql: `
+      ALTER TABLE sessions ADD COLUMN interactive INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE sessions ADD COLUMN waiting_for TEXT;
+      ALTER TABLE sessions ADD COLUMN waiting_since TEXT;
+      ALTER TABLE sessions ADD COLUMN stop_nudges INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];

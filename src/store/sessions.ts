@@ -37,6 +37,16 @@ export interface SessionRecord extends SessionTelemetryRecord {
   /** The tmux session name (`flux-<stage-id>`). */
   name: string;
   purpose: SessionPurpose;
+  /** The agent's own TUI in the pane (interactive Claude Code), not a headless process. */
+  interactive: boolean;
+  /**
+   * Why the session waits for a human (a permission prompt, a notification, an agent that
+   * stopped without completing), or null. An attribute of the session, not a stage state.
+   */
+  waitingFor: string | null;
+  waitingSince: string | null;
+  /** Times the Stop hook sent the agent back to work since its last completion request. */
+  stopNudges: number;
   pid: number | null;
   exitCode: number | null;
   exitSignal: string | null;
@@ -67,6 +77,10 @@ interface SessionRow {
   backend: string;
   name: string;
   purpose: SessionPurpose;
+  interactive: number;
+  waiting_for: string | null;
+  waiting_since: string | null;
+  stop_nudges: number;
   pid: number | null;
   exit_code: number | null;
   exit_signal: string | null;
@@ -85,6 +99,10 @@ function fromRow(row: SessionRow): SessionRecord {
     backend: row.backend,
     name: row.name,
     purpose: row.purpose,
+    interactive: row.interactive === 1,
+    waitingFor: row.waiting_for,
+    waitingSince: row.waiting_since,
+    stopNudges: row.stop_nudges,
     pid: row.pid,
     exitCode: row.exit_code,
     exitSignal: row.exit_signal,
@@ -157,6 +175,7 @@ export interface NewSession {
   name: string;
   tokenHash: string;
   purpose: SessionPurpose;
+  interactive?: boolean;
 }
 
 export function insertSession(
@@ -167,8 +186,8 @@ export function insertSession(
   const now = store.now();
   store.db
     .prepare(
-      `INSERT INTO sessions (id, plan_id, stage_id, status, agent, backend, name, token_hash, purpose, created_at, updated_at)
-       VALUES (?, ?, ?, 'starting', ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO sessions (id, plan_id, stage_id, status, agent, backend, name, token_hash, purpose, interactive, created_at, updated_at)
+       VALUES (?, ?, ?, 'starting', ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .run(
       session.id,
@@ -179,6 +198,7 @@ export function insertSession(
       session.name,
       session.tokenHash,
       session.purpose,
+      session.interactive === true ? 1 : 0,
       now,
       now,
     );
@@ -191,6 +211,7 @@ export function insertSession(
       agent: session.agent,
       backend: session.backend,
       purpose: session.purpose,
+      ...(session.interactive === true ? { interactive: true } : {}),
     },
   });
 }
@@ -226,7 +247,7 @@ export function markSessionEnded(
   const now = store.now();
   store.db
     .prepare(
-      "UPDATE sessions SET status = ?, exit_code = ?, exit_signal = ?, ended_at = ?, updated_at = ? WHERE id = ?",
+      "UPDATE sessions SET status = ?, exit_code = ?, exit_signal = ?, ended_at = ?, updated_at = ?, waiting_for = NULL, waiting_since = NULL WHERE id = ?",
     )
     .run(end.status, end.exitCode, end.exitSignal, now, now, id);
   emit({

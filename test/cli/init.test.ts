@@ -74,15 +74,16 @@ describe("flux init", () => {
     });
   });
 
-  it("warns that interactive Claude Code stages are not supported yet", async () => {
+  it("warns that only Claude Code runs interactively", async () => {
     await using repo = await fluxRepo(
-      `    - id: a\n      agent: claude\n    - id: b\n      agent: claude\n      mode: headless\n`,
+      `    - id: a\n      agent: codex\n      mode: interactive\n    - id: b\n      agent: claude\n    - id: c\n      agent: opencode\n`,
     );
     const result = await repo.ok(["init", "doc/plans/PLAN-test.md"]);
     expect(result.stderr).toMatch(
-      /PLAN-test\.md:\d+: warning\[PLAN_MODE_UNSUPPORTED\]: stage "a" runs Claude Code interactively/,
+      /PLAN-test\.md:\d+: warning\[PLAN_MODE_UNSUPPORTED\]: stage "a" runs codex interactively/,
     );
     expect(result.stderr).not.toContain('stage "b"');
+    expect(result.stderr).not.toContain('stage "c"');
   });
 
   it("warns about fields that are not active yet, naming them", async () => {

@@ -51,6 +51,11 @@ export interface AgentLaunch {
    * piping its output breaks it — and it does not exit by itself when the work is done.
    */
   tty?: true;
+  /**
+   * A directory the CLI must trust without asking, recorded in the user's config before the
+   * launch (Claude's TUI: the parent of all worktrees; claude/trust.ts).
+   */
+  trust?: { configFile: string; dir: string };
 }
 
 /** Token counts. `inputTokens` never includes cached tokens, for every CLI (see each parser). */

@@ -30,8 +30,9 @@ export const anthropic: WireFormat = {
     const messages = arrayOf(body.messages);
     const firstAnswer = messages.findIndex((m) => m.role === "assistant");
     const before = firstAnswer === -1 ? messages : messages.slice(0, firstAnswer);
+    // Hook context (SessionStart's additionalContext) arrives as a `system` message.
     const firstPrompt = before
-      .filter((m) => m.role === "user")
+      .filter((m) => m.role === "user" || m.role === "system")
       .map((m) => textOf(m.content))
       .join("\n");
     const system = textOf(body.system);

@@ -58,6 +58,7 @@ export function daemonOptions(
     backend: config.backend,
     promptDir:
       config.promptDir === undefined ? undefined : path.resolve(paths.root, config.promptDir),
+    stopReminders: config.stopReminders,
     log,
     ...overrides,
   };

@@ -61,17 +61,17 @@ export function loadPlan(
     });
   }
   const result = parsePlan(text, file);
-  // Claude's TUI in the pane (its default mode) is not supported yet: say so before a run.
+  // Only Claude Code's TUI has been verified under Flux: say so before a run, not at its start.
   if (result.plan !== undefined) {
     for (const stage of result.plan.stages) {
-      if (stage.agent !== "claude" || stage.mode !== "interactive") continue;
+      if (stage.mode !== "interactive" || stage.agent === "claude") continue;
       result.diagnostics.push({
         code: "PLAN_MODE_UNSUPPORTED",
         severity: "warning",
-        message: `stage "${stage.id}" runs Claude Code interactively (its default mode), which Flux does not support yet`,
+        message: `stage "${stage.id}" runs ${stage.agent} interactively, which Flux does not support yet (only Claude Code's TUI)`,
         file,
         line: stage.line,
-        hint: "set `mode: headless` on the stage or in the plan's `defaults:`",
+        hint: "remove `mode: interactive` from the stage (it runs headless)",
       });
     }
   }

@@ -187,6 +187,11 @@ function printEvent(ctx: CommandContext, event: FluxEvent): void {
         `${time} ${stage.padEnd(20)} ${paint(c, "dim", `session ${String(d.session)} ended (${d.status === "exited" ? `exit ${String(d.exitCode)}` : String(d.status)})`)}`,
       );
       return;
+    case "session.waiting":
+      ctx.output.out(
+        `${time} ${stage.padEnd(20)} ${paint(c, "yellow", `waiting for input: ${String(d.reason)}`)}${paint(c, "dim", `  (flux attach ${stage})`)}`,
+      );
+      return;
     case "acceptance.finished":
       ctx.output.out(
         `${time} ${stage.padEnd(20)} acceptance ${d.passed === true ? paint(c, "green", "passed") : paint(c, "red", "failed")} on ${String(d.commit).slice(0, 8)}`,

@@ -17,6 +17,8 @@ export interface StageStatus {
   agent: string;
   retries: number;
   fixAttempts: number;
+  /** Why the stage's live session waits for a human (an attribute of the session), or null. */
+  waitingForInput: string | null;
   updatedAt: string;
 }
 
@@ -35,6 +37,9 @@ export function buildStatus(
   sessions: readonly SessionRecord[],
 ): StatusView {
   const states = new Map(stages.map((s) => [s.id, s.state]));
+  const waiting = new Map<string, string>();
+  for (const s of sessions)
+    if (s.endedAt === null && s.waitingFor !== null) waiting.set(s.stageId, s.waitingFor);
   const counts: StatusView["counts"] = { total: stages.length };
   let done = 0;
   for (const s of stages) {
@@ -63,6 +68,7 @@ export function buildStatus(
       agent: s.spec.agent,
       retries: s.retries,
       fixAttempts: s.fixAttempts,
+      waitingForInput: waiting.get(s.id) ?? null,
       updatedAt: s.updatedAt,
     })),
     sessions: [...sessions],
@@ -100,7 +106,7 @@ export function renderStatus(view: StatusView, color: boolean): string {
     lines.push(paint(color, "bold", "Sessions"));
     for (const s of view.sessions) {
       lines.push(
-        `  ${pad(s.id, 28)}${pad(s.stageId, idWidth)}${pad(s.status, 9)}${pad(s.agent, 10)}${telemetry(s)}`,
+        `  ${pad(s.id, 28)}${pad(s.stageId, idWidth)}${pad(s.status, 9)}${pad(s.agent, 10)}${telemetry(s)}${s.endedAt === null && s.waitingFor !== null ? paint(color, "yellow", " · waiting for input") : ""}`,
       );
     }
     const cost = view.sessions.reduce((sum, s) => sum + (s.costUsd ?? 0), 0);
@@ -123,6 +129,8 @@ function detail(s: StageStatus, color: boolean): string {
     return `waits on ${s.waitingOn.map((d) => `${d.id} (${d.state === "missing" ? d.state : paintState(color, d.state)})`).join(", ")}`;
   }
   const parts: string[] = [];
+  if (s.waitingForInput !== null)
+    parts.push(paint(color, "yellow", `waiting for input: ${s.waitingForInput}`));
   if (s.reason !== null) parts.push(s.reason);
   if (s.retries > 0) parts.push(`retries ${s.retries}`);
   if (s.fixAttempts > 0) parts.push(`fix attempts ${s.fixAttempts}`);

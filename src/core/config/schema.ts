@@ -17,6 +17,8 @@ const positiveInt: Check = (v) =>
   typeof v === "number" && Number.isInteger(v) && v > 0
     ? undefined
     : "must be a whole number above 0";
+const wholeNumber: Check = (v) =>
+  typeof v === "number" && Number.isInteger(v) && v >= 0 ? undefined : "must be a whole number";
 const duration: Check = (v) =>
   typeof v === "string" && parseDuration(v) !== undefined
     ? undefined
@@ -49,6 +51,11 @@ export const CONFIG_SCHEMA = {
     backend: oneOf("auto", "tmux", "process"),
     /** A directory with your own `signal.md` template. */
     prompt_dir: text,
+    /**
+     * Times the Stop hook sends an interactive agent back to work while its stage is running,
+     * before its session waits for input (default 3; 0: never).
+     */
+    stop_reminders: wholeNumber,
   },
 } as const satisfies Record<string, Record<string, Check>>;
 
@@ -57,7 +64,11 @@ export interface Config {
   run?: { max_parallel?: number };
   ui?: { color?: "auto" | "always" | "never" };
   daemon?: { idle_timeout?: string };
-  sessions?: { backend?: "auto" | "tmux" | "process"; prompt_dir?: string };
+  sessions?: {
+    backend?: "auto" | "tmux" | "process";
+    prompt_dir?: string;
+    stop_reminders?: number;
+  };
 }
 
 export interface ConfigIssue {
@@ -107,6 +118,7 @@ export interface ResolvedConfig {
   idleTimeoutMs: number;
   backend: "auto" | "tmux" | "process";
   promptDir: string | undefined;
+  stopReminders: number;
 }
 
 export const DEFAULT_CONFIG: ResolvedConfig = {
@@ -116,6 +128,7 @@ export const DEFAULT_CONFIG: ResolvedConfig = {
   idleTimeoutMs: 10 * 60_000,
   backend: "auto",
   promptDir: undefined,
+  stopReminders: 3,
 };
 
 /** Later layers win key by key. */
@@ -129,6 +142,8 @@ export function mergeConfig(layers: readonly Config[]): ResolvedConfig {
     if (idle !== undefined) out.idleTimeoutMs = parseDuration(idle) ?? out.idleTimeoutMs;
     if (layer.sessions?.backend !== undefined) out.backend = layer.sessions.backend;
     if (layer.sessions?.prompt_dir !== undefined) out.promptDir = layer.sessions.prompt_dir;
+    const reminders = layer.sessions?.stop_reminders;
+    if (reminders !== undefined) out.stopReminders = reminders;
   }
   return out;
 }

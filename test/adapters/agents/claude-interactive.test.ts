@@ -1,23 +1,27 @@
-/** Claude Code's TUI launch: pinned argv and settings, then the real TUI in a private tmux. */
+/**
+ * Claude Code's TUI launch: pinned argv, settings and hooks; the workspace trust written into
+ * the user's config; telemetry from a real transcript. The real TUI run by Flux is in
+ * test/e2e/interactive.test.ts.
+ */
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   CLAUDE_KICKOFF,
   agentAdapter,
-  resolveAgentBinary,
+  claudeConfigFile,
+  claudeTranscriptTelemetry,
+  ensureWorkspaceTrust,
+  isTrusted,
   withWorkspaceTrust,
 } from "../../../src/adapters/agents/index.ts";
-import { shellQuote } from "../../../src/core/shell.ts";
-import { cliHome, fakeModel } from "../../kit/model.ts";
-import { tempDir, tempRepo } from "../../kit/temp-repo.ts";
-import { privateTmux, waitFor, waitForText } from "../../kit/tmux.ts";
-import { launchInput, stage } from "./helpers.ts";
+import { tempDir } from "../../kit/temp-repo.ts";
+import { fixture, launchInput, stage } from "./helpers.ts";
 
 const SETTINGS = "/repo/.work/sessions/ses_1/claude-settings.json";
-const HOOK =
-  `node -e 'const fs=require("fs");process.stdout.write(JSON.stringify({hookSpecificOutput:{hookEventName:"SessionStart",additionalContext:fs.readFileSync(process.argv[1],"utf8")}}))' ` +
-  "/repo/.work/signals/ses_1.md";
+const SIGNAL = "/repo/.work/signals/ses_1.md";
+const FLUX = "/repo/.work/bin/flux";
+const ACTIVE = `if [ -e /repo/.work/sessions/ses_1/waiting ]; then ${FLUX} hook active; fi`;
 
 const interactive = (spec: Parameters<typeof stage>[0], isRoot = false) =>
   agentAdapter("claude").launch(
@@ -52,19 +56,41 @@ describe("claude interactive launch", () => {
     ]);
   });
 
-  it("settings: the signal through a startup-only SessionStart hook; no bypass dialog", () => {
+  it("settings: every hook calls the session's flux; the active hooks only when it waits", () => {
     const settings = (mode: "bypass" | "edits") =>
       JSON.parse(interactive({ permission_mode: mode }).files[0]?.content ?? "") as Record<
         string,
         unknown
       >;
+    const call = (command: string) => ({ type: "command", command, timeout: 30 });
     const hooks = {
-      SessionStart: [{ matcher: "startup", hooks: [{ type: "command", command: HOOK }] }],
+      SessionStart: [{ matcher: "startup", hooks: [call(`${FLUX} hook session-start ${SIGNAL}`)] }],
+      Stop: [{ hooks: [call(`${FLUX} hook stop`)] }],
+      StopFailure: [{ hooks: [call(`${FLUX} hook stop-failure`)] }],
+      PermissionRequest: [{ matcher: "*", hooks: [call(`${FLUX} hook permission-request`)] }],
+      Notification: [{ hooks: [call(`${FLUX} hook notification`)] }],
+      PostToolUse: [{ matcher: "*", hooks: [call(ACTIVE)] }],
+      UserPromptSubmit: [{ hooks: [call(ACTIVE)] }],
     };
     expect(settings("bypass")).toMatchObject({ hooks, skipDangerousModePermissionPrompt: true });
     expect(settings("edits").hooks).toEqual(hooks);
     expect(settings("edits").skipDangerousModePermissionPrompt).toBeUndefined();
     expect(settings("edits").permissions).toMatchObject({ allow: expect.any(Array) as unknown });
+  });
+
+  it("asks for the worktrees' parent to be trusted in the config Claude reads", () => {
+    const withEnv = (env: Record<string, string>) =>
+      agentAdapter("claude").launch(
+        launchInput({ stage: stage({ agent: "claude", mode: "interactive" }), env }),
+      ).trust;
+    expect(withEnv({ HOME: "/home/u" })).toEqual({
+      configFile: "/home/u/.claude.json",
+      dir: "/repo/.worktrees",
+    });
+    expect(withEnv({ HOME: "/home/u", CLAUDE_CONFIG_DIR: "/cfg" })?.configFile).toBe(
+      "/cfg/.claude.json",
+    );
+    expect(claudeConfigFile({})).toMatch(/\/\.claude\.json$/);
   });
 
   it("trusts a directory in the user's Claude config and keeps the rest", () => {
@@ -85,97 +111,115 @@ describe("claude interactive launch", () => {
   });
 });
 
-/**
- * A TUI does not exit by itself, and Claude's starts helpers (a plugin marketplace clone) that
- * write into its config dir: end the pane's whole process group before the dirs are removed.
- */
-async function endPane(pid: string): Promise<void> {
-  const group = -Number(pid.trim());
-  process.kill(group, "SIGKILL");
-  await waitFor(() => {
-    try {
-      process.kill(group, 0);
-      return false;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ESRCH") return true;
-      throw error;
-    }
+describe("workspace trust in the user's Claude config", () => {
+  const setup = (content?: string, mode = 0o644) => {
+    const dir = tempDir("flux-trust-");
+    const configFile = path.join(dir, ".claude.json");
+    if (content !== undefined) fs.writeFileSync(configFile, content, { mode });
+    return { dir, configFile, [Symbol.dispose]: () => fs.rmSync(dir, { recursive: true }) };
+  };
+
+  it("is recorded once, atomically, keeping every other key and the file's mode", () => {
+    using t = setup(JSON.stringify({ theme: "dark", projects: { "/a": { x: 1 } } }), 0o640);
+    expect(ensureWorkspaceTrust({ configFile: t.configFile, dir: "/repo/.worktrees" })).toEqual({
+      outcome: "recorded",
+    });
+    expect(JSON.parse(fs.readFileSync(t.configFile, "utf8"))).toEqual({
+      theme: "dark",
+      projects: { "/a": { x: 1 }, "/repo/.worktrees": { hasTrustDialogAccepted: true } },
+    });
+    expect(fs.statSync(t.configFile).mode & 0o777).toBe(0o640);
+    expect(fs.readdirSync(t.dir)).toEqual([".claude.json"]); // no temporary file left
+    const before = fs.readFileSync(t.configFile, "utf8");
+    expect(ensureWorkspaceTrust({ configFile: t.configFile, dir: "/repo/.worktrees" })).toEqual({
+      outcome: "trusted",
+    });
+    expect(fs.readFileSync(t.configFile, "utf8")).toBe(before);
   });
-}
 
-describe("claude TUI in tmux", () => {
-  it("starts on its own and works from the signal given by the hook", async () => {
-    await using repo = await tempRepo();
-    const worktrees = path.join(repo.dir, ".worktrees");
-    const worktree = path.join(worktrees, "s1");
-    repo.git("worktree", "add", "-q", "-b", "flux/s1", worktree);
-    await using model = await fakeModel([{ text: "Interactive reply from the model." }]);
-    await using home = cliHome("claude", model);
-    await using tmux = privateTmux();
-    const work = tempDir("flux-session-");
-    try {
-      // A user's config: onboarded and key approved, but no bypass acceptance and no trust yet.
-      const configFile = path.join(String(home.env.CLAUDE_CONFIG_DIR), ".claude.json");
-      const config = JSON.parse(fs.readFileSync(configFile, "utf8")) as Record<string, unknown>;
-      delete config.bypassPermissionsModeAccepted;
-      delete config.projects;
-      fs.writeFileSync(configFile, JSON.stringify(withWorkspaceTrust(config, worktrees)));
+  it("counts a trusted parent; creates a missing config (0600)", () => {
+    expect(
+      isTrusted({ projects: { "/repo": { hasTrustDialogAccepted: true } } }, "/repo/.worktrees"),
+    ).toBe(true);
+    expect(isTrusted({ projects: { "/repo/x": { hasTrustDialogAccepted: true } } }, "/repo")).toBe(
+      false,
+    );
+    expect(isTrusted({ projects: { "/repo": { hasTrustDialogAccepted: false } } }, "/repo")).toBe(
+      false,
+    );
+    using t = setup();
+    const configFile = path.join(t.dir, "sub", ".claude.json");
+    expect(ensureWorkspaceTrust({ configFile, dir: "/w" }).outcome).toBe("recorded");
+    expect(fs.statSync(configFile).mode & 0o777).toBe(0o600);
+  });
 
-      const env: Record<string, string> = {};
-      for (const [k, v] of Object.entries(home.env)) if (v !== undefined) env[k] = v;
-      delete env.IS_SANDBOX;
-      const signal = path.join(work, "signal.md");
-      fs.writeFileSync(signal, "FLUX-SIGNAL: you are stage s1; say hello.\n");
-      const launch = agentAdapter("claude").launch(
-        launchInput({
-          stage: stage({ agent: "claude", mode: "interactive", permission_mode: "bypass" }),
-          promptFile: signal,
-          sessionDir: path.join(work, "session"),
-          worktree,
-          env,
-          isRoot: process.getuid?.() === 0,
-          apiMaxRetries: 0,
-        }),
-      );
-      for (const file of launch.files) {
-        fs.mkdirSync(path.dirname(file.path), { recursive: true });
-        fs.writeFileSync(file.path, file.content, { mode: file.mode });
-      }
-      // tmux refuses long commands: the pane runs a script holding the environment and argv.
-      const projectBin = path.resolve(import.meta.dirname, "../../../node_modules/.bin");
-      const [name = "", ...args] = launch.argv;
-      const binary = resolveAgentBinary(name, { env: {}, projectBin });
-      const script = path.join(work, "start.sh");
-      const exports = Object.entries({ ...env, ...launch.env })
-        .filter(([k]) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
-        .map(([k, v]) => `export ${k}=${shellQuote(v)}`);
-      const exec = `exec ${[binary, ...args].map(shellQuote).join(" ")}`;
-      fs.writeFileSync(script, `#!/bin/sh\n${exports.join("\n")}\n${exec}\n`, { mode: 0o700 });
-      tmux.tmux(
-        "new-session",
-        "-d",
-        "-s",
-        "flux-s1",
-        "-x",
-        "160",
-        "-y",
-        "50",
-        "-c",
-        worktree,
-        script,
-      );
+  it("leaves a config it cannot read alone, and says why", () => {
+    using t = setup("{ not json");
+    const outcome = ensureWorkspaceTrust({ configFile: t.configFile, dir: "/w" });
+    expect(outcome).toMatchObject({
+      outcome: "failed",
+      reason: expect.stringMatching(/^it is not valid JSON/) as unknown,
+    });
+    expect(fs.readFileSync(t.configFile, "utf8")).toBe("{ not json");
+    using u = setup("[1]");
+    expect(ensureWorkspaceTrust({ configFile: u.configFile, dir: "/w" })).toEqual({
+      outcome: "failed",
+      reason: "it is not a JSON object",
+    });
+  });
+});
 
-      const first = await model.waitForRequest(
-        (r) => r.api === "anthropic" && JSON.stringify(r.body).includes("FLUX-SIGNAL"),
-        30_000,
-      );
-      expect(JSON.stringify(first.body)).toContain(CLAUDE_KICKOFF);
-      await waitForText(tmux.backend, "flux-s1", "Interactive reply from the model.", {
-        timeoutMs: 30_000,
-      });
-      await endPane(tmux.tmux("display-message", "-p", "-t", "flux-s1", "#{pane_pid}"));
-    } finally {
-      fs.rmSync(work, { recursive: true, force: true });
-    }
+describe("telemetry from a Claude transcript", () => {
+  const sample = fixture("claude-transcript-sample.jsonl").join("\n");
+
+  it("counts each message once, takes the context after the compaction, estimates the cost", () => {
+    const t = claudeTranscriptTelemetry(sample);
+    expect(t.agentSessionId).toBe("282a34ea-2682-48f2-a1e1-e22704843e9a");
+    expect(t.model).toBe("claude-opus-4-8");
+    expect(t.usage).toEqual({
+      inputTokens: 40,
+      outputTokens: 95,
+      cacheCreationTokens: 15000 + 500 + 500 + 200,
+      cacheReadTokens: 15000 + 15500 + 16000,
+    });
+    expect(t.contextTokens).toBe(650);
+    expect(t.costEstimated).toBe(true);
+    expect(t.costUsd).toBeGreaterThan(0);
+    expect(t.result).toBeUndefined();
+  });
+
+  it("classifies the API error of a last synthetic message; skips sidechains", () => {
+    const assistant = (message: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+      JSON.stringify({ type: "assistant", sessionId: "s", message, ...extra });
+    const text = [
+      assistant({
+        id: "m1",
+        model: "claude-sonnet-4-5",
+        usage: { input_tokens: 100, output_tokens: 5 },
+      }),
+      assistant(
+        { id: "m2", model: "claude-haiku", usage: { input_tokens: 999 } },
+        { isSidechain: true },
+      ),
+      assistant(
+        {
+          model: "<synthetic>",
+          content: [
+            { type: "text", text: "API Error: Request rejected (429) · Too many requests" },
+          ],
+        },
+        { error: "rate_limit" },
+      ),
+    ].join("\n");
+    const t = claudeTranscriptTelemetry(text);
+    expect(t).toMatchObject({
+      model: "claude-sonnet-4-5",
+      contextTokens: 100,
+      turns: 1,
+      result: "error",
+      errorClass: "rate_limit",
+      errorMessage: "API Error: Request rejected (429) · Too many requests",
+    });
+    expect(t.usage.inputTokens).toBe(1099);
   });
 });

@@ -15,11 +15,13 @@ export { claudeParser } from "./parser.ts";
 export { renderClaudeLine, toolLine } from "./render.ts";
 export {
   CLAUDE_KICKOFF,
+  WAITING_MARKER,
   claudeInteractiveLaunch,
   claudeInteractiveSettings,
-  sessionStartHookCommand,
-  withWorkspaceTrust,
 } from "./interactive.ts";
+export { claudeConfigFile, ensureWorkspaceTrust, isTrusted, withWorkspaceTrust } from "./trust.ts";
+export type { TrustOutcome, WorkspaceTrust } from "./trust.ts";
+export { claudeTranscriptTelemetry } from "./transcript.ts";
 
 /** The TUI for interactive stages (Claude's default), `-p` stream-json for headless ones. */
 export function claudeLaunch(input: LaunchInput): AgentLaunch {

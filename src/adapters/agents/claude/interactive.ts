@@ -1,16 +1,21 @@
 /**
- * Claude Code's interactive launch: its own TUI in the session's pane (DESIGN §3). The signal
- * is not typed into the TUI nor passed in argv: a SessionStart hook (source `startup` only)
- * prints it as `additionalContext`, which Claude puts into the first request; a short fixed
- * prompt in argv starts that first request (measured on 2.1.197 in tmux: the TUI answers at
- * once, with the hook's text in its context).
+ * Claude Code's interactive launch: its own TUI in the session's pane (DESIGN §3). Flux talks
+ * to it through hooks in the session's settings file, each a `flux hook <event>` call:
  *
- * Not here yet: the Stop/PreCompact/PostToolUse hooks that talk to the daemon, and the
- * workspace trust the engine must record before the launch (withWorkspaceTrust).
+ * - SessionStart (`startup`): the signal, as `additionalContext` (never typed into the TUI nor
+ *   put in argv); a short fixed prompt in argv starts the first request (measured on 2.1.197).
+ * - Stop: while the stage is running, the daemon sends the agent back to work a bounded
+ *   number of times, then marks the session waiting for input. StopFailure (an API error
+ *   ended the turn): Flux ends the session and restarts the stage, as for a headless crash.
+ * - PermissionRequest and Notification: the session waits for input (a human answers in
+ *   `flux attach`). PostToolUse and UserPromptSubmit clear that — only when it is set: the
+ *   hook is a shell test of a marker file, so ordinary tool calls start no process.
+ *
+ * The workspace trust the TUI would ask for is recorded by the engine before the launch
+ * (`trust`, see trust.ts).
  */
 import path from "node:path";
 import { shellQuote } from "../../../core/shell.ts";
-import { isObject } from "../shared.ts";
 import type { Json } from "../shared.ts";
 import type { AgentLaunch, LaunchInput } from "../types.ts";
 import {
@@ -19,35 +24,44 @@ import {
   claudeEnv,
   claudeSettings,
 } from "./launch.ts";
+import { claudeConfigFile } from "./trust.ts";
 
 /** The TUI's first prompt. The assignment itself arrives through the SessionStart hook. */
 export const CLAUDE_KICKOFF =
   "Start on the assignment Flux gave you in this session's context, and carry it through.";
 
-/**
- * Reads the signal when the session starts and prints the hook answer. Reading at start (not
- * at launch) keeps launch pure and lets a restarted session pick up a rewritten signal.
- * `node` is on every session's PATH: Flux puts its own runtime's directory there.
- */
-const HOOK_SCRIPT =
-  'const fs=require("fs");' +
-  "process.stdout.write(JSON.stringify({hookSpecificOutput:{" +
-  'hookEventName:"SessionStart",additionalContext:fs.readFileSync(process.argv[1],"utf8")}}))';
+/** The marker file a waiting session has; the "active" hooks only call flux when it exists. */
+export const WAITING_MARKER = "waiting";
 
-export function sessionStartHookCommand(promptFile: string): string {
-  return `node -e ${shellQuote(HOOK_SCRIPT)} ${shellQuote(promptFile)}`;
+/** Seconds Claude gives a Flux hook; a Stop hook asks the daemon, which answers at once. */
+const HOOK_TIMEOUT_S = 30;
+
+/** `flux` as hooks call it: the session's own shim (PATH may be reset by the user's shell). */
+function fluxCommand(env: Record<string, string>): string {
+  const work = env.FLUX_WORK_DIR;
+  return work === undefined ? "flux" : shellQuote(path.join(work, "bin", "flux"));
+}
+
+function hook(command: string): Json {
+  return { type: "command", command, timeout: HOOK_TIMEOUT_S };
 }
 
 export function claudeInteractiveSettings(input: LaunchInput): Json {
+  const flux = fluxCommand(input.env);
+  const call = (event: string, ...args: string[]) =>
+    hook([flux, "hook", event, ...args.map(shellQuote)].join(" "));
+  const marker = shellQuote(path.join(input.sessionDir, WAITING_MARKER));
+  const active = hook(`if [ -e ${marker} ]; then ${flux} hook active; fi`);
   const settings: Json = {
     ...claudeSettings(input),
     hooks: {
-      SessionStart: [
-        {
-          matcher: "startup",
-          hooks: [{ type: "command", command: sessionStartHookCommand(input.promptFile) }],
-        },
-      ],
+      SessionStart: [{ matcher: "startup", hooks: [call("session-start", input.promptFile)] }],
+      Stop: [{ hooks: [call("stop")] }],
+      StopFailure: [{ hooks: [call("stop-failure")] }],
+      PermissionRequest: [{ matcher: "*", hooks: [call("permission-request")] }],
+      Notification: [{ hooks: [call("notification")] }],
+      PostToolUse: [{ matcher: "*", hooks: [active] }],
+      UserPromptSubmit: [{ hooks: [active] }],
     },
   };
   // Otherwise the TUI opens a bypass warning dialog that nobody is there to answer.
@@ -75,19 +89,9 @@ export function claudeInteractiveLaunch(input: LaunchInput): AgentLaunch {
     notices,
     output: "text",
     tty: true,
-  };
-}
-
-/**
- * The user's Claude config (`~/.claude.json`, or under CLAUDE_CONFIG_DIR) with `dir` trusted:
- * one entry for the parent of all worktrees covers every stage (measured), so the TUI opens
- * without its workspace trust dialog. Everything else in the config is kept.
- */
-export function withWorkspaceTrust(config: Json, dir: string): Json {
-  const projects = isObject(config.projects) ? config.projects : {};
-  const entry = isObject(projects[dir]) ? projects[dir] : {};
-  return {
-    ...config,
-    projects: { ...projects, [dir]: { ...entry, hasTrustDialogAccepted: true } },
+    trust: {
+      configFile: claudeConfigFile({ ...input.env, ...env }),
+      dir: path.dirname(input.worktree),
+    },
   };
 }

@@ -1,0 +1,92 @@
+/**
+ * Telemetry of an interactive Claude session, read from its transcript (reference §1.8): the
+ * TUI has no event stream. `transcript_path` is in every hook payload; the file is written live.
+ *
+ * - One `assistant` line per content block, each repeating the message id and its FINAL usage:
+ *   usage counts once per message id.
+ * - Context = input + cache creation + cache read of the last main-thread message (not a
+ *   sidechain's, not the synthetic message Claude writes for an API error); a compaction
+ *   resets it to `compactMetadata.postTokens`.
+ * - There is no cost in a transcript: it is estimated from the price table, and marked so.
+ */
+import { estimateCost, DEFAULT_PRICES } from "../pricing.ts";
+import type { PriceTable } from "../pricing.ts";
+import { addUsage, classifyApiError, emptyUsage, num, obj, parseEvent, str } from "../shared.ts";
+import type { SessionTelemetry, Usage } from "../types.ts";
+
+export function claudeTranscriptTelemetry(
+  text: string,
+  prices: PriceTable = DEFAULT_PRICES,
+): SessionTelemetry {
+  let sessionId: string | undefined;
+  let model: string | undefined;
+  let usage: Usage = emptyUsage();
+  let contextTokens: number | undefined;
+  let turns = 0;
+  /** The API error of the last main-thread message, when Claude wrote a synthetic one. */
+  let lastError: { tag: string; text: string } | undefined;
+  const seen = new Set<string>();
+  for (const line of text.split("\n")) {
+    const entry = parseEvent(line);
+    if (entry === undefined) continue;
+    sessionId = str(entry.sessionId) ?? sessionId;
+    if (entry.type === "system" && entry.subtype === "compact_boundary") {
+      const post = obj(entry.compactMetadata).postTokens;
+      if (typeof post === "number") contextTokens = post;
+      continue;
+    }
+    if (entry.type !== "assistant") continue;
+    const message = obj(entry.message);
+    const main = entry.isSidechain !== true;
+    if (message.model === "<synthetic>") {
+      if (main) lastError = { tag: str(entry.error) ?? "", text: firstText(message) };
+      continue;
+    }
+    const id = str(message.id);
+    if (id !== undefined) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+    }
+    const u = obj(message.usage);
+    const counted: Usage = {
+      inputTokens: num(u.input_tokens),
+      outputTokens: num(u.output_tokens),
+      cacheCreationTokens: num(u.cache_creation_input_tokens),
+      cacheReadTokens: num(u.cache_read_input_tokens),
+    };
+    usage = addUsage(usage, counted);
+    if (!main) continue;
+    model = str(message.model) ?? model;
+    turns++;
+    lastError = undefined;
+    const context = counted.inputTokens + counted.cacheCreationTokens + counted.cacheReadTokens;
+    if (context > 0) contextTokens = context;
+  }
+  const t: SessionTelemetry = { usage, costEstimated: false, turns };
+  if (sessionId !== undefined) t.agentSessionId = sessionId;
+  if (model !== undefined) t.model = model;
+  if (contextTokens !== undefined) t.contextTokens = contextTokens;
+  const cost = estimateCost(model, usage, prices);
+  if (cost !== undefined) {
+    t.costUsd = cost;
+    t.costEstimated = true;
+  }
+  if (lastError !== undefined) {
+    t.result = "error";
+    t.errorClass =
+      lastError.tag === "billing_error"
+        ? "usage_limit"
+        : classifyApiError(lastError.tag === "rate_limit" ? 429 : undefined, lastError.text);
+    t.errorMessage = lastError.text;
+  }
+  return t;
+}
+
+function firstText(message: Record<string, unknown>): string {
+  const content = Array.isArray(message.content) ? message.content : [];
+  for (const block of content) {
+    const text = str(obj(block).text);
+    if (text !== undefined) return text;
+  }
+  return "";
+}

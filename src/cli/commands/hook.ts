@@ -1,0 +1,159 @@
+/**
+ * `flux hook <event>`: what Claude Code's hooks run in an interactive session (the settings
+ * file of claude/interactive.ts). It reads the hook's JSON payload on stdin and:
+ *
+ * - session-start <signal-file>: prints the signal as `additionalContext` and notes the
+ *   Claude session and transcript (the runner reads its telemetry from there at the end);
+ * - stop: sends the transcript's telemetry to the daemon, which answers whether the agent
+ *   goes back to work (exit 2 with the reason on stderr: Claude feeds it to the model);
+ * - stop-failure: an API error ended the turn (the daemon ends the session: a retry);
+ * - permission-request, notification: the session waits for input;
+ * - active: it no longer does.
+ *
+ * A hook must never break the agent: when the daemon cannot be reached the hook says so in
+ * the session's hook log and exits 0.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { claudeTranscriptTelemetry } from "../../adapters/agents/claude/transcript.ts";
+import type { SessionTelemetry } from "../../adapters/agents/types.ts";
+import { isObject, str } from "../../adapters/agents/shared.ts";
+import type { Json } from "../../adapters/agents/shared.ts";
+import { ExitCode, FluxError } from "../../core/errors.ts";
+import { agentFile, sessionDir } from "../../engine/session-files.ts";
+import type { HookAnswer, HookEvent } from "../../engine/hooks.ts";
+import { HOOK_EVENTS } from "../../engine/hooks.ts";
+import { readDaemonInfo } from "../../server/daemon-file.ts";
+import { clientFor } from "../client.ts";
+import type { CommandContext } from "../main.ts";
+
+/** A Stop hook that cannot reach the daemon lets the agent stop rather than hang it. */
+const DAEMON_TIMEOUT_MS = 10_000;
+
+/** Claude's exit code for "blocking": stderr goes to the model, which keeps working. */
+const BLOCK = 2;
+
+export async function hook(ctx: CommandContext, event: string, args: string[]): Promise<number> {
+  const sessionId = ctx.env.FLUX_SESSION_ID;
+  const work = ctx.env.FLUX_WORK_DIR;
+  if (sessionId === undefined || work === undefined) {
+    throw new FluxError("HOOK_OUTSIDE_SESSION", "flux hook runs inside a Flux session", {
+      hint: "Claude Code calls it from the hooks Flux writes into an interactive session's settings",
+      exitCode: ExitCode.usage,
+    });
+  }
+  if (event !== "session-start" && !(HOOK_EVENTS as readonly string[]).includes(event)) {
+    throw new FluxError("HOOK_UNKNOWN", `unknown hook event "${event}"`, {
+      hint: `events: session-start, ${HOOK_EVENTS.join(", ")}`,
+      exitCode: ExitCode.usage,
+    });
+  }
+  const payload = parsePayload(await readStdin());
+  if (event === "session-start") return sessionStart(ctx, work, sessionId, payload, args[0]);
+
+  const body: Json = { event, ...hookFacts(event as HookEvent, payload) };
+  if (event === "stop") {
+    const telemetry = transcriptTelemetry(payload);
+    if (telemetry !== undefined) body.telemetry = telemetry;
+  }
+  const answer = await ask(ctx, work, sessionId, body);
+  if (answer?.decision === "continue") {
+    process.stderr.write(`${answer.reason}\n`);
+    return BLOCK;
+  }
+  return 0;
+}
+
+/** The signal as the first request's context; the Claude session noted for the runner. */
+function sessionStart(
+  ctx: CommandContext,
+  work: string,
+  sessionId: string,
+  payload: Json,
+  signalFile: string | undefined,
+): number {
+  const agent = {
+    agentSessionId: str(payload.session_id),
+    transcriptPath: str(payload.transcript_path),
+  };
+  fs.mkdirSync(sessionDir(work, sessionId), { recursive: true });
+  fs.writeFileSync(agentFile(work, sessionId), `${JSON.stringify(agent)}\n`, { mode: 0o600 });
+  if (signalFile === undefined) return 0;
+  const additionalContext = fs.readFileSync(signalFile, "utf8");
+  ctx.output.out(
+    JSON.stringify({ hookSpecificOutput: { hookEventName: "SessionStart", additionalContext } }),
+  );
+  return 0;
+}
+
+/** What the daemon needs of each event's payload (reference §1.6). */
+function hookFacts(event: HookEvent, payload: Json): Json {
+  switch (event) {
+    case "permission-request":
+      return { tool: str(payload.tool_name) ?? "a tool" };
+    case "notification":
+      return {
+        kind: str(payload.notification_type) ?? "",
+        message: str(payload.message) ?? "",
+      };
+    case "stop-failure":
+      // Measured on 2.1.197: error "rate_limit", last_assistant_message "API Error: … (429) · …".
+      return {
+        error: str(payload.error) ?? "",
+        message: str(payload.last_assistant_message) ?? "",
+      };
+    case "stop":
+      return { message: (str(payload.last_assistant_message) ?? "").slice(0, 500) };
+    case "active":
+      return {};
+  }
+}
+
+function transcriptTelemetry(payload: Json): SessionTelemetry | undefined {
+  const file = str(payload.transcript_path);
+  if (file === undefined) return undefined;
+  try {
+    return claudeTranscriptTelemetry(fs.readFileSync(file, "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+async function ask(
+  ctx: CommandContext,
+  work: string,
+  sessionId: string,
+  body: Json,
+): Promise<HookAnswer | undefined> {
+  const info = readDaemonInfo(work);
+  try {
+    if (info === undefined) throw new Error("no daemon.json: the daemon is not running");
+    return await clientFor(info, ctx.env).request<HookAnswer>(
+      "POST",
+      `/v1/sessions/${sessionId}/hook`,
+      body,
+      AbortSignal.timeout(DAEMON_TIMEOUT_MS),
+    );
+  } catch (error) {
+    const line = `${new Date().toISOString()} ${String(body.event)}: ${error instanceof Error ? error.message : String(error)}\n`;
+    fs.mkdirSync(path.join(work, "logs"), { recursive: true });
+    fs.appendFileSync(path.join(work, "logs", `${sessionId}.hooks.log`), line);
+    return undefined;
+  }
+}
+
+function parsePayload(text: string): Json {
+  try {
+    const value: unknown = JSON.parse(text);
+    return isObject(value) ? value : {};
+  } catch {
+    return {};
+  }
+}
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY === true) return "";
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}

@@ -1,0 +1,135 @@
+/**
+ * What an interactive agent's hooks tell the daemon (`flux hook <event>`, POST
+ * /v1/sessions/:id/hook) and what it answers. A TUI does not exit by itself (DESIGN.md §3):
+ *
+ * - stop: while its stage is running, the agent is sent back to work up to
+ *   `sessions.stop_reminders` times since its last completion request; after that its session
+ *   is marked waiting for input. Once the stage has moved on, Flux ends the session (tick.ts).
+ * - stop-failure: an API error ended the turn; the TUI would sit on it. Flux ends the session
+ *   and the stage is restarted like after a headless agent's failed exit.
+ * - permission-request, notification: the session waits for input.
+ * - active: a tool ran or a prompt was typed: it no longer waits.
+ *
+ * "Waiting for input" is an attribute of the session; the stage stays `running`.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { WAITING_MARKER } from "../adapters/agents/claude/interactive.ts";
+import type { SessionTelemetry } from "../adapters/agents/types.ts";
+import { ExitCode, FluxError } from "../core/errors.ts";
+import { completeCommandFor } from "../core/signal/data.ts";
+import { clearWaiting, countStopNudge, markWaiting } from "../store/session-input.ts";
+import { getSession, latestSession, recordTelemetry } from "../store/sessions.ts";
+import type { SessionRecord } from "../store/sessions.ts";
+import type { Engine } from "./engine.ts";
+import { endSession, telemetryRecord } from "./recover.ts";
+import { sessionDir } from "./session-files.ts";
+
+export const HOOK_EVENTS = [
+  "stop",
+  "stop-failure",
+  "permission-request",
+  "notification",
+  "active",
+] as const;
+export type HookEvent = (typeof HOOK_EVENTS)[number];
+
+/** `continue`: the hook exits 2 with `reason`, which Claude gives the model as feedback. */
+export type HookAnswer = { decision: "continue"; reason: string } | { decision: "none" };
+
+const NONE: HookAnswer = { decision: "none" };
+
+export function handleHook(
+  engine: Engine,
+  sessionId: string,
+  body: Record<string, unknown>,
+): HookAnswer {
+  const event = body.event;
+  if (typeof event !== "string" || !(HOOK_EVENTS as readonly string[]).includes(event)) {
+    throw new FluxError("BAD_REQUEST", `unknown hook event ${JSON.stringify(event)}`, {
+      hint: `events: ${HOOK_EVENTS.join(", ")}`,
+      exitCode: ExitCode.usage,
+    });
+  }
+  const session = getSession(engine.store, sessionId);
+  if (session === undefined || session.endedAt !== null) return NONE;
+  const text = (key: string) => (typeof body[key] === "string" ? body[key] : "");
+  switch (event as HookEvent) {
+    case "stop":
+      return stopped(engine, session, body.telemetry);
+    case "stop-failure":
+      // The TUI would sit on the error: handled like a headless agent's failed exit (a retry).
+      endSession(
+        engine,
+        session,
+        `an API error ended its turn (${text("error") || "error"}${suffix(text("message"))})`,
+      );
+      return NONE;
+    case "permission-request":
+      waiting(engine, session, `permission prompt for ${text("tool") || "a tool"}`);
+      return NONE;
+    case "notification":
+      // PermissionRequest said it first, and better (it names the tool).
+      if (session.waitingFor === null)
+        waiting(engine, session, text("message") || text("kind") || "a notification");
+      return NONE;
+    case "active":
+      active(engine, session);
+      return NONE;
+  }
+}
+
+function stopped(engine: Engine, session: SessionRecord, telemetry: unknown): HookAnswer {
+  if (typeof telemetry === "object" && telemetry !== null) {
+    const record = telemetryRecord(telemetry as SessionTelemetry);
+    engine.store.write((emit) => recordTelemetry(engine.store, emit, session.id, record));
+  }
+  const stage = engine.store.stage(session.planId, session.stageId);
+  const latest = latestSession(engine.store, session.planId, session.stageId);
+  // Checking: the verdict decides. Moved on: Flux ends the session.
+  if (stage === undefined || stage.state !== "running" || latest?.id !== session.id) return NONE;
+  const count = countStopNudge(engine.store, session.id);
+  const limit = engine.stopReminders;
+  if (count > limit) {
+    const times = limit === 1 ? "once" : `${limit} times`;
+    waiting(
+      engine,
+      session,
+      limit === 0
+        ? "the agent stopped before completing its stage"
+        : `the agent stopped before completing its stage (sent back to work ${times})`,
+    );
+    return NONE;
+  }
+  active(engine, session);
+  const complete = completeCommandFor(stage.spec.agent);
+  return {
+    decision: "continue",
+    reason:
+      `Flux: stage ${stage.id} is not complete yet, so this session goes on (reminder ${count} of ${limit}). ` +
+      `Keep working on the assignment. When the work is done, commit it and run \`${complete}\`: ` +
+      "Flux runs the acceptance and tells you what failed. If you cannot go on without a human, say why in one line and stop.",
+  };
+}
+
+function waiting(engine: Engine, session: SessionRecord, reason: string): void {
+  const { result: changed } = engine.store.write((emit) =>
+    markWaiting(engine.store, emit, session.id, reason),
+  );
+  if (!changed) return;
+  engine.log(`${session.id} (${session.stageId}) waits for input: ${reason}`);
+  const marker = path.join(sessionDir(engine.paths.work, session.id), WAITING_MARKER);
+  fs.mkdirSync(path.dirname(marker), { recursive: true });
+  fs.writeFileSync(marker, `${reason}\n`);
+}
+
+function active(engine: Engine, session: SessionRecord): void {
+  engine.store.write((emit) => clearWaiting(engine.store, emit, session.id));
+  fs.rmSync(path.join(sessionDir(engine.paths.work, session.id), WAITING_MARKER), {
+    force: true,
+  });
+}
+
+function suffix(message: string): string {
+  return message === "" ? "" : `: ${message.slice(0, 200)}`;
+}
