@@ -11,7 +11,7 @@ import path from "node:path";
 import { agentAdapter } from "../adapters/agents/index.ts";
 import type { OutputParser, SessionTelemetry } from "../adapters/agents/types.ts";
 import type { SessionSpec } from "./session-files.ts";
-import { agentFile, readSpec, writeExitReport } from "./session-files.ts";
+import { agentTranscript, readSpec, writeExitReport } from "./session-files.ts";
 import { claudeTranscriptTelemetry } from "../adapters/agents/claude/transcript.ts";
 
 /** How long the runner waits for the agent's last output after it exited, in ms. */
@@ -134,13 +134,11 @@ export async function runSession(options: RunnerOptions): Promise<number> {
 /** An interactive session's telemetry: its transcript, named by its SessionStart hook. */
 function transcriptTelemetry(work: string, spec: SessionSpec): SessionTelemetry | undefined {
   try {
-    const agent = JSON.parse(fs.readFileSync(agentFile(work, spec.sessionId), "utf8")) as {
-      transcriptPath?: string;
-    };
-    if (agent.transcriptPath === undefined) return undefined;
-    return claudeTranscriptTelemetry(fs.readFileSync(agent.transcriptPath, "utf8"));
+    const transcript = agentTranscript(work, spec.sessionId);
+    if (transcript === undefined) return undefined; // the agent never started its session
+    return claudeTranscriptTelemetry(fs.readFileSync(transcript, "utf8"));
   } catch {
-    return undefined; // the agent never started its session: nothing to report
+    return undefined;
   }
 }
 

@@ -100,6 +100,19 @@ export function writeExitReport(work: string, sessionId: string, report: ExitRep
   writeAtomic(exitFile(work, sessionId), `${JSON.stringify(report)}\n`);
 }
 
+/** The transcript an interactive agent's SessionStart hook named, if it ran. */
+export function agentTranscript(work: string, sessionId: string): string | undefined {
+  try {
+    const agent = JSON.parse(fs.readFileSync(agentFile(work, sessionId), "utf8")) as {
+      transcriptPath?: unknown;
+    };
+    return typeof agent.transcriptPath === "string" ? agent.transcriptPath : undefined;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
 /** The last `lines` lines the agent printed, from the session's log. */
 export function logTail(work: string, sessionId: string, lines = 40): string {
   let text: string;

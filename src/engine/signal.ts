@@ -1,13 +1,15 @@
 /** Gathers what a session's signal says: the stage, its dependencies' output, feedback, recovery. */
+import fs from "node:fs";
 import { commitsBetween, dirtyFiles } from "../adapters/git/index.ts";
 import type { DependencyOutput, Feedback, Recovery, SignalData } from "../core/signal/data.ts";
 import { completeCommandFor } from "../core/signal/data.ts";
 import { renderSignal } from "../core/signal/render.ts";
-import type { SessionPurpose } from "../store/sessions.ts";
+import type { SessionPurpose, SessionRecord } from "../store/sessions.ts";
 import { latestSession } from "../store/sessions.ts";
 import type { StageRecord } from "../store/store.ts";
 import type { Engine } from "./engine.ts";
-import { logTail } from "./session-files.ts";
+import { agentTranscript, logTail } from "./session-files.ts";
+import { claudeTranscriptTail } from "../adapters/agents/claude/transcript.ts";
 import { loadSignalTemplate } from "./signal-templates.ts";
 
 export function buildSignal(
@@ -66,7 +68,18 @@ function recovery(engine: Engine, stage: StageRecord, worktree: string): Recover
       (c) => `${c.sha.slice(0, 8)} ${c.subject}`,
     ),
     uncommittedFiles: dirtyFiles(worktree),
-    lastOutput:
-      previous === undefined ? [] : logTail(engine.paths.work, previous.id, 30).split("\n"),
+    lastOutput: previous === undefined ? [] : lastOutput(engine, previous),
   };
+}
+
+/** What the previous session said last: its log, or an interactive agent's transcript. */
+function lastOutput(engine: Engine, session: SessionRecord): string[] {
+  if (!session.interactive) return logTail(engine.paths.work, session.id, 30).split("\n");
+  const transcript = agentTranscript(engine.paths.work, session.id);
+  if (transcript === undefined) return [];
+  try {
+    return claudeTranscriptTail(fs.readFileSync(transcript, "utf8"), 30);
+  } catch {
+    return []; // Claude's own file, gone or unreadable: the signal goes without it
+  }
 }

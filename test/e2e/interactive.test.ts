@@ -209,6 +209,15 @@ describe("interactive Claude Code", () => {
         { purpose: "start", status: "exited", error_class: "rate_limit" },
         { purpose: "retry", status: "exited", error_class: "rate_limit" },
       ]);
+      // The retry's signal quotes the first session's last words, from its transcript.
+      const retry = repo.db<{ id: string }>(
+        "SELECT id FROM sessions WHERE stage_id = 's1' AND purpose = 'retry'",
+      )[0];
+      const signal = fs.readFileSync(
+        path.join(repo.dir, ".work", "signals", `${retry?.id ?? ""}.md`),
+        "utf8",
+      );
+      expect(signal).toContain("API Error: Request rejected (429) · Too many requests");
     } finally {
       fs.rmSync(homes, { recursive: true, force: true });
     }

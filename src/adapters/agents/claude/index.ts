@@ -21,7 +21,7 @@ export {
 } from "./interactive.ts";
 export { claudeConfigFile, ensureWorkspaceTrust, isTrusted, withWorkspaceTrust } from "./trust.ts";
 export type { TrustOutcome, WorkspaceTrust } from "./trust.ts";
-export { claudeTranscriptTelemetry } from "./transcript.ts";
+export { claudeTranscriptTail, claudeTranscriptTelemetry } from "./transcript.ts";
 
 /** The TUI for interactive stages (Claude's default), `-p` stream-json for headless ones. */
 export function claudeLaunch(input: LaunchInput): AgentLaunch {

@@ -13,6 +13,7 @@ import { estimateCost, DEFAULT_PRICES } from "../pricing.ts";
 import type { PriceTable } from "../pricing.ts";
 import { addUsage, classifyApiError, emptyUsage, num, obj, parseEvent, str } from "../shared.ts";
 import type { SessionTelemetry, Usage } from "../types.ts";
+import { renderClaudeLine } from "./render.ts";
 
 export function claudeTranscriptTelemetry(
   text: string,
@@ -89,4 +90,26 @@ function firstText(message: Record<string, unknown>): string {
     if (text !== undefined) return text;
   }
   return "";
+}
+
+/**
+ * The last `lines` readable lines of a transcript (what the agent said and ran), for the
+ * recovery signal of the session that follows. Rendered like the headless pane.
+ */
+export function claudeTranscriptTail(text: string, lines: number): string[] {
+  const out: string[] = [];
+  for (const line of text.split("\n")) {
+    const entry = parseEvent(line);
+    if (entry === undefined || entry.isSidechain === true) continue;
+    const message = obj(entry.message);
+    // The pane hides Claude's stand-in for an API error; a recovery signal should not.
+    const synthetic = entry.type === "assistant" && message.model === "<synthetic>";
+    const shown = synthetic
+      ? firstText(message)
+      : entry.type === "system"
+        ? undefined
+        : renderClaudeLine(line);
+    if (shown !== undefined) out.push(...shown.split("\n"));
+  }
+  return out.slice(-lines);
 }
