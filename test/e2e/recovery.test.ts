@@ -211,6 +211,16 @@ describe("the daemon", () => {
     expect((await fetch(`${info.url}/v1/run`, { method: "POST", headers: session })).status).toBe(
       403,
     );
+    await run.waitFor(/two\s+ready → running/);
+    const other = repo.sessions("two")[0]?.id ?? "";
+    const hook = (id: string) =>
+      fetch(`${info.url}/v1/sessions/${id}/hook`, {
+        method: "POST",
+        headers: session,
+        body: JSON.stringify({ event: "permission-request", tool: "Bash" }),
+      });
+    expect((await hook(other)).status).toBe(403);
+    expect(repo.db("SELECT 1 FROM sessions WHERE waiting_for IS NOT NULL")).toEqual([]);
     await repo.open("one");
     await repo.open("two");
     expect(await run.exit).toBe(0);

@@ -39,7 +39,8 @@ export async function hook(ctx: CommandContext, event: string, args: string[]): 
   if (sessionId === undefined || work === undefined) {
     throw new FluxError("HOOK_OUTSIDE_SESSION", "flux hook runs inside a Flux session", {
       hint: "Claude Code calls it from the hooks Flux writes into an interactive session's settings",
-      exitCode: ExitCode.usage,
+      // Not 2: from a Claude hook, exit 2 would feed this to the model as a blocking answer.
+      exitCode: ExitCode.environment,
     });
   }
   if (event !== "session-start" && !(HOOK_EVENTS as readonly string[]).includes(event)) {

@@ -186,4 +186,5 @@ file = ""
 # [sessions]
 # backend = "auto"        # tmux | process | auto: tmux when installed (FLUX_SESSION_BACKEND)
 # prompt_dir = ".flux/prompts"   # your own signal.md template
+# stop_reminders = 3      # times an interactive agent that stops early is sent back to work
 `;

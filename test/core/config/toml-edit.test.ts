@@ -54,6 +54,8 @@ describe("config layers", () => {
       mergeConfig([configFromEnv({ FLUX_IDLE_TIMEOUT: "0s", FLUX_SESSION_BACKEND: "process" })]),
     ).toMatchObject({ idleTimeoutMs: 0, backend: "process" });
     expect(configFromEnv({ FLUX_MAX_PARALLEL: "0" })).toEqual({});
+    expect(mergeConfig([]).stopReminders).toBe(3);
+    expect(mergeConfig([{ sessions: { stop_reminders: 0 } }]).stopReminders).toBe(0);
   });
 });
 
@@ -67,6 +69,7 @@ describe("checkConfig", () => {
       run: { max_parallel: 1.5, extra: 1 },
       tui: {},
       ui: "x",
+      sessions: { stop_reminders: -1 },
     });
     expect(issues.map((i) => i.path)).toEqual([
       "plan.file",
@@ -74,7 +77,9 @@ describe("checkConfig", () => {
       "run.extra",
       "tui",
       "ui",
+      "sessions.stop_reminders",
     ]);
+    expect(issues[5]?.message).toBe("must be a whole number");
     expect(issues[1]?.message).toBe("must be a whole number above 0");
     expect(issues[3]?.message).toMatch(/unknown table; Flux reads \[plan\], \[run\], \[ui\]/);
   });
