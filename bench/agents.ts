@@ -1,6 +1,6 @@
 /**
- * bench/agents: for each agent CLI (Claude Code headless, Codex, opencode) run for real through
- * Flux against the scripted fake model, the time from `session.created` to the CLI's first model
+ * bench/agents: for each agent CLI (Claude Code headless and its interactive TUI, Codex,
+ * opencode) run for real through Flux against the scripted fake model, the time from `session.created` to the CLI's first model
  * request, split into Flux's part (created → agent spawned, from the runner's log) and the CLI's
  * own start-up (spawned → first request); then the runner's overhead per event of the CLI's
  * stream, in process (parser + ndjson record per line) and end to end (`flux runner` over
@@ -90,8 +90,8 @@ function fluxRun(repo: string, env: NodeJS.ProcessEnv, timeoutMs: number) {
 type Startup = Record<"total" | "runner" | "flux" | "cli" | "turn", number> & { first: string };
 
 /** One one-stage plan run through Flux with the real CLI; timestamps from db, log and model. */
-async function startupRun(kind: AgentCli, n: number): Promise<Startup> {
-  const dir = path.join(tmp, `${kind}-${n}`);
+async function startupRun(kind: AgentCli, n: number, tui = false): Promise<Startup> {
+  const dir = path.join(tmp, `${kind}${tui ? "-tui" : ""}-${n}`);
   const repo = path.join(dir, "repo");
   fs.mkdirSync(path.join(repo, "doc/plans"), { recursive: true });
   await using model = await startModelServer({
@@ -114,7 +114,7 @@ async function startupRun(kind: AgentCli, n: number): Promise<Startup> {
   fs.writeFileSync(
     path.join(repo, "doc/plans/PLAN-bench.md"),
     "# Agent start-up benchmark\n\n<!-- FLUX METADATA -->\n\n```yaml\nflux:\n  version: 1\n  stages:\n" +
-      `    - id: write\n      agent: ${kind}\n      mode: headless\n      description: "Write bench.txt, commit it, complete the stage."\n` +
+      `    - id: write\n      agent: ${kind}\n      mode: ${tui ? "interactive\n      permission_mode: bypass" : "headless"}\n      description: "Write bench.txt, commit it, complete the stage."\n` +
       "```\n\n<!-- END FLUX METADATA -->\n",
   );
   git("add", "-A");
@@ -256,15 +256,24 @@ try {
   console.log(
     `  start-up: ${RUNS} one-stage runs per CLI (flux run --foreground, fresh repo and CLI home each)`,
   );
-  for (const kind of KINDS) {
+  const startups = KINDS.flatMap((kind): { kind: AgentCli; tui: boolean }[] =>
+    kind === "claude"
+      ? [
+          { kind, tui: false },
+          { kind, tui: true },
+        ]
+      : [{ kind, tui: false }],
+  );
+  for (const { kind, tui } of startups) {
     const runs: Startup[] = [];
-    for (let i = 0; i < RUNS; i++) runs.push(await startupRun(kind, i));
+    for (let i = 0; i < RUNS; i++) runs.push(await startupRun(kind, i, tui));
     const of = (key: Exclude<keyof Startup, "first">) => stat(runs.map((r) => r[key]));
     const home = cliEnv(kind, { url: "http://127.0.0.1:9" }, { root: path.join(tmp, "version") });
     const version = Array.from({ length: 5 }, () =>
       timeRun(CLI_BIN[kind], ["--version"], tmp, home),
     );
-    console.log(`    ${kind.padEnd(8)} session.created → first model request   ${of("total")}`);
+    const label = tui ? "claude (TUI)" : kind;
+    console.log(`    ${label.padEnd(12)} session.created → first model request   ${of("total")}`);
     console.log(`      Flux   session.created → agent spawned         ${of("flux")}`);
     console.log(`               of which → runner's first log line   ${of("runner")}`);
     console.log(`      CLI    agent spawned → first model request     ${of("cli")}`);

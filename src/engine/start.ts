@@ -6,6 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { createWorktree, git } from "../adapters/git/index.ts";
+import { ExitCode, FluxError } from "../core/errors.ts";
 import { expandCommand, shellQuote } from "../core/shell.ts";
 import type { Stage } from "../core/plan/model.ts";
 import { insertSession } from "../store/sessions.ts";
@@ -168,6 +169,16 @@ export function agentStart(
     apiMaxRetries: AGENT_API_MAX_RETRIES,
     git: gitDirs(worktree),
   });
+  if (launch.tty === true && engine.backend.kind === "process" && engine.scope?.manual !== true) {
+    throw new FluxError(
+      "AGENT_NEEDS_TMUX",
+      `${stage.id}: interactive ${stage.agent} runs its TUI in a terminal, and the process backend has none`,
+      {
+        hint: `install tmux (and unset \`[sessions] backend = "process"\`), or set \`mode: headless\` on ${stage.id}`,
+        exitCode: ExitCode.environment,
+      },
+    );
+  }
   if (launch.trust !== undefined) recordTrust(engine, stage.id, launch.trust);
   for (const file of launch.files) {
     fs.mkdirSync(path.dirname(file.path), { recursive: true });

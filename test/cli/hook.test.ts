@@ -64,9 +64,11 @@ describe("flux hook", () => {
     const events = repo.db<{ type: string; data: string }>(
       "SELECT type, data FROM events WHERE type IN ('session.waiting', 'session.resumed') ORDER BY seq",
     );
-    expect(
-      events.map((e) => [e.type, JSON.parse(e.data).reason ?? JSON.parse(e.data).waitedFor]),
-    ).toEqual([
+    const why = (data: string) => {
+      const d = JSON.parse(data) as { reason?: string; waitedFor?: string };
+      return d.reason ?? d.waitedFor;
+    };
+    expect(events.map((e) => [e.type, why(e.data)])).toEqual([
       ["session.waiting", "permission prompt for Write"],
       ["session.resumed", "permission prompt for Write"],
     ]);

@@ -263,6 +263,18 @@ ${WORK}`;
     expect(repo.sessions("broken")).toHaveLength(0);
   });
 
+  it("refuses interactive Claude on the process backend: its TUI needs a terminal", async () => {
+    await using repo = await engineRepo({
+      stagesYaml: `    - id: tui\n      agent: claude\n`,
+      env: { FLUX_SESSION_BACKEND: "process" },
+    });
+    const run = await repo.ok(["run"], 4);
+    expect(run.stdout).toMatch(
+      /tui\s+blocked\s+tui: interactive claude runs its TUI in a terminal, and the process backend has none \(install tmux/,
+    );
+    expect(repo.sessions("tui")).toHaveLength(0);
+  });
+
   it("uses the signal template from the configured prompt_dir", async () => {
     await using repo = await engineRepo({
       agents: { work: `grep -q "CUSTOM for $FLUX_STAGE_ID" "$1"\n${WORK}` },
