@@ -39,6 +39,9 @@ export type HookAnswer = { decision: "continue"; reason: string } | { decision: 
 
 const NONE: HookAnswer = { decision: "none" };
 
+/** Claude's notification types that wait for a human ("" when a version does not say). */
+const WAITING_KINDS = new Set(["permission_prompt", "idle_prompt", "elicitation_dialog", ""]);
+
 export function handleHook(
   engine: Engine,
   sessionId: string,
@@ -69,9 +72,10 @@ export function handleHook(
       waiting(engine, session, `permission prompt for ${text("tool") || "a tool"}`);
       return NONE;
     case "notification":
-      // PermissionRequest said it first, and better (it names the tool).
-      if (session.waitingFor === null)
-        waiting(engine, session, text("message") || text("kind") || "a notification");
+      // PermissionRequest said it first, and better (it names the tool). Other kinds (e.g. a
+      // login that succeeded) ask nothing of anyone.
+      if (session.waitingFor === null && WAITING_KINDS.has(text("kind")))
+        waiting(engine, session, text("message") || text("kind"));
       return NONE;
     case "active":
       active(engine, session);

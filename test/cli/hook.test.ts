@@ -19,6 +19,7 @@ PAYLOAD='{"tool_name":"Write","tool_input":{}}' hook permission-request
 read go < "$SCRATCH/go-$FLUX_STAGE_ID"
 PAYLOAD='{"notification_type":"permission_prompt","message":"Claude needs your permission"}' hook notification
 PAYLOAD='{}' hook active
+PAYLOAD='{"notification_type":"auth_success","message":"Logged in"}' hook notification
 PAYLOAD='{"stop_hook_active":false,"last_assistant_message":"done?"}' hook stop
 read go < "$SCRATCH/go-$FLUX_STAGE_ID"
 echo ok > ok.txt && git add ok.txt && git commit -q -m ok && "$FLUX_BIN" stage complete`;
@@ -55,7 +56,8 @@ describe("flux hook", () => {
     expect(status.stdout).toMatch(/ses_\w+\s+h1\s+running\s+command\s+· waiting for input/);
 
     await repo.open("h1");
-    // notification keeps the better reason; active clears it; stop sends the agent back.
+    // notification keeps the better reason; active clears it; a notification that asks
+    // nothing changes nothing; stop sends the agent back.
     await waitFor(() => fs.existsSync(path.join(repo.scratch, "stop.code")), { what: "stop" });
     expect(scratch("stop.code").trim()).toBe("2");
     expect(scratch("stop.err")).toMatch(
