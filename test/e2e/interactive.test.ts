@@ -130,6 +130,12 @@ describe("interactive Claude Code", () => {
         stages: { id: string; waitingForInput: string | null }[];
       };
       expect(json.stages[0]?.waitingForInput).toBe("permission prompt for Write");
+      const attach = await repo.ok(["attach", "list"]);
+      expect(attach.stdout).toMatch(
+        /ses_\w+\s+s1\s+running\s+\S+\s+waiting for input: permission prompt for Write/,
+      );
+      const sessions = await repo.ok(["sessions", "list"]);
+      expect(sessions.stdout).toContain("waiting for input: permission prompt for Write");
 
       // A human answers in the pane (the dialog's first choice is "Yes").
       repo.tmux("send-keys", "-t", "flux-s1", "Enter");

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { WORK, GATED } from "../kit/agents.ts";
+import { waitFor } from "../kit/tmux.ts";
 import { engineRepo } from "../kit/engine-repo.ts";
 
 describe("humans stepping in", () => {
@@ -51,6 +52,24 @@ describe("humans stepping in", () => {
       status: string;
     }[];
     expect(data).toMatchObject([{ stageId: "victim", status: "killed" }]);
+  });
+
+  it("notices at once a pane closed under its runner: a crash like any other", async () => {
+    await using repo = await engineRepo({
+      agents: { gated: GATED },
+      stagesYaml: `    - id: closed\n      command: "sh agents/gated.sh"\n      max_retries: 0\n`,
+    });
+    repo.gate("closed");
+    const run = repo.spawn(["run"]);
+    await run.waitFor(/closed\s+ready → running/);
+    await waitFor(() => repo.sessions("closed")[0]?.status === "running", { what: "started" });
+    // Not through Flux: the user closes the window. The runner's terminal is gone with it.
+    repo.tmux("kill-session", "-t", "=flux-closed");
+    expect(await run.exit).toBe(4);
+    expect(run.stdout()).toMatch(
+      /closed\s+running → failed\s+the agent exited with SIGHUP without completing/,
+    );
+    expect(repo.sessions("closed")[0]?.status).toBe("exited");
   });
 
   it("cleans only the worktrees of finished stages with nothing unmerged, saying what it kept", async () => {

@@ -31,6 +31,9 @@ export async function runner(ctx: CommandContext, sessionId: string): Promise<nu
       AbortSignal.timeout(REPORT_TIMEOUT_MS),
     );
   };
+  // The pane may be closed under the runner (the user killed the window): what it shows is
+  // lost, but the exit must still be recorded and reported.
+  process.stdout.on("error", () => undefined);
   return runSession({
     work: paths.work,
     sessionId,

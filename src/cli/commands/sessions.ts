@@ -67,7 +67,7 @@ export async function sessionsList(
   );
   for (const s of sessions)
     ctx.output.out(
-      `${pad(s.id, 26)}${pad(s.stageId, 22)}${pad(s.status, 10)}${pad(s.agent, 10)}${pad(s.backend, 9)}${age(s.createdAt, now)}`,
+      `${pad(s.id, 26)}${pad(s.stageId, 22)}${pad(s.status, 10)}${pad(s.agent, 10)}${pad(s.backend, 9)}${age(s.createdAt, now)}${waiting(ctx, s)}`,
     );
   return Promise.resolve(ExitCode.ok);
 }
@@ -99,6 +99,8 @@ export async function attachList(ctx: CommandContext, opts: { json?: boolean }):
           stage: s.stageId,
           status: s.status,
           name: s.name,
+          interactive: s.interactive,
+          waitingForInput: s.waitingFor,
           createdAt: s.createdAt,
         })),
       ),
@@ -119,9 +121,15 @@ export async function attachList(ctx: CommandContext, opts: { json?: boolean }):
   );
   for (const s of sessions)
     ctx.output.out(
-      `${pad(s.id, 26)}${pad(s.stageId, 22)}${pad(s.status, 10)}${age(s.createdAt, now)}`,
+      `${pad(s.id, 26)}${pad(s.stageId, 22)}${pad(s.status, 10)}${age(s.createdAt, now)}${waiting(ctx, s)}`,
     );
   return ExitCode.ok;
+}
+
+/** A live session that waits for a human says so, and why (docs/agents.md). */
+function waiting(ctx: CommandContext, s: SessionRecord): string {
+  if (s.endedAt !== null || s.waitingFor === null) return "";
+  return paint(ctx.output.color, "yellow", `  waiting for input: ${s.waitingFor}`);
 }
 
 export async function attach(ctx: CommandContext, target: string): Promise<number> {

@@ -1,0 +1,98 @@
+/** `flux attach`, `sessions`, `worktree`, `daemon`: what a run leaves running. */
+import type { Command } from "commander";
+import type { SetResult } from "./shared.ts";
+import { examples } from "./shared.ts";
+
+export function registerSessionCommands(program: Command, setResult: SetResult): void {
+  program
+    .command("attach")
+    .description("attach your terminal to a stage's session (detach: Ctrl-B D)")
+    .argument("<target>", "a stage id or a session id, or `list`")
+    .option("--json", "with list: print as JSON")
+    .addHelpText("after", examples("flux attach list", "flux attach api"))
+    .action((target: string, opts: { json?: boolean }) => {
+      setResult(
+        async (c) =>
+          target === "list"
+            ? (await import("../commands/sessions.ts")).attachList(c, opts)
+            : (await import("../commands/sessions.ts")).attach(c, target),
+        opts.json === true,
+      );
+    });
+
+  const sessions = program.command("sessions").description("list or kill sessions");
+  sessions
+    .command("list", { isDefault: true })
+    .description("sessions: id, stage, status, agent, backend, age")
+    .option("--all", "include ended sessions")
+    .option("--json", "print as JSON")
+    .addHelpText("after", examples("flux sessions list", "flux sessions list --all --json"))
+    .action((opts: { all?: boolean; json?: boolean }) => {
+      setResult(
+        async (c) => (await import("../commands/sessions.ts")).sessionsList(c, opts),
+        opts.json === true,
+      );
+    });
+  sessions
+    .command("kill")
+    .description('stop a session; its stage goes blocked ("killed by user")')
+    .argument("<session-id>", "the session")
+    .addHelpText("after", examples("flux sessions kill ses_0abc…"))
+    .action((id: string) => {
+      setResult(async (c) => (await import("../commands/sessions.ts")).sessionsKill(c, id), false);
+    });
+
+  const worktree = program
+    .command("worktree")
+    .description("list stage worktrees, clean finished ones");
+  worktree
+    .command("list", { isDefault: true })
+    .description("worktrees: stage, state, uncommitted files, unmerged commits")
+    .option("--json", "print as JSON")
+    .addHelpText("after", examples("flux worktree list"))
+    .action((opts: { json?: boolean }) => {
+      setResult(
+        async (c) => (await import("../commands/worktree.ts")).worktreeList(c, opts),
+        opts.json === true,
+      );
+    });
+  worktree
+    .command("clean")
+    .description("remove worktrees of merged, skipped or cancelled stages with nothing unmerged")
+    .option("--json", "print as JSON")
+    .addHelpText("after", examples("flux worktree clean"))
+    .action((opts: { json?: boolean }) => {
+      setResult(
+        async (c) => (await import("../commands/worktree.ts")).worktreeClean(c, opts),
+        opts.json === true,
+      );
+    });
+
+  const daemon = program.command("daemon").description("the engine host of this repository");
+  daemon
+    .command("start")
+    .description("start the daemon (in the foreground; -d to detach)")
+    .option("-d, --detach", "run in the background (output to .work/logs/daemon.log)")
+    .addHelpText("after", examples("flux daemon start -d", "flux daemon start"))
+    .action((opts: { detach?: boolean }) => {
+      setResult(async (c) => (await import("../commands/daemon.ts")).daemonStart(c, opts), false);
+    });
+  daemon
+    .command("stop")
+    .description("stop the daemon (sessions keep running in tmux; the next start re-adopts them)")
+    .addHelpText("after", examples("flux daemon stop"))
+    .action(() => {
+      setResult(async (c) => (await import("../commands/daemon.ts")).daemonStop(c), false);
+    });
+  daemon
+    .command("status")
+    .description("is the daemon running, where, since when")
+    .option("--json", "print as JSON")
+    .addHelpText("after", examples("flux daemon status"))
+    .action((opts: { json?: boolean }) => {
+      setResult(
+        async (c) => (await import("../commands/daemon.ts")).daemonStatus(c, opts),
+        opts.json === true,
+      );
+    });
+}
