@@ -22,20 +22,10 @@ import { clearWaiting, countStopNudge, markWaiting } from "../store/session-inpu
 import { getSession, latestSession, recordTelemetry } from "../store/sessions.ts";
 import type { SessionRecord } from "../store/sessions.ts";
 import type { Engine } from "./engine.ts";
+import { HOOK_EVENTS } from "./hook-events.ts";
+import type { HookAnswer, HookEvent } from "./hook-events.ts";
 import { endSession, telemetryRecord } from "./recover.ts";
 import { sessionDir } from "./session-files.ts";
-
-export const HOOK_EVENTS = [
-  "stop",
-  "stop-failure",
-  "permission-request",
-  "notification",
-  "active",
-] as const;
-export type HookEvent = (typeof HOOK_EVENTS)[number];
-
-/** `continue`: the hook exits 2 with `reason`, which Claude gives the model as feedback. */
-export type HookAnswer = { decision: "continue"; reason: string } | { decision: "none" };
 
 const NONE: HookAnswer = { decision: "none" };
 

@@ -219,6 +219,7 @@ const END_GRACE_MS = 10_000;
  * after a grace period. If its stage is still running, the end counts as a crash, with `why`.
  */
 export function endSession(engine: Engine, session: SessionRecord, why: string): void {
+  if (engine.ending.has(session.id)) return; // on its way out already
   engine.ending.set(session.id, why);
   engine.log(`ending ${session.id} (${session.stageId}): ${why}`);
   engine.store.write((emit) =>
