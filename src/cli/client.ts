@@ -310,12 +310,19 @@ function watchFile(
   };
 }
 
-/** Tells a running daemon that this process changed state (no daemon: nothing to do). */
-export async function notifyDaemon(paths: WorkPaths, env: Env): Promise<void> {
+/**
+ * Tells a running daemon that this process changed state (no daemon: nothing to do);
+ * `{sessions: true}`: a session closed, look at which are still alive.
+ */
+export async function notifyDaemon(
+  paths: WorkPaths,
+  env: Env,
+  body?: { sessions: true },
+): Promise<void> {
   const info = readDaemonInfo(paths.work);
   if (info === undefined) return;
   try {
-    await clientFor(info, env).request("POST", "/v1/notify");
+    await clientFor(info, env).request("POST", "/v1/notify", body);
   } catch (error) {
     if (!(error instanceof FluxError && error.code === "DAEMON_UNREACHABLE")) throw error;
   }

@@ -23,7 +23,7 @@ import { syncProjections } from "../store/projections/sync.ts";
 import type { PlanRecord, StageFacts, StageRecord, Store } from "../store/store.ts";
 import { ExitCode, FluxError } from "../core/errors.ts";
 import { handleTick } from "./tick.ts";
-import { readoptSessions } from "./recover.ts";
+import { checkSessions, readoptSessions } from "./recover.ts";
 
 export interface EngineOptions {
   store: Store;
@@ -141,6 +141,13 @@ export class Engine {
 
   /** Re-adopts the sessions a previous daemon left, then schedules. */
   async start(): Promise<void> {
+    // A child that ended without its runner's report (process backend): find out which.
+    const unlisten = this.backend.onExit(() => void checkSessions(this));
+    const unsubscribe = this.unsubscribe;
+    this.unsubscribe = () => {
+      unlisten();
+      unsubscribe();
+    };
     await readoptSessions(this);
     this.wake("start");
   }

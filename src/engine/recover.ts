@@ -45,6 +45,37 @@ export async function readoptSessions(engine: Engine): Promise<void> {
   }
 }
 
+/** How long a runner whose session is gone still has to report (a closed pane hangs it up). */
+const REPORT_GRACE_MS = 3_000;
+
+/**
+ * A backend session ended (tmux's session-closed hook, a child's exit): any open session whose
+ * backend session is gone gets a moment for its runner's report, then ends with what exit.json
+ * says or as lost — a runner killed outright never reports. A stage being started is skipped:
+ * its session row exists before its tmux session does.
+ */
+export async function checkSessions(engine: Engine): Promise<void> {
+  const plan = engine.store.activePlan();
+  if (plan === undefined) return;
+  for (const session of openSessions(engine.store, plan.id)) {
+    if (session.backend !== engine.backend.kind || engine.busy.has(session.stageId)) continue;
+    if (engine.burying.has(session.id) || (await engine.backend.isAlive(session.name))) continue;
+    engine.burying.add(session.id);
+    clearTimer(engine, session.id);
+    engine.timers.set(
+      session.id,
+      setTimeout(() => {
+        engine.timers.delete(session.id);
+        engine.burying.delete(session.id);
+        const report = readExitReport(engine.paths.work, session.id);
+        if (report === undefined) sessionEnded(engine, session.id, null, null, "lost");
+        else
+          sessionEnded(engine, session.id, report.code, report.signal, "exited", report.telemetry);
+      }, REPORT_GRACE_MS),
+    );
+  }
+}
+
 /** A session ended. Handled once: later reports of the same end are ignored. */
 export function sessionEnded(
   engine: Engine,

@@ -17,6 +17,8 @@ import type { FluxEvent } from "../store/events.ts";
 import type { WorkPaths } from "../store/paths.ts";
 import { sessionByTokenHash } from "../store/sessions.ts";
 import { Store } from "../store/store.ts";
+import { writeAtomic } from "../store/fs.ts";
+import { shellQuote } from "../core/shell.ts";
 import { hashToken, sameToken } from "../engine/ids.ts";
 import { removeDaemonInfo, writeDaemonInfo } from "./daemon-file.ts";
 import type { Principal } from "./http.ts";
@@ -69,6 +71,7 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
     preferred: options.backend,
     socket: tmuxSocketName(paths.root),
     stateDir: path.join(paths.work, "sessions", "backend"),
+    onSessionClosed: writeSessionClosedScript(paths, options.fluxBin),
   });
   const engine = new Engine({
     store,
@@ -109,6 +112,9 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
         server.close(() => resolve());
         for (const socket of sockets) socket.destroy();
       });
+      await backend
+        .release()
+        .catch((error: unknown) => log(`releasing the backend: ${String(error)}`));
       removeDaemonInfo(paths.work, process.pid);
       store.close();
       lock.release();
@@ -225,4 +231,18 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
   await engine.start();
   checkIdle();
   return { url, token, engine, closed, stop };
+}
+
+/**
+ * `.work/bin/session-closed`: what the repository's tmux server runs whenever one of its
+ * sessions closes (`flux daemon poke`), so a runner killed without reporting is noticed at once.
+ */
+function writeSessionClosedScript(paths: WorkPaths, fluxBin: string): string {
+  const file = path.join(paths.work, "bin", "session-closed");
+  const content =
+    "#!/bin/sh\n# Written by the Flux daemon: tmux runs it when a session of this repository closes.\n" +
+    `FLUX_WORK_DIR=${shellQuote(paths.work)} exec ${shellQuote(process.execPath)} ${shellQuote(fluxBin)} daemon poke >/dev/null 2>&1\n`;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  writeAtomic(file, content, 0o755);
+  return file;
 }

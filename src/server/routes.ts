@@ -4,7 +4,7 @@ import { ExitCode, FluxError } from "../core/errors.ts";
 import type { Engine } from "../engine/engine.ts";
 import { requestCompletion } from "../engine/completion.ts";
 import { approveGate, gateEvidence, mergeNow, rejectGate, resumeStage } from "../engine/gates.ts";
-import { killSession, sessionEnded } from "../engine/recover.ts";
+import { checkSessions, killSession, sessionEnded } from "../engine/recover.ts";
 import { handleHook } from "../engine/hooks.ts";
 import { getSession, markSessionStarted } from "../store/sessions.ts";
 import type { FluxEvent } from "../store/events.ts";
@@ -50,8 +50,10 @@ export function buildRoutes(ctx: RouteContext): Router {
     }),
   );
 
-  router.on("POST", "/v1/notify", () => {
+  router.on("POST", "/v1/notify", (req) => {
     ctx.pump();
+    // A tmux session closed (`flux daemon poke`): was it a runner that could not report?
+    if (req.body.sessions === true) void checkSessions(engine);
     engine.wake("notify");
     return Promise.resolve({ ok: true });
   });

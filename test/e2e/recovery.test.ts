@@ -72,6 +72,32 @@ describe("humans stepping in", () => {
     expect(repo.sessions("closed")[0]?.status).toBe("exited");
   });
 
+  it("hears at once of a runner killed without reporting (tmux's session-closed hook), and retries", async () => {
+    await using repo = await engineRepo({
+      agents: { gated: GATED },
+      stagesYaml: `    - id: doomed\n      command: "sh agents/gated.sh"\n`,
+    });
+    repo.gate("doomed");
+    const run = repo.spawn(["run"]);
+    await run.waitFor(/doomed\s+ready → running/);
+    await waitFor(() => repo.sessions("doomed")[0]?.status === "running", { what: "started" });
+    // SIGKILL to the pane's whole process group: the runner cannot report, nor write exit.json.
+    const pane = Number(repo.tmux("display-message", "-p", "-t", "=flux-doomed:", "#{pane_pid}"));
+    process.kill(-pane, "SIGKILL");
+    await run.waitFor(
+      /doomed\s+running → ready\s+the session was gone when the daemon looked/,
+      20_000,
+    );
+    await waitFor(() => repo.sessions("doomed").length === 2, { what: "the retry" });
+    await repo.open("doomed");
+    expect(await run.exit).toBe(0);
+    expect(repo.sessions("doomed").map((s) => [s.purpose, s.status])).toEqual([
+      ["start", "lost"],
+      ["retry", "exited"],
+    ]);
+    expect(repo.state("doomed")).toBe("merged");
+  });
+
   it("cleans only the worktrees of finished stages with nothing unmerged, saying what it kept", async () => {
     await using repo = await engineRepo({
       agents: {

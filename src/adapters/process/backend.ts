@@ -193,6 +193,11 @@ export class ProcessBackend implements SessionBackend {
     return undefined;
   }
 
+  /** Nothing to free: each session is its own process. */
+  release(): Promise<void> {
+    return Promise.resolve();
+  }
+
   onExit(listener: ExitListener): () => void {
     this.#listeners.add(listener);
     return () => {

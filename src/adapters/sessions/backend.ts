@@ -57,6 +57,8 @@ export interface SessionBackend {
   attachCommand(name: string): AttachCommand | undefined;
   /** Fires when a session's process ends, where the backend can know (process backend: child exit; tmux: never — the runner reports). */
   onExit(listener: ExitListener): () => void;
+  /** The daemon is going: frees what no session uses any more (tmux: an empty server). */
+  release(): Promise<void>;
 }
 
 /** Session names become tmux targets: `flux-` and a stage id (DESIGN.md §3). */

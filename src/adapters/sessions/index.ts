@@ -24,6 +24,8 @@ export interface ChooseBackendOptions {
   stateDir: string;
   /** The tmux executable. Default "tmux". */
   tmuxBin?: string;
+  /** Run by tmux whenever one of its sessions closes (TmuxBackendOptions.onSessionClosed). */
+  onSessionClosed?: string;
 }
 
 export function chooseBackend(opts: ChooseBackendOptions): SessionBackend {
@@ -32,7 +34,13 @@ export function chooseBackend(opts: ChooseBackendOptions): SessionBackend {
   const bin = opts.tmuxBin ?? "tmux";
   const version = tmuxVersion(bin);
   const supported = version !== undefined && isTmuxSupported(version);
-  if (supported) return new TmuxBackend({ socket: opts.socket, tmuxBin: bin });
+  if (supported) {
+    return new TmuxBackend({
+      socket: opts.socket,
+      tmuxBin: bin,
+      ...(opts.onSessionClosed === undefined ? {} : { onSessionClosed: opts.onSessionClosed }),
+    });
+  }
   if (opts.preferred === "auto") return processBackend();
   if (version === undefined) throw tmuxMissing(bin);
   throw new FluxError(

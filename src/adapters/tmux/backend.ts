@@ -51,6 +51,11 @@ export interface TmuxBackendOptions {
   /** Size of a new session's window in cells, until a human attaches. Default 200×50. */
   width?: number;
   height?: number;
+  /**
+   * An executable tmux runs (in the background, no arguments) whenever a session on this
+   * server closes: how the daemon hears of a runner that died without reporting.
+   */
+  onSessionClosed?: string;
 }
 
 export class TmuxBackend implements SessionBackend {
@@ -60,6 +65,7 @@ export class TmuxBackend implements SessionBackend {
   readonly #globalArgs: string[];
   readonly #env: NodeJS.ProcessEnv;
   readonly #size: { width: number; height: number };
+  readonly #onClosed: string | undefined;
 
   constructor(options: TmuxBackendOptions) {
     if (!/^[A-Za-z0-9_.-]{1,100}$/.test(options.socket)) {
@@ -76,11 +82,12 @@ export class TmuxBackend implements SessionBackend {
     ];
     this.#env = withoutTmux(options.env ?? process.env);
     this.#size = { width: options.width ?? 200, height: options.height ?? 50 };
+    this.#onClosed = options.onSessionClosed;
   }
 
   async start(spec: StartSession): Promise<{ pid?: number }> {
     validateStart(spec);
-    const command = newSessionCommand(spec, this.#size);
+    const command = newSessionCommand(spec, this.#size, this.#onClosed);
     let result = await this.#run(command);
     // A server whose last session just ended is on its way out: tmux refuses new sessions
     // while it exits ("server exited unexpectedly"). A new server starts on the next try.
@@ -164,6 +171,16 @@ export class TmuxBackend implements SessionBackend {
   /** tmux cannot tell: the runner inside the pane reports its own exit. */
   onExit(): () => void {
     return () => {};
+  }
+
+  /**
+   * Ends the server when no session of any kind is left on it: with a session-closed hook it
+   * does not exit by itself. A server with sessions stays (the next daemon re-adopts them).
+   */
+  async release(): Promise<void> {
+    const listed = await this.#run(["list-sessions", "-F", "#{session_name}"]);
+    if (listed.status !== 0 || listed.stdout.trim() !== "") return;
+    await this.#run(["kill-server"]);
   }
 
   #run(command: readonly string[]): Promise<TmuxResult> {

@@ -5,6 +5,7 @@
 import { ExitCode, FluxError } from "../../core/errors.ts";
 import { isNamedKey } from "../sessions/backend.ts";
 import type { SessionInfo, StartSession } from "../sessions/backend.ts";
+import { shellQuote } from "../../core/shell.ts";
 import { chain, escapeFormat } from "./tmux.ts";
 
 /**
@@ -32,11 +33,27 @@ export function commandBytes(args: readonly string[]): number {
 }
 
 /**
- * `set-option -g remain-on-exit off ; new-session …`: the option first, on the server (which is
- * Flux's own, one per repository), so a session whose process ended is gone rather than a dead
- * pane — whatever the user's tmux config says. `-P -F` prints the pane's pid.
+ * A tmux command (as `set-hook` stores it) that runs `script` in the background. Three layers
+ * read it: tmux's parser (double quotes: `\`, `"` and `$` escaped), run-shell's format
+ * expansion (`#` doubled) and `sh -c` (the path shell-quoted).
  */
-export function newSessionCommand(spec: StartSession, size: WindowSize): string[] {
+export function runShellCommand(script: string): string {
+  const line = escapeFormat(shellQuote(script));
+  return `run-shell -b "${line.replace(/[\\"$]/g, "\\$&")}"`;
+}
+
+/**
+ * `set-option -g remain-on-exit off ; [exit-empty off ; set-hook -g session-closed …] ;
+ * new-session …`: the
+ * options first, on the server (which is Flux's own, one per repository), so a session whose
+ * process ended is gone rather than a dead pane — whatever the user's tmux config says — and
+ * `onClosed` hears every session that closes. `-P -F` prints the pane's pid.
+ */
+export function newSessionCommand(
+  spec: StartSession,
+  size: WindowSize,
+  onClosed?: string,
+): string[] {
   // With one argument after the options tmux runs it through the shell; with several it execs
   // them. A lone program is therefore passed to a constant `sh -c 'exec "$@"'`, as data.
   const argv =
@@ -44,6 +61,14 @@ export function newSessionCommand(spec: StartSession, size: WindowSize): string[
   const env = Object.entries(spec.env).flatMap(([key, value]) => ["-e", `${key}=${value}`]);
   const command = chain([
     ["set-option", "-g", "remain-on-exit", "off"],
+    // The hook needs a server that outlives its last session (tmux runs no hook as it exits):
+    // the daemon ends the server itself when nothing is left on it (TmuxBackend.release).
+    ...(onClosed === undefined
+      ? []
+      : [
+          ["set-option", "-s", "exit-empty", "off"],
+          ["set-hook", "-g", "session-closed", runShellCommand(onClosed)],
+        ]),
     [
       "new-session",
       "-d",

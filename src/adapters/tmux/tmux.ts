@@ -76,7 +76,8 @@ export function isNoServer(stderr: string): boolean {
 
 /** tmux could not resolve a -t target: the session (or its pane) is gone. */
 export function isNotFound(stderr: string): boolean {
-  return /can't find (session|window|pane)/.test(stderr);
+  // A server with no session at all (exit-empty off) answers "no current target" instead.
+  return /can't find (session|window|pane)|no current target/.test(stderr);
 }
 
 /** An argument ending in ";" would end the tmux command: "x;" is sent as "x\;" (tmux turns it back). */

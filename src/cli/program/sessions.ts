@@ -85,6 +85,12 @@ export function registerSessionCommands(program: Command, setResult: SetResult):
       setResult(async (c) => (await import("../commands/daemon.ts")).daemonStop(c), false);
     });
   daemon
+    .command("poke", { hidden: true })
+    .description("what tmux runs when a session closes: the daemon checks its sessions (internal)")
+    .action(() => {
+      setResult(async (c) => (await import("../commands/daemon-poke.ts")).daemonPoke(c), false);
+    });
+  daemon
     .command("status")
     .description("is the daemon running, where, since when")
     .option("--json", "print as JSON")

@@ -34,6 +34,28 @@ async function rejection(promise: Promise<unknown>): Promise<FluxError> {
 }
 
 describe("TmuxBackend on a private tmux server", () => {
+  it("runs its session-closed script, whatever its path, and releases only an empty server", async () => {
+    using dir = scratch(`it's a #1 $dir "x"`);
+    const marker = path.join(dir.path, "closed");
+    const script = path.join(dir.path, "on closed.sh");
+    fs.writeFileSync(script, `#!/bin/sh\necho closed >> '${marker.replaceAll("'", "'\\''")}'\n`, {
+      mode: 0o755,
+    });
+    await using tmux = privateTmux({ onSessionClosed: script });
+    const { backend } = tmux;
+    await backend.start(session(dir.path, ["sh", "-c", "sleep 30"]));
+    await backend.start(session(dir.path, ["true"], { name: "flux-b" }));
+    await waitFor(() => fs.existsSync(marker), { what: "the session-closed script" });
+    expect(fs.readFileSync(marker, "utf8")).toBe("closed\n");
+    await backend.release(); // flux-a is still there: the server stays
+    expect(await backend.isAlive("flux-a")).toBe(true);
+    await backend.kill("flux-a");
+    await waitFor(() => fs.readFileSync(marker, "utf8") === "closed\nclosed\n");
+    expect(await backend.isAlive("flux-a")).toBe(false); // an empty server: "no current target"
+    await backend.release();
+    expect(() => tmux.tmux("list-sessions")).toThrow(/no server running|error connecting/);
+  });
+
   it("starts argv with -e variables in the given directory, and lists it", async () => {
     await using tmux = privateTmux();
     using dir = scratch();

@@ -11,6 +11,7 @@ import {
   isTmuxSupported,
   newSessionCommand,
   parseSessionList,
+  runShellCommand,
   sendKeysCommands,
   splitBytes,
 } from "../../../src/adapters/tmux/index.ts";
@@ -35,6 +36,19 @@ describe("newSessionCommand", () => {
       "-e", "FLUX_SESSION_ID=ses_1",
       "--", "/usr/bin/node", "/abs/bin/flux.js", "runner", "ses_1",
     ]); // prettier-ignore
+  });
+
+  it("with a session-closed script: the server outlives its last session, and runs it", () => {
+    const command = newSessionCommand(spec(), size, "/repo/.work/bin/session-closed");
+    expect(command.slice(0, command.indexOf("new-session"))).toEqual([
+      "set-option", "-g", "remain-on-exit", "off", ";",
+      "set-option", "-s", "exit-empty", "off", ";",
+      "set-hook", "-g", "session-closed", `run-shell -b "/repo/.work/bin/session-closed"`, ";",
+    ]); // prettier-ignore
+    // Three layers read it: tmux's parser, run-shell's formats, then sh.
+    expect(runShellCommand('/a b/it\'s #1 $x "q"\\')).toBe(
+      "run-shell -b \"'/a b/it'\\\\''s ##1 \\$x \\\"q\\\"\\\\'\"",
+    );
   });
 
   it("runs a lone program through a constant exec wrapper, never as a shell string", () => {
@@ -148,6 +162,7 @@ describe("tmux argument helpers", () => {
     expect(isNoServer("error connecting to /tmp/tmux-0/x (Permission denied)\n")).toBe(false);
     expect(isNotFound("can't find session: flux-a\n")).toBe(true);
     expect(isNotFound("can't find pane: =flux-a:\n")).toBe(true);
+    expect(isNotFound("no current target\n")).toBe(true); // a server with no session left
   });
 
   it("accepts tmux 3.2 and newer", () => {
