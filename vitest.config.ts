@@ -3,6 +3,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    setupFiles: ["test/kit/setup.ts"],
     // End-to-end tests drive real git, tmux and several processes per stage: generous under load.
     testTimeout: 120_000,
     hookTimeout: 30_000,

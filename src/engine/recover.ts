@@ -209,7 +209,7 @@ async function timedOut(engine: Engine, sessionId: string): Promise<void> {
   engine.timers.delete(sessionId);
   const session = getSession(engine.store, sessionId);
   if (session === undefined || session.endedAt !== null) return;
-  await engine.backend.kill(session.name);
+  // Recorded before the kill: the runner's own report of this end must change nothing.
   engine.store.write((emit) =>
     markSessionEnded(engine.store, emit, sessionId, {
       status: "killed",
@@ -220,6 +220,7 @@ async function timedOut(engine: Engine, sessionId: string): Promise<void> {
   const stage = engine.store.stage(session.planId, session.stageId);
   if (stage === undefined || (stage.state !== "running" && stage.state !== "needs_handoff")) {
     engine.project();
+    await engine.backend.kill(session.name);
     return;
   }
   const limit =
@@ -238,6 +239,7 @@ async function timedOut(engine: Engine, sessionId: string): Promise<void> {
       `the session ran past the stage's timeout${limit} and was stopped`,
     );
   }
+  await engine.backend.kill(session.name);
   engine.wake("timeout");
 }
 
@@ -299,7 +301,8 @@ export async function killSession(engine: Engine, sessionId: string): Promise<Se
       exitCode: ExitCode.notFound,
     });
   }
-  if (session.backend !== "manual") await engine.backend.kill(session.name);
+  // Recorded, and the stage blocked, before the kill: the runner's own report of this end
+  // (it hears the hang-up at once) must not be taken for a crash and restart the stage.
   sessionEnded(engine, sessionId, null, "SIGTERM", "killed");
   const stage = engine.store.stage(session.planId, session.stageId);
   if (
@@ -308,6 +311,7 @@ export async function killSession(engine: Engine, sessionId: string): Promise<Se
   ) {
     engine.move(stage.id, "block", "killed by user");
   }
+  if (session.backend !== "manual") await engine.backend.kill(session.name);
   return getSession(engine.store, sessionId) ?? session;
 }
 

@@ -6,6 +6,7 @@
  * restarted) still learns it.
  */
 import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { agentAdapter } from "../adapters/agents/index.ts";
@@ -66,9 +67,9 @@ export async function runSession(options: RunnerOptions): Promise<number> {
   const kind = spec.output ?? "text";
   const parser = kind === "text" ? undefined : agentAdapter(PARSED_BY[kind]).parser();
   let partial = "";
-  const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+  const toGroup = new Set<NodeJS.Signals>();
   for (const signal of ["SIGTERM", "SIGHUP", "SIGINT"] as const)
-    process.on(signal, forward(signal));
+    process.on(signal, () => forward(child, signal, tty, toGroup));
 
   for (const stream of tty ? [] : (["stdout", "stderr"] as const)) {
     const pipe = child[stream];
@@ -106,6 +107,9 @@ export async function runSession(options: RunnerOptions): Promise<number> {
   });
 
   const end = await ended;
+  // A process the agent left behind may still hold its pipes: they must not keep the runner.
+  child.stdout?.destroy();
+  child.stderr?.destroy();
   if (parser !== undefined && partial !== "") showParsed(parser, partial, options.display);
   const telemetry = tty ? transcriptTelemetry(options.work, spec) : parser?.telemetry(end.code);
   if (telemetry !== undefined) record({ type: "telemetry", ...telemetry });
@@ -119,16 +123,49 @@ export async function runSession(options: RunnerOptions): Promise<number> {
   options.display.write(
     `\u001b[2m[flux] agent exited (${end.signal ?? `code ${end.code}`})${end.error === undefined ? "" : `: ${end.error}`}\u001b[22m\n`,
   );
-  writeExitReport(options.work, spec.sessionId, {
-    code: end.code,
-    signal: end.signal,
-    at: now().toISOString(),
-    telemetry,
-  });
+  try {
+    writeExitReport(options.work, spec.sessionId, {
+      code: end.code,
+      signal: end.signal,
+      at: now().toISOString(),
+      telemetry,
+    });
+  } catch (error) {
+    // The session's directory is gone (its repository was removed): the report still goes.
+    options.display.write(`[flux] could not write exit.json: ${String(error)}\n`);
+  }
   await options.reporter.exited(end.code, end.signal, telemetry).catch(() => {
     // The daemon is down: it reads exit.json when it starts again.
   });
   return end.code ?? 1;
+}
+
+/**
+ * Passes a signal on to the agent. A hang-up or termination of a headless session goes to the
+ * runner's whole process group — what the agent started too, or a grandchild blocked in a
+ * system call outlives the session; the runner itself stays to report (each signal goes to
+ * the group once). SIGINT goes to the
+ * agent alone: a terminal's Ctrl-C has reached the group already. A TUI gets everything alone:
+ * it ends its own children.
+ */
+function forward(
+  child: ChildProcess,
+  signal: NodeJS.Signals,
+  tty: boolean,
+  toGroup: Set<NodeJS.Signals>,
+): void {
+  if (tty || signal === "SIGINT") {
+    child.kill(signal);
+    return;
+  }
+  // The runner is in its group too: the signal comes back once, and stops here.
+  if (toGroup.has(signal)) return;
+  toGroup.add(signal);
+  try {
+    process.kill(0, signal);
+  } catch {
+    child.kill(signal);
+  }
 }
 
 /** An interactive session's telemetry: its transcript, named by its SessionStart hook. */

@@ -5,7 +5,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { WORK, GATED } from "../kit/agents.ts";
 import { engineRepo } from "../kit/engine-repo.ts";
-import { waitFor } from "../kit/tmux.ts";
+import { tmuxSocketFile, waitFor } from "../kit/tmux.ts";
 import { FLUX_BIN, testEnv } from "../kit/cli.ts";
 
 describe("controlling a run", () => {
@@ -140,6 +140,7 @@ describe("controlling a run", () => {
       );
     } finally {
       execFileSync("tmux", ["-L", outer, "kill-server"]);
+      fs.rmSync(tmuxSocketFile(outer), { force: true });
     }
     await repo.open("watched");
     expect(await run.exit).toBe(0);

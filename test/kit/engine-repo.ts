@@ -13,6 +13,7 @@ import { tmuxSocketName } from "../../src/server/daemon.ts";
 import { FLUX_BIN, flux, testEnv } from "./cli.ts";
 import type { RunResult } from "./cli.ts";
 import { tempDir, tempRepo } from "./temp-repo.ts";
+import { tmuxSocketFile } from "./tmux.ts";
 import type { TempRepo } from "./temp-repo.ts";
 
 export const AGENT_GIT_ENV = {
@@ -143,6 +144,7 @@ export async function engineRepo(options: EngineRepoOptions): Promise<EngineRepo
       } catch {
         // No server: nothing to kill.
       }
+      fs.rmSync(tmuxSocketFile(socket), { force: true }); // tmux leaves it behind
       fs.rmSync(scratch, { recursive: true, force: true });
       await repo[Symbol.asyncDispose]();
     },

@@ -19,8 +19,19 @@ const GIT_ENV = {
   GIT_CONFIG_NOSYSTEM: "1",
 };
 
+/** Every directory tempDir made in this test file; test/kit/setup.ts removes what is left. */
+const made = new Set<string>();
+
 export function tempDir(prefix = "flux-test-"): string {
-  return fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
+  made.add(dir);
+  return dir;
+}
+
+/** Removes the temp directories a test file left (those it removed itself are gone already). */
+export function removeTempDirs(): void {
+  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+  made.clear();
 }
 
 /** A repository on branch `main` with one commit. */

@@ -90,3 +90,9 @@ export function waitForText(
     { what: `"${text}" in ${name}`, ...options },
   );
 }
+
+/** Where tmux keeps the socket of server `name` (and leaves the file behind when it exits). */
+export function tmuxSocketFile(name: string): string {
+  const uid = process.getuid?.() ?? 0;
+  return path.join(process.env.TMUX_TMPDIR ?? "/tmp", `tmux-${uid}`, name);
+}
