@@ -13,7 +13,7 @@ import { formatFeedback } from "../core/signal/feedback.ts";
 import { recordAcceptance } from "../store/acceptance.ts";
 import type { CheckEvidence } from "../store/acceptance.ts";
 import { latestSession } from "../store/sessions.ts";
-import { resetStopNudges } from "../store/session-input.ts";
+import { resetReminders } from "../store/session-input.ts";
 import type { AcceptanceProgress, AcceptanceResult } from "./acceptance/index.ts";
 import { failureFeedback, runAcceptance } from "./acceptance/index.ts";
 import type { Engine } from "./engine.ts";
@@ -79,7 +79,7 @@ export function requestCompletion(
   }
   const commit = headCommit(worktree);
   // Asking is progress: an interactive agent's Stop reminders start again from zero.
-  if (options.sessionId !== undefined) resetStopNudges(engine.store, options.sessionId);
+  if (options.sessionId !== undefined) resetReminders(engine.store, options.sessionId);
   engine.move(stageId, "completion_requested", undefined);
   return runVerdict(engine, stageId, {
     trigger: "request",

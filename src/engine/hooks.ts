@@ -18,7 +18,7 @@ import { WAITING_MARKER } from "../adapters/agents/claude/interactive.ts";
 import type { SessionTelemetry } from "../adapters/agents/types.ts";
 import { ExitCode, FluxError } from "../core/errors.ts";
 import { completeCommandFor } from "../core/signal/data.ts";
-import { clearWaiting, countStopNudge, markWaiting } from "../store/session-input.ts";
+import { clearWaiting, countReminder, markWaiting } from "../store/session-input.ts";
 import { getSession, latestSession, recordTelemetry } from "../store/sessions.ts";
 import type { SessionRecord } from "../store/sessions.ts";
 import type { Engine } from "./engine.ts";
@@ -82,7 +82,7 @@ function stopped(engine: Engine, session: SessionRecord, telemetry: unknown): Ho
   const latest = latestSession(engine.store, session.planId, session.stageId);
   // Checking: the verdict decides. Moved on: Flux ends the session.
   if (stage === undefined || stage.state !== "running" || latest?.id !== session.id) return NONE;
-  const count = countStopNudge(engine.store, session.id);
+  const count = countReminder(engine.store, session.id);
   const limit = engine.stopReminders;
   if (count > limit) {
     const times = limit === 1 ? "once" : `${limit} times`;

@@ -60,6 +60,7 @@ export async function runSession(options: RunnerOptions): Promise<number> {
     // Some agents (opencode) take their project from $PWD, not from the directory they start in.
     env: { ...spec.env, PWD: spec.cwd },
     stdio: tty ? "inherit" : [input, "pipe", "pipe"],
+    // In the runner's process group: a backend that kills the group kills everything.
     detached: false,
   });
   if (typeof input === "number") fs.closeSync(input);
@@ -67,9 +68,12 @@ export async function runSession(options: RunnerOptions): Promise<number> {
   const kind = spec.output ?? "text";
   const parser = kind === "text" ? undefined : agentAdapter(PARSED_BY[kind]).parser();
   let partial = "";
-  const toGroup = new Set<NodeJS.Signals>();
-  for (const signal of ["SIGTERM", "SIGHUP", "SIGINT"] as const)
-    process.on(signal, () => forward(child, signal, tty, toGroup));
+  const toGroup = !tty && leadsOwnGroup() ? new Set<NodeJS.Signals>() : undefined;
+  const handlers = (["SIGTERM", "SIGHUP", "SIGINT"] as const).map((signal) => {
+    const handler = () => forward(child, signal, toGroup);
+    process.on(signal, handler);
+    return () => process.off(signal, handler);
+  });
 
   for (const stream of tty ? [] : (["stdout", "stderr"] as const)) {
     const pipe = child[stream];
@@ -107,6 +111,7 @@ export async function runSession(options: RunnerOptions): Promise<number> {
   });
 
   const end = await ended;
+  for (const off of handlers) off();
   // A process the agent left behind may still hold its pipes: they must not keep the runner.
   child.stdout?.destroy();
   child.stderr?.destroy();
@@ -142,29 +147,34 @@ export async function runSession(options: RunnerOptions): Promise<number> {
 
 /**
  * Passes a signal on to the agent. A hang-up or termination of a headless session goes to the
- * runner's whole process group — what the agent started too, or a grandchild blocked in a
- * system call outlives the session; the runner itself stays to report (each signal goes to
- * the group once). SIGINT goes to the
- * agent alone: a terminal's Ctrl-C has reached the group already. A TUI gets everything alone:
- * it ends its own children.
+ * whole process group the runner leads (tmux's pane, the process backend), once — what the
+ * agent started too, or a grandchild blocked in a system call outlives the session and holds
+ * its pipes; the runner stays to report. Everything else goes to the agent alone: SIGINT (a
+ * terminal's Ctrl-C reached the group already), a TUI (it ends its own children), or a runner
+ * in someone else's group (never signal a group Flux does not own).
  */
 function forward(
   child: ChildProcess,
   signal: NodeJS.Signals,
-  tty: boolean,
-  toGroup: Set<NodeJS.Signals>,
+  toGroup: Set<NodeJS.Signals> | undefined,
 ): void {
-  if (tty || signal === "SIGINT") {
+  if (toGroup === undefined || signal === "SIGINT") {
     child.kill(signal);
     return;
   }
-  // The runner is in its group too: the signal comes back once, and stops here.
-  if (toGroup.has(signal)) return;
+  if (toGroup.has(signal)) return; // the runner is in the group: it comes back once
   toGroup.add(signal);
+  process.kill(0, signal);
+}
+
+/** True when this process leads its process group (Linux /proc; elsewhere: unknown, false). */
+function leadsOwnGroup(): boolean {
   try {
-    process.kill(0, signal);
+    const stat = fs.readFileSync("/proc/self/stat", "utf8");
+    const [, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return Number(pgrp) === process.pid;
   } catch {
-    child.kill(signal);
+    return false;
   }
 }
 

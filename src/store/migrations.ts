@@ -143,7 +143,7 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE sessions ADD COLUMN interactive INTEGER NOT NULL DEFAULT 0;
       ALTER TABLE sessions ADD COLUMN waiting_for TEXT;
       ALTER TABLE sessions ADD COLUMN waiting_since TEXT;
-      ALTER TABLE sessions ADD COLUMN stop_nudges INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE sessions ADD COLUMN reminders_sent INTEGER NOT NULL DEFAULT 0;
     `,
   },
 ];

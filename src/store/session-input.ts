@@ -48,14 +48,14 @@ export function clearWaiting(store: Store, emit: Emit, id: string): boolean {
 }
 
 /** Counts one more Stop hook reminder; returns the count. */
-export function countStopNudge(store: Store, id: string): number {
+export function countReminder(store: Store, id: string): number {
   store.db
-    .prepare("UPDATE sessions SET stop_nudges = stop_nudges + 1, updated_at = ? WHERE id = ?")
+    .prepare("UPDATE sessions SET reminders_sent = reminders_sent + 1, updated_at = ? WHERE id = ?")
     .run(store.now(), id);
-  return getSession(store, id)?.stopNudges ?? 0;
+  return getSession(store, id)?.remindersSent ?? 0;
 }
 
 /** A completion request is progress: the Stop hook's reminders start again from zero. */
-export function resetStopNudges(store: Store, id: string): void {
-  store.db.prepare("UPDATE sessions SET stop_nudges = 0 WHERE id = ?").run(id);
+export function resetReminders(store: Store, id: string): void {
+  store.db.prepare("UPDATE sessions SET reminders_sent = 0 WHERE id = ?").run(id);
 }

@@ -46,7 +46,7 @@ export interface SessionRecord extends SessionTelemetryRecord {
   waitingFor: string | null;
   waitingSince: string | null;
   /** Times the Stop hook sent the agent back to work since its last completion request. */
-  stopNudges: number;
+  remindersSent: number;
   pid: number | null;
   exitCode: number | null;
   exitSignal: string | null;
@@ -80,7 +80,7 @@ interface SessionRow {
   interactive: number;
   waiting_for: string | null;
   waiting_since: string | null;
-  stop_nudges: number;
+  reminders_sent: number;
   pid: number | null;
   exit_code: number | null;
   exit_signal: string | null;
@@ -102,7 +102,7 @@ function fromRow(row: SessionRow): SessionRecord {
     interactive: row.interactive === 1,
     waitingFor: row.waiting_for,
     waitingSince: row.waiting_since,
-    stopNudges: row.stop_nudges,
+    remindersSent: row.reminders_sent,
     pid: row.pid,
     exitCode: row.exit_code,
     exitSignal: row.exit_signal,

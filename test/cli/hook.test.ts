@@ -75,13 +75,13 @@ describe("flux hook", () => {
       ["session.resumed", "permission prompt for Write"],
     ]);
     expect(fs.existsSync(path.join(sessionDir, "waiting"))).toBe(false);
-    expect(repo.db("SELECT stop_nudges FROM sessions")).toEqual([{ stop_nudges: 1 }]);
+    expect(repo.db("SELECT reminders_sent FROM sessions")).toEqual([{ reminders_sent: 1 }]);
 
     await repo.open("h1");
     expect(await run.exit).toBe(0);
     expect(repo.state("h1")).toBe("merged");
     // The completion request started the reminders again from zero.
-    expect(repo.db("SELECT stop_nudges FROM sessions")).toEqual([{ stop_nudges: 0 }]);
+    expect(repo.db("SELECT reminders_sent FROM sessions")).toEqual([{ reminders_sent: 0 }]);
   });
 
   it("never breaks the agent: with no daemon it logs and exits 0", async () => {
