@@ -15,6 +15,8 @@ import type { TmuxBackendOptions } from "../../src/adapters/tmux/index.ts";
 
 export interface PrivateTmux extends AsyncDisposable {
   socket: string;
+  /** This server's socket file (under its own TMUX_TMPDIR). */
+  socketFile: string;
   backend: TmuxBackend;
   /** Runs tmux on this server (for assertions), returning stdout. */
   tmux: (...args: string[]) => string;
@@ -30,6 +32,7 @@ export function privateTmux(options: Omit<TmuxBackendOptions, "socket"> = {}): P
     execFileSync("tmux", ["-L", socket, ...args], { encoding: "utf8", stdio: "pipe", env });
   return {
     socket,
+    socketFile: path.join(tmpdir, `tmux-${process.getuid?.() ?? 0}`, socket),
     backend,
     tmux,
     [Symbol.asyncDispose]: () => {

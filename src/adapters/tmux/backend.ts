@@ -8,6 +8,8 @@
  * started with. Anything a session must have goes in `spec.env` (or, for the runner, in its
  * spec file), never relies on the server's.
  */
+import fs from "node:fs";
+import path from "node:path";
 import { FluxError } from "../../core/errors.ts";
 import {
   DEFAULT_CAPTURE_LINES,
@@ -181,6 +183,10 @@ export class TmuxBackend implements SessionBackend {
     const listed = await this.#run(["list-sessions", "-F", "#{session_name}"]);
     if (listed.status !== 0 || listed.stdout.trim() !== "") return;
     await this.#run(["kill-server"]);
+    // tmux leaves its socket file behind.
+    const uid = process.getuid?.() ?? 0;
+    const dir = path.join(this.#env.TMUX_TMPDIR ?? "/tmp", `tmux-${uid}`);
+    fs.rmSync(path.join(dir, this.socket), { force: true });
   }
 
   #run(command: readonly string[]): Promise<TmuxResult> {

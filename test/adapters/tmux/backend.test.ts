@@ -52,8 +52,10 @@ describe("TmuxBackend on a private tmux server", () => {
     await backend.kill("flux-a");
     await waitFor(() => fs.readFileSync(marker, "utf8") === "closed\nclosed\n");
     expect(await backend.isAlive("flux-a")).toBe(false); // an empty server: "no current target"
+    expect(fs.existsSync(tmux.socketFile)).toBe(true);
     await backend.release();
     expect(() => tmux.tmux("list-sessions")).toThrow(/no server running|error connecting/);
+    expect(fs.existsSync(tmux.socketFile)).toBe(false); // tmux would have left it
   });
 
   it("starts argv with -e variables in the given directory, and lists it", async () => {
