@@ -144,7 +144,9 @@ export async function engineRepo(options: EngineRepoOptions): Promise<EngineRepo
       } catch {
         // No server: nothing to kill.
       }
-      fs.rmSync(tmuxSocketFile(socket), { force: true }); // tmux leaves it behind
+      // tmux leaves its socket file (and a server start's lock) behind.
+      for (const file of [tmuxSocketFile(socket), `${tmuxSocketFile(socket)}.lock`])
+        fs.rmSync(file, { force: true });
       fs.rmSync(scratch, { recursive: true, force: true });
       await repo[Symbol.asyncDispose]();
     },

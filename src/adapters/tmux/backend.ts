@@ -183,10 +183,10 @@ export class TmuxBackend implements SessionBackend {
     const listed = await this.#run(["list-sessions", "-F", "#{session_name}"]);
     if (listed.status !== 0 || listed.stdout.trim() !== "") return;
     await this.#run(["kill-server"]);
-    // tmux leaves its socket file behind.
+    // tmux leaves its socket file (and the lock of a server start) behind.
     const uid = process.getuid?.() ?? 0;
-    const dir = path.join(this.#env.TMUX_TMPDIR ?? "/tmp", `tmux-${uid}`);
-    fs.rmSync(path.join(dir, this.socket), { force: true });
+    const socket = path.join(this.#env.TMUX_TMPDIR ?? "/tmp", `tmux-${uid}`, this.socket);
+    for (const file of [socket, `${socket}.lock`]) fs.rmSync(file, { force: true });
   }
 
   #run(command: readonly string[]): Promise<TmuxResult> {
