@@ -13,7 +13,7 @@ import { agentAdapter } from "../adapters/agents/index.ts";
 import type { OutputParser, SessionTelemetry } from "../adapters/agents/types.ts";
 import type { SessionSpec } from "./session-files.ts";
 import { agentTranscript, readSpec, writeExitReport } from "./session-files.ts";
-import { claudeTranscriptTelemetry } from "../adapters/agents/claude/transcript.ts";
+import { claudeTranscriptTelemetry, readTranscript } from "../adapters/agents/claude/transcript.ts";
 
 /** How long the runner waits for the agent's last output after it exited, in ms. */
 const DRAIN_MS = 2_000;
@@ -180,13 +180,9 @@ function leadsOwnGroup(): boolean {
 
 /** An interactive session's telemetry: its transcript, named by its SessionStart hook. */
 function transcriptTelemetry(work: string, spec: SessionSpec): SessionTelemetry | undefined {
-  try {
-    const transcript = agentTranscript(work, spec.sessionId);
-    if (transcript === undefined) return undefined; // the agent never started its session
-    return claudeTranscriptTelemetry(fs.readFileSync(transcript, "utf8"));
-  } catch {
-    return undefined;
-  }
+  // No transcript: the agent never started its session.
+  const text = readTranscript(agentTranscript(work, spec.sessionId));
+  return text === undefined ? undefined : claudeTranscriptTelemetry(text);
 }
 
 function showParsed(parser: OutputParser, line: string, display: NodeJS.WritableStream): void {

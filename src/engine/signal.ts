@@ -1,5 +1,4 @@
 /** Gathers what a session's signal says: the stage, its dependencies' output, feedback, recovery. */
-import fs from "node:fs";
 import { commitsBetween, dirtyFiles } from "../adapters/git/index.ts";
 import type { DependencyOutput, Feedback, Recovery, SignalData } from "../core/signal/data.ts";
 import { completeCommandFor } from "../core/signal/data.ts";
@@ -9,7 +8,7 @@ import { latestSession } from "../store/sessions.ts";
 import type { StageRecord } from "../store/store.ts";
 import type { Engine } from "./engine.ts";
 import { agentTranscript, logTail } from "./session-files.ts";
-import { claudeTranscriptTail } from "../adapters/agents/claude/transcript.ts";
+import { claudeTranscriptTail, readTranscript } from "../adapters/agents/claude/transcript.ts";
 import { loadSignalTemplate } from "./signal-templates.ts";
 
 export function buildSignal(
@@ -75,11 +74,7 @@ function recovery(engine: Engine, stage: StageRecord, worktree: string): Recover
 /** What the previous session said last: its log, or an interactive agent's transcript. */
 function lastOutput(engine: Engine, session: SessionRecord): string[] {
   if (!session.interactive) return logTail(engine.paths.work, session.id, 30).split("\n");
-  const transcript = agentTranscript(engine.paths.work, session.id);
-  if (transcript === undefined) return [];
-  try {
-    return claudeTranscriptTail(fs.readFileSync(transcript, "utf8"), 30);
-  } catch {
-    return []; // Claude's own file, gone or unreadable: the signal goes without it
-  }
+  // Claude's own file, gone or unreadable: the signal goes without it.
+  const text = readTranscript(agentTranscript(engine.paths.work, session.id));
+  return text === undefined ? [] : claudeTranscriptTail(text, 30);
 }

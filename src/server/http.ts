@@ -4,6 +4,9 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ExitCode, FluxError } from "../core/errors.ts";
+import { sendJson } from "../adapters/http/json.ts";
+
+export { sendJson };
 
 export type Principal = { kind: "admin" } | { kind: "session"; sessionId: string; stageId: string };
 
@@ -64,15 +67,6 @@ const STATUS_BY_EXIT: Partial<Record<number, number>> = {
   [ExitCode.notFound]: 404,
   [ExitCode.environment]: 500,
 };
-
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(text),
-  });
-  res.end(text);
-}
 
 export function sendError(res: ServerResponse, error: unknown): void {
   if (res.headersSent) {

@@ -109,6 +109,12 @@ describe("flux hook", () => {
       expect(unknown.code).toBe(2);
       expect(unknown.stderr).toContain('unknown hook event "PreToolUse"');
       expect(unknown.stderr).toContain("events: session-start, stop, stop-failure");
+      const missing = await flux(["hook", "session-start", path.join(work, "gone.md")], {
+        cwd: work,
+        env,
+      });
+      expect(missing.code).toBe(6);
+      expect(missing.stderr).toContain("cannot read the signal");
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
     }

@@ -12,6 +12,7 @@ import {
   firstMatch,
   header,
   isJson,
+  textBeforeFirstAnswer,
   textOf,
   type Json,
   type RequestView,
@@ -28,13 +29,8 @@ export const anthropic: WireFormat = {
   view(body, headers): RequestView {
     // Mid-conversation `role: "system"` entries exist: only assistant messages are turns.
     const messages = arrayOf(body.messages);
-    const firstAnswer = messages.findIndex((m) => m.role === "assistant");
-    const before = firstAnswer === -1 ? messages : messages.slice(0, firstAnswer);
     // Hook context (SessionStart's additionalContext) arrives as a `system` message.
-    const firstPrompt = before
-      .filter((m) => m.role === "user" || m.role === "system")
-      .map((m) => textOf(m.content))
-      .join("\n");
+    const firstPrompt = textBeforeFirstAnswer(messages, ["user", "system"]);
     const system = textOf(body.system);
     const tools = arrayOf(body.tools).flatMap((t) => (typeof t.name === "string" ? [t.name] : []));
     return {

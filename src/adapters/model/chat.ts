@@ -10,6 +10,7 @@ import {
   firstMatch,
   header,
   openAiError,
+  textBeforeFirstAnswer,
   textOf,
   type Json,
   type RequestView,
@@ -25,11 +26,7 @@ export const chat: WireFormat = {
 
   view(body, headers): RequestView {
     const messages = arrayOf(body.messages);
-    const firstAnswer = messages.findIndex((m) => m.role === "assistant");
-    const firstPrompt = (firstAnswer === -1 ? messages : messages.slice(0, firstAnswer))
-      .filter((m) => m.role === "user")
-      .map((m) => textOf(m.content))
-      .join("\n");
+    const firstPrompt = textBeforeFirstAnswer(messages, ["user"]);
     const system = messages
       .filter((m) => m.role === "system")
       .map((m) => textOf(m.content))

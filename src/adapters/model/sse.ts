@@ -1,5 +1,8 @@
 /** Server-sent events framing shared by the three wire formats. */
 import type { ServerResponse } from "node:http";
+import { sendJson } from "../http/json.ts";
+
+export { sendJson };
 
 /** One SSE frame: `event:` only when named (Chat Completions sends bare `data:` lines). */
 export function sseFrame(data: unknown, event?: string): string {
@@ -13,15 +16,6 @@ export function startSse(res: ServerResponse): void {
     "cache-control": "no-cache",
     connection: "keep-alive",
   });
-}
-
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(text),
-  });
-  res.end(text);
 }
 
 /** Splits a string in two so clients exercise their delta accumulation. */

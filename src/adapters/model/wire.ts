@@ -39,6 +39,18 @@ export function textOf(content: unknown): string {
     .join("\n");
 }
 
+/**
+ * The text of the messages with one of `roles` before the model's first answer: where a
+ * script's `[[script:…]]` marker is. Only assistant messages are answers.
+ */
+export function textBeforeFirstAnswer(messages: readonly Json[], roles: readonly string[]): string {
+  const firstAnswer = messages.findIndex((m) => m.role === "assistant");
+  return (firstAnswer === -1 ? messages : messages.slice(0, firstAnswer))
+    .filter((m) => typeof m.role === "string" && roles.includes(m.role))
+    .map((m) => textOf(m.content))
+    .join("\n");
+}
+
 export function header(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;

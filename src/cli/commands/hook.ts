@@ -15,7 +15,10 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { claudeTranscriptTelemetry } from "../../adapters/agents/claude/transcript.ts";
+import {
+  claudeTranscriptTelemetry,
+  readTranscript,
+} from "../../adapters/agents/claude/transcript.ts";
 import type { SessionTelemetry } from "../../adapters/agents/types.ts";
 import { isObject, str } from "../../adapters/agents/shared.ts";
 import type { Json } from "../../adapters/agents/shared.ts";
@@ -80,7 +83,16 @@ function sessionStart(
   fs.mkdirSync(sessionDir(work, sessionId), { recursive: true });
   fs.writeFileSync(agentFile(work, sessionId), `${JSON.stringify(agent)}\n`, { mode: 0o600 });
   if (signalFile === undefined) return 0;
-  const additionalContext = fs.readFileSync(signalFile, "utf8");
+  let additionalContext: string;
+  try {
+    additionalContext = fs.readFileSync(signalFile, "utf8");
+  } catch (error) {
+    throw new FluxError("SIGNAL_UNREADABLE", `cannot read the signal ${signalFile}`, {
+      hint: "the session's files under .work/ were removed or moved: `flux resume` starts it again",
+      exitCode: ExitCode.environment,
+      cause: error,
+    });
+  }
   ctx.output.out(
     JSON.stringify({ hookSpecificOutput: { hookEventName: "SessionStart", additionalContext } }),
   );
@@ -111,13 +123,8 @@ function hookFacts(event: HookEvent, payload: Json): Json {
 }
 
 function transcriptTelemetry(payload: Json): SessionTelemetry | undefined {
-  const file = str(payload.transcript_path);
-  if (file === undefined) return undefined;
-  try {
-    return claudeTranscriptTelemetry(fs.readFileSync(file, "utf8"));
-  } catch {
-    return undefined;
-  }
+  const text = readTranscript(str(payload.transcript_path));
+  return text === undefined ? undefined : claudeTranscriptTelemetry(text);
 }
 
 async function ask(

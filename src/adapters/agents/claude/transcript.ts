@@ -9,11 +9,22 @@
  *   resets it to `compactMetadata.postTokens`.
  * - There is no cost in a transcript: it is estimated from the price table, and marked so.
  */
+import fs from "node:fs";
 import { estimateCost, DEFAULT_PRICES } from "../pricing.ts";
 import type { PriceTable } from "../pricing.ts";
 import { addUsage, classifyApiError, emptyUsage, num, obj, parseEvent, str } from "../shared.ts";
 import type { SessionTelemetry, Usage } from "../types.ts";
 import { renderClaudeLine } from "./render.ts";
+
+/** A transcript's text, or undefined when Claude's file is gone or unreadable. */
+export function readTranscript(file: string | undefined): string | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+}
 
 export function claudeTranscriptTelemetry(
   text: string,
