@@ -4,8 +4,7 @@
  * answers. The run belongs to the engine, not to the request: the verdict lands even when the
  * caller is gone.
  */
-import path from "node:path";
-import { dirtyFiles, headCommit } from "../adapters/git/index.ts";
+import { dirtyFiles, headCommit, worktreePath } from "../adapters/git/index.ts";
 import { ExitCode, FluxError } from "../core/errors.ts";
 import type { Feedback } from "../core/signal/data.ts";
 import { completeCommandFor } from "../core/signal/data.ts";
@@ -16,9 +15,8 @@ import { latestSession } from "../store/sessions.ts";
 import { resetReminders } from "../store/session-input.ts";
 import type { AcceptanceProgress, AcceptanceResult } from "./acceptance/index.ts";
 import { failureFeedback, runAcceptance } from "./acceptance/index.ts";
-import type { Engine } from "./engine.ts";
-import { crashed } from "./recover.ts";
-import { sessionEnv } from "./start.ts";
+import type { Accepted, EngineContext } from "./context.ts";
+import { sessionEnv } from "./environment.ts";
 
 export type VerdictTrigger = "request" | "exit" | "recheck" | "verify";
 
@@ -34,18 +32,26 @@ export interface Verdict {
   durationMs: number;
 }
 
-export function worktreeOf(engine: Engine, stageId: string): string {
-  return path.join(engine.paths.root, ".worktrees", stageId);
+/** What a verdict run needs: why it runs, on which commit, for which session. */
+export interface VerdictRequest {
+  trigger: VerdictTrigger;
+  commit: string;
+  sessionId?: string | undefined;
+  onProgress?: ((event: AcceptanceProgress) => void) | undefined;
 }
 
-/** A completion request from the stage's session or a human. */
+/**
+ * A completion request from the stage's session or a human. Its preconditions are checked
+ * before anything starts (a refusal is thrown); once they hold, the stage is `checking` and
+ * `result` is the verdict to come.
+ */
 export function requestCompletion(
-  engine: Engine,
+  engine: EngineContext,
   stageId: string,
   options: { sessionId?: string | undefined; onProgress?: (event: AcceptanceProgress) => void },
-): Promise<Verdict> {
+): Accepted<Verdict> {
   const stage = engine.stage(stageId);
-  if (stage.state === "checking" && engine.busy.has(stageId)) {
+  if (stage.state === "checking" && engine.tasks.has(stageId)) {
     throw new FluxError("STAGE_CHECKING", `${stageId}'s acceptance is already running`, {
       hint: "wait for its verdict (`flux status`)",
       exitCode: ExitCode.refused,
@@ -64,7 +70,8 @@ export function requestCompletion(
       },
     );
   }
-  const worktree = worktreeOf(engine, stageId);
+  if (engine.tasks.has(stageId)) throw busyError(stageId, engine.tasks.what(stageId));
+  const worktree = worktreePath(engine.paths.root, stageId);
   const dirty = dirtyFiles(worktree);
   if (dirty.length > 0) {
     throw new FluxError(
@@ -81,30 +88,29 @@ export function requestCompletion(
   // Asking is progress: an interactive agent's Stop reminders start again from zero.
   if (options.sessionId !== undefined) resetReminders(engine.store, options.sessionId);
   engine.move(stageId, "completion_requested", undefined);
-  return runVerdict(engine, stageId, {
+  const result = runVerdict(engine, stageId, {
     trigger: "request",
     commit,
     sessionId: options.sessionId,
     onProgress: options.onProgress,
   });
+  return { result };
 }
 
-/** Runs the acceptance as an engine task and applies the verdict. */
+/**
+ * Runs the acceptance as the stage's task and applies the verdict. If the run itself fails (not
+ * the checks: the machinery), the stage is blocked with the error — it must not stay
+ * `checking` with nothing running — and the caller gets the error.
+ */
 export function runVerdict(
-  engine: Engine,
+  engine: EngineContext,
   stageId: string,
-  options: {
-    trigger: VerdictTrigger;
-    commit: string;
-    sessionId?: string | undefined;
-    onProgress?: ((event: AcceptanceProgress) => void) | undefined;
-  },
+  options: VerdictRequest,
 ): Promise<Verdict> {
-  let verdict: Verdict | undefined;
-  const task = engine.runTask(stageId, "acceptance", async () => {
+  const task = engine.tasks.run(stageId, "acceptance", async (): Promise<Verdict> => {
     const stage = engine.stage(stageId);
-    const worktree = worktreeOf(engine, stageId);
-    const startedAt = engine.clock().toISOString();
+    const worktree = worktreePath(engine.paths.root, stageId);
+    const startedAt = engine.clock.now().toISOString();
     const result = await runAcceptance({
       cwd: worktree,
       checks: stage.spec.acceptance,
@@ -132,7 +138,7 @@ export function runVerdict(
     );
     applyVerdict(engine, stageId, options.trigger, options.commit, result);
     const after = engine.stage(stageId);
-    verdict = {
+    return {
       stageId,
       passed: result.passed,
       commit: options.commit,
@@ -144,17 +150,34 @@ export function runVerdict(
       durationMs: result.durationMs,
     };
   });
-  return task.then(() => {
-    if (verdict === undefined)
-      throw new FluxError("ACCEPTANCE_ABORTED", `the acceptance of ${stageId} did not finish`, {
-        exitCode: ExitCode.internal,
-      });
-    return verdict;
+  return task.catch((error: unknown) => {
+    if (!(error instanceof FluxError && error.code === "STAGE_BUSY")) {
+      const plan = engine.store.activePlan();
+      const state = plan === undefined ? undefined : engine.store.stage(plan.id, stageId)?.state;
+      if (state === "checking") {
+        engine.move(
+          stageId,
+          "block",
+          `the acceptance run failed: ${error instanceof Error ? error.message : String(error)}`.slice(
+            0,
+            2000,
+          ),
+        );
+      }
+    }
+    throw error;
+  });
+}
+
+function busyError(stageId: string, what: string | undefined): FluxError {
+  return new FluxError("STAGE_BUSY", `${stageId} is busy: its ${what ?? "task"} is running`, {
+    hint: "try again when it ends (`flux status` shows it)",
+    exitCode: ExitCode.refused,
   });
 }
 
 function applyVerdict(
-  engine: Engine,
+  engine: EngineContext,
   stageId: string,
   trigger: VerdictTrigger,
   commit: string,
@@ -179,8 +202,7 @@ function applyVerdict(
     first === undefined ? "acceptance failed" : `\`${first.command}\`: ${first.reason}`;
   if (trigger === "exit") {
     engine.note(stageId, { feedback: JSON.stringify(feedback) });
-    crashed(
-      engine,
+    engine.crashed(
       stageId,
       `the agent exited without completing and its acceptance failed (${summary})`,
     );
@@ -199,7 +221,7 @@ function applyVerdict(
   const session = latestSession(engine.store, engine.plan().id, stageId);
   const live = session !== undefined && session.endedAt === null && trigger === "request";
   if (!live) {
-    engine.nextPurpose.set(stageId, "fix");
+    engine.run.setPurpose(stageId, "fix");
     engine.move(stageId, "session_replaced", `a new session fixes: ${summary}`);
   }
 }

@@ -2,28 +2,46 @@
  * The engine: the scheduler and supervisor that run a plan. It lives in the daemon (or in
  * `flux run --foreground`) and only executes decisions: readiness, edges and limits come from
  * src/core. Nothing polls: `wake()` is called when something changed — a CLI or agent request,
- * a runner's start or exit report, a finished acceptance run or merge — and runs one `tick()`
- * at a time (wake-ups during a tick coalesce into one more tick). Timers exist only for real
- * deadlines (stage timeouts, the idle exit).
+ * a runner's start or exit report, a finished task — and runs one scheduling pass at a time
+ * (wake-ups during a pass coalesce into one more). Timers exist only for real deadlines.
  *
- * Long work (worktree setup, acceptance runs, merges) runs as tasks outside the tick, one per
- * stage at a time (`busy`); each ends by writing to the store and waking the engine.
+ * Its mutable state has three owners (tasks.ts, session-watch.ts, run-scope.ts) held in a
+ * private context that the handler modules act through (context.ts). Everything outside the
+ * engine — the daemon's routes, tests — uses the verbs of this class and reads the store.
  */
-import { pickStartable } from "../core/graph/concurrency.ts";
-import { ancestors } from "../core/graph/order.ts";
-import type { StageAction } from "../core/stage/actions.ts";
-import type { StageState } from "../core/stage/states.ts";
-import { TERMINAL_STATES } from "../core/stage/states.ts";
 import type { SessionBackend } from "../adapters/sessions/backend.ts";
+import type { SessionTelemetry } from "../adapters/agents/types.ts";
+import { ExitCode, FluxError } from "../core/errors.ts";
+import type { StageAction } from "../core/stage/actions.ts";
 import type { FluxEvent } from "../store/events.ts";
-import type { SessionPurpose } from "../store/sessions.ts";
-import { openSessions } from "../store/sessions.ts";
 import type { WorkPaths } from "../store/paths.ts";
 import { syncProjections } from "../store/projections/sync.ts";
+import type { SessionRecord } from "../store/sessions.ts";
+import { getSession, markSessionStarted } from "../store/sessions.ts";
 import type { PlanRecord, StageFacts, StageRecord, Store } from "../store/store.ts";
-import { ExitCode, FluxError } from "../core/errors.ts";
-import { handleTick } from "./tick.ts";
-import { checkSessions, readoptSessions } from "./recover.ts";
+import type { Clock } from "./clock.ts";
+import { systemClock } from "./clock.ts";
+import type { Verdict } from "./completion.ts";
+import { requestCompletion, runVerdict } from "./completion.ts";
+import type { Accepted, EngineContext } from "./context.ts";
+
+export type { Accepted } from "./context.ts";
+import type { GateEvidence } from "./gates.ts";
+import { approveGate, gateEvidence, rejectGate } from "./gates.ts";
+import type { HookAnswer } from "./hook-events.ts";
+import { handleHook } from "./hooks.ts";
+import { checkSessions, crashed, killSession, readoptSessions, sessionEnded } from "./lifecycle.ts";
+import type { MergeOutcome } from "./merge.ts";
+import { mergeNow, removeMergedWorktree } from "./merge.ts";
+import type { RunAccepted, RunProgress, RunRequest } from "./progress.ts";
+import { isActive, runProgress, widenRun } from "./progress.ts";
+import { resumeStage } from "./resume.ts";
+import { RunScope } from "./run-scope.ts";
+import { SessionWatch } from "./session-watch.ts";
+import { StageTasks } from "./tasks.ts";
+import { schedule } from "./tick.ts";
+
+export type { RunAccepted, RunProgress, RunRequest } from "./progress.ts";
 
 export interface EngineOptions {
   store: Store;
@@ -38,125 +56,112 @@ export interface EngineOptions {
   promptDir?: string | undefined;
   /** Times the Stop hook sends an interactive agent back to work (default 3). */
   stopReminders?: number | undefined;
-  clock?: () => Date;
-  log?: (line: string) => void;
+  clock?: Clock | undefined;
+  log?: ((line: string) => void) | undefined;
 }
 
-export interface RunScope {
-  /** null: every stage of the plan. */
-  stages: Set<string> | null;
-  manual: boolean;
-}
-
-export interface RunRequest {
-  stage?: string | undefined;
-  withDeps?: boolean | undefined;
-  manual?: boolean | undefined;
-  maxParallel?: number | undefined;
-}
-
-export interface RunProgress {
-  /** The last event this answer reflects: a follower reads the stream up to it first. */
-  seq: number;
-  done: boolean;
-  active: boolean;
-  waiting: { id: string; state: StageState; reason: string | null; waitsOn: string[] }[];
-  manualCommands: Record<string, string>;
-}
-
-export interface RunAccepted {
-  scope: string[] | null;
-  maxParallel: number;
-  manual: boolean;
+/** What a runner reports when its session ends. */
+export interface ExitReport {
+  code: number | null;
+  signal: string | null;
+  telemetry?: SessionTelemetry | undefined;
 }
 
 export class Engine {
+  /** For reading (the event stream, sessions); the engine's own writes go through its verbs. */
   readonly store: Store;
-  readonly paths: WorkPaths;
-  readonly backend: SessionBackend;
-  readonly fluxBin: string;
-  env: NodeJS.ProcessEnv;
-  maxParallel: number;
-  readonly promptDir: string | undefined;
-  readonly stopReminders: number;
-  readonly clock: () => Date;
-  readonly log: (line: string) => void;
-  /** What `flux run` asked for; nothing starts before the first request. */
-  scope: RunScope | undefined;
-  /** Stages with a task in flight (setup, acceptance, merge): one at a time per stage. */
-  readonly busy = new Map<string, Promise<void>>();
-  /** Stages whose merge waits for a human's `flux merge` (overlap with the user's files). */
-  readonly mergeWaits = new Set<string>();
-  /** Session timeouts by session id. */
-  readonly timers = new Map<string, NodeJS.Timeout>();
-  /** Why the next session of a stage starts (a crash, a rejected gate, `flux resume`…). */
-  readonly nextPurpose = new Map<string, SessionPurpose>();
-  /** Sessions whose liveness is being checked (tick.ts buryMovedOn). */
-  readonly burying = new Set<string>();
-  /** Interactive sessions Flux is ending, and why (recover.ts endSession). */
-  readonly ending = new Map<string, string>();
-  /** Commands printed for `--manual` runs, by stage. */
-  readonly manualCommands = new Map<string, string>();
+  private readonly ctx: EngineContext;
   private ticking = false;
   private again = false;
   private stopped = false;
   private readonly listeners = new Set<(event: FluxEvent) => void>();
   private readonly settledListeners = new Set<() => void>();
-  private unsubscribe: () => void;
+  private readonly noticed = new Set<string>();
+  private readonly cleanups: (() => void)[] = [];
 
   constructor(options: EngineOptions) {
     this.store = options.store;
-    this.paths = options.paths;
-    this.backend = options.backend;
-    this.fluxBin = options.fluxBin;
-    this.env = options.env;
-    this.maxParallel = options.maxParallel;
-    this.promptDir = options.promptDir;
-    this.stopReminders = options.stopReminders ?? 3;
-    this.clock = options.clock ?? (() => new Date());
-    this.log = options.log ?? (() => undefined);
-    this.unsubscribe = this.store.subscribe((event) => {
-      for (const listener of this.listeners) listener(event);
-    });
-  }
-
-  /** Hears the end of every tick: the moment to ask whether anything can still move. */
-  onSettled(listener: () => void): () => void {
-    this.settledListeners.add(listener);
-    return () => this.settledListeners.delete(listener);
-  }
-
-  private readonly noticed = new Set<string>();
-
-  /** Tells the user something once per daemon (e.g. IS_SANDBOX set for Claude as root). */
-  notice(text: string): void {
-    if (this.noticed.has(text)) return;
-    this.noticed.add(text);
-    this.log(`notice: ${text}`);
-    const plan = this.store.activePlan();
-    this.store.write((emit) =>
-      emit({ type: "run.notice", planId: plan?.id ?? null, stageId: null, data: { text } }),
+    const clock = options.clock ?? systemClock;
+    const log = options.log ?? (() => undefined);
+    const store = options.store;
+    const plan = (): PlanRecord => {
+      const active = store.activePlan();
+      if (active === undefined) {
+        throw new FluxError("NO_ACTIVE_PLAN", "no active plan", {
+          hint: "run `flux init <plan-path>`",
+          exitCode: ExitCode.notFound,
+        });
+      }
+      return active;
+    };
+    const project = () => syncProjections(store, options.paths);
+    const ctx: EngineContext = {
+      store,
+      paths: options.paths,
+      backend: options.backend,
+      clock,
+      log,
+      fluxBin: options.fluxBin,
+      promptDir: options.promptDir,
+      stopReminders: options.stopReminders ?? 3,
+      tasks: new StageTasks((stageId, what) => this.wake(`${what} of ${stageId} done`)),
+      sessions: new SessionWatch(clock),
+      run: new RunScope({ maxParallel: options.maxParallel, env: options.env }),
+      plan,
+      stage: (id) => stageOf(store, plan(), id),
+      move: (stageId, action: StageAction, reason?: string, facts?: StageFacts) => {
+        const planId = plan().id;
+        const { result } = store.write((emit) => {
+          const after = store.transitionWithin(emit, planId, stageId, action, {
+            reason,
+            actor: "flux",
+          });
+          if (facts !== undefined) store.noteStage(emit, planId, stageId, facts);
+          return after;
+        });
+        project();
+        return result;
+      },
+      note: (stageId, facts) => {
+        const planId = plan().id;
+        store.write((emit) => store.noteStage(emit, planId, stageId, facts));
+        project();
+      },
+      project,
+      wake: (reason) => this.wake(reason),
+      notice: (text) => this.notice(text),
+      verdict: (stageId, request) => runVerdict(ctx, stageId, request),
+      crashed: (stageId, why) => crashed(ctx, stageId, why),
+      removeMergedWorktree: (stageId) => removeMergedWorktree(ctx, stageId),
+    };
+    this.ctx = ctx;
+    this.cleanups.push(
+      store.subscribe((event) => {
+        for (const listener of this.listeners) listener(event);
+      }),
     );
   }
 
   /** Re-adopts the sessions a previous daemon left, then schedules. */
   async start(): Promise<void> {
     // A child that ended without its runner's report (process backend): find out which.
-    const unlisten = this.backend.onExit(() => void checkSessions(this));
-    const unsubscribe = this.unsubscribe;
-    this.unsubscribe = () => {
-      unlisten();
-      unsubscribe();
-    };
-    await readoptSessions(this);
+    this.cleanups.push(this.ctx.backend.onExit(() => this.checkSessions()));
+    await readoptSessions(this.ctx);
     this.wake("start");
   }
 
-  stop(): void {
+  /** Stops scheduling and every timer, then waits for the stages' tasks in flight to end. */
+  async stop(): Promise<void> {
     this.stopped = true;
-    for (const timer of this.timers.values()) clearTimeout(timer);
-    this.timers.clear();
-    this.unsubscribe();
+    this.ctx.sessions.clear();
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
+    await this.ctx.tasks.drain();
+  }
+
+  /** Hears the end of every scheduling pass: the moment to ask whether anything can still move. */
+  onSettled(listener: () => void): () => void {
+    this.settledListeners.add(listener);
+    return () => this.settledListeners.delete(listener);
   }
 
   /** Hears every event this process commits (the daemon streams them to clients). */
@@ -165,119 +170,9 @@ export class Engine {
     return () => this.listeners.delete(listener);
   }
 
-  plan(): PlanRecord {
-    const plan = this.store.activePlan();
-    if (plan === undefined) {
-      throw new FluxError("NO_ACTIVE_PLAN", "no active plan", {
-        hint: "run `flux init <plan-path>`",
-        exitCode: ExitCode.notFound,
-      });
-    }
-    return plan;
-  }
-
-  stage(id: string): StageRecord {
-    const plan = this.plan();
-    const stage = this.store.stage(plan.id, id);
-    if (stage === undefined) {
-      throw new FluxError("STAGE_NOT_FOUND", `no stage "${id}" in the active plan`, {
-        exitCode: ExitCode.notFound,
-      });
-    }
-    return stage;
-  }
-
-  /** Moves a stage and refreshes the projections. */
-  move(stageId: string, action: StageAction, reason?: string, facts?: StageFacts): StageRecord {
-    const plan = this.plan();
-    const { result } = this.store.write((emit) => {
-      const after = this.store.transitionWithin(emit, plan.id, stageId, action, {
-        reason,
-        actor: "flux",
-      });
-      if (facts !== undefined) this.store.noteStage(emit, plan.id, stageId, facts);
-      return after;
-    });
-    this.project();
-    return result;
-  }
-
-  note(stageId: string, facts: StageFacts): void {
-    const plan = this.plan();
-    this.store.write((emit) => this.store.noteStage(emit, plan.id, stageId, facts));
-    this.project();
-  }
-
-  project(): void {
-    syncProjections(this.store, this.paths);
-  }
-
-  /** Accepts a `flux run` request: widens the scope and schedules. */
-  requestRun(request: RunRequest): RunAccepted {
-    const plan = this.plan();
-    const stages = this.store.stages(plan.id);
-    let wanted: Set<string> | null = null;
-    if (request.stage !== undefined) {
-      const target = stages.find((s) => s.id === request.stage);
-      if (target === undefined) {
-        throw new FluxError("STAGE_NOT_FOUND", `no stage "${request.stage}" in the active plan`, {
-          hint: `stages: ${stages.map((s) => s.id).join(", ")}`,
-          exitCode: ExitCode.notFound,
-        });
-      }
-      const nodes = stages.map((s) => ({ id: s.id, dependencies: s.spec.dependencies }));
-      const upstream = ancestors(nodes, target.id);
-      if (request.withDeps === true) wanted = new Set([...upstream, target.id]);
-      else {
-        const unmet = [...upstream].filter((id) => {
-          const state = stages.find((s) => s.id === id)?.state;
-          return state !== "merged" && state !== "skipped";
-        });
-        if (unmet.length > 0 && target.spec.dependencies.some((d) => unmet.includes(d))) {
-          throw new FluxError("STAGE_DEPS_UNMET", `${target.id} waits on ${unmet.join(", ")}`, {
-            hint: `run them first, or \`flux run --stage ${target.id} --with-deps\``,
-            exitCode: ExitCode.refused,
-            data: { unmet },
-          });
-        }
-        wanted = new Set([target.id]);
-      }
-    }
-    const previous = this.scope;
-    const merged =
-      wanted === null || previous?.stages === null
-        ? null
-        : new Set([...(previous?.stages ?? []), ...wanted]);
-    this.scope = { stages: merged, manual: request.manual ?? previous?.manual ?? false };
-    if (request.maxParallel !== undefined) this.maxParallel = request.maxParallel;
-    this.store.write((emit) =>
-      emit({
-        type: "run.requested",
-        planId: plan.id,
-        stageId: null,
-        data: {
-          scope: merged === null ? null : [...merged],
-          maxParallel: this.maxParallel,
-          manual: this.scope?.manual,
-        },
-      }),
-    );
-    this.wake("run");
-    return {
-      scope: merged === null ? null : [...merged],
-      maxParallel: this.maxParallel,
-      manual: this.scope.manual,
-    };
-  }
-
-  inScope(stageId: string): boolean {
-    const scope = this.scope;
-    return scope !== undefined && (scope.stages === null || scope.stages.has(stageId));
-  }
-
   /**
-   * Schedules a tick on the next turn of the event loop: wake-ups before it, or during it,
-   * coalesce into one (more) tick.
+   * Schedules a pass on the next turn of the event loop: wake-ups before it, or during it,
+   * coalesce into one (more) pass.
    */
   wake(reason: string): void {
     if (this.stopped) return;
@@ -286,15 +181,15 @@ export class Engine {
       return;
     }
     this.ticking = true;
-    this.log(`wake: ${reason}`);
+    this.ctx.log(`wake: ${reason}`);
     setImmediate(() => {
       try {
         do {
           this.again = false;
-          handleTick(this);
+          schedule(this.ctx);
         } while (this.again && !this.stopped);
       } catch (error) {
-        this.log(
+        this.ctx.log(
           `tick failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
         );
       } finally {
@@ -304,110 +199,128 @@ export class Engine {
     });
   }
 
-  /** Runs `task` for a stage unless one is in flight; wakes the engine when it ends. */
-  runTask(stageId: string, what: string, task: () => Promise<void>): Promise<void> {
-    const running = this.busy.get(stageId);
-    if (running !== undefined) return running;
-    const promise = (async () => {
-      try {
-        await task();
-      } catch (error) {
-        this.log(
-          `${what} of ${stageId} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-        );
-        const message =
-          error instanceof FluxError
-            ? `${error.message}${error.hint === undefined ? "" : ` (${error.hint})`}`
-            : `${what} failed: ${String(error)}`;
-        const state = this.store.stage(this.plan().id, stageId)?.state;
-        if (state !== undefined && canBlock(state))
-          this.move(stageId, "block", message.slice(0, 2000));
-      } finally {
-        this.busy.delete(stageId);
-        this.wake(`${what} done`);
-      }
-    })();
-    this.busy.set(stageId, promise);
-    return promise;
+  /** Tells the user something once per engine (e.g. IS_SANDBOX set for Claude as root). */
+  notice(text: string): void {
+    if (this.noticed.has(text)) return;
+    this.noticed.add(text);
+    this.ctx.log(`notice: ${text}`);
+    const plan = this.store.activePlan();
+    this.store.write((emit) =>
+      emit({ type: "run.notice", planId: plan?.id ?? null, stageId: null, data: { text } }),
+    );
+  }
+
+  /** Accepts a `flux run` request: widens the scope, takes its environment, and schedules. */
+  requestRun(request: RunRequest): RunAccepted {
+    const accepted = widenRun(this.ctx, request);
+    this.wake("run");
+    return accepted;
   }
 
   /** True while anything can still move without a human: the daemon's idle clock waits for this. */
   active(): boolean {
-    // A pending tick may start something: only a settled engine can be idle.
-    if (this.ticking || this.busy.size > 0) return true;
-    const plan = this.store.activePlan();
-    if (plan === undefined || this.scope === undefined) return false;
-    // A session still finishing (an agent's last words after its stage completed) will report
-    // its exit and telemetry: wait for it. A manual session nobody started is not waited for.
-    if (
-      openSessions(this.store, plan.id).some(
-        (s) => s.backend !== "manual" || s.status !== "starting",
-      )
-    )
-      return true;
-    return this.store
-      .stages(plan.id)
-      .some((s) => movable(s.state, this.inScope(s.id)) || this.willMerge(s));
-  }
-
-  /** A finished stage the next tick merges (or opens the gate of) without a human. */
-  private willMerge(stage: StageRecord): boolean {
-    if (stage.state === "completed" && stage.spec.verify === "human") return true;
-    return (
-      (stage.state === "completed" || stage.state === "verified") &&
-      stage.spec.merge !== "manual" &&
-      !this.mergeWaits.has(stage.id)
-    );
+    return this.ticking || isActive(this.ctx);
   }
 
   /** Where the run stands: done, still moving, or waiting on people (and on what). */
   progress(): RunProgress {
-    const plan = this.plan();
-    const stages = this.store.stages(plan.id);
-    const states = new Map(stages.map((s) => [s.id, s.state]));
-    const scoped = stages.filter((s) => this.scope === undefined || this.inScope(s.id));
-    const open = scoped.filter((s) => !TERMINAL_STATES.has(s.state));
-    return {
-      seq: this.store.lastSeq(),
-      done: open.length === 0,
-      active: this.active(),
-      waiting: open
-        .filter((s) => !movable(s.state, this.inScope(s.id)) && !this.busy.has(s.id))
-        .map((s) => ({
-          id: s.id,
-          state: s.state,
-          reason: s.reason,
-          waitsOn: s.spec.dependencies.filter(
-            (d) => !TERMINAL_STATES.has(states.get(d) ?? "waiting"),
-          ),
-        })),
-      manualCommands: Object.fromEntries(this.manualCommands),
-    };
+    return { ...runProgress(this.ctx), active: this.active() };
   }
 
-  startable(ready: StageRecord[], running: StageRecord[]): StageRecord[] {
-    const plan = this.plan();
-    const picked = pickStartable({
-      ready: ready.map((s) => s.id),
-      running: running.map((s) => s.id),
-      limits: { maxParallel: this.maxParallel, groups: plan.groups },
-      groupOf: (id) =>
-        ready.find((s) => s.id === id)?.spec.parallelGroup ??
-        running.find((s) => s.id === id)?.spec.parallelGroup ??
-        null,
+  stage(id: string): StageRecord {
+    return this.ctx.stage(id);
+  }
+
+  session(id: string): SessionRecord | undefined {
+    return getSession(this.store, id);
+  }
+
+  /**
+   * A completion request (`flux stage complete`): refused when the stage cannot be completed
+   * now (not running, uncommitted work, already checking); otherwise the acceptance runs as
+   * the stage's task and `result` is its verdict, which lands even if the caller goes away.
+   */
+  complete(
+    stageId: string,
+    options: {
+      sessionId?: string | undefined;
+      onProgress?: Parameters<typeof requestCompletion>[2]["onProgress"];
+    },
+  ): Promise<Accepted<Verdict>> {
+    return attempt(() => requestCompletion(this.ctx, stageId, options));
+  }
+
+  /** A gate's evidence: the acceptance again and what a reviewer needs (STAGE_NOT_AT_GATE first). */
+  evidence(
+    stageId: string,
+    onProgress?: Parameters<typeof gateEvidence>[2],
+  ): Promise<Accepted<GateEvidence>> {
+    return attempt(() => gateEvidence(this.ctx, stageId, onProgress));
+  }
+
+  approve(stageId: string, reviewer: string): StageRecord {
+    return approveGate(this.ctx, stageId, reviewer);
+  }
+
+  reject(stageId: string, reason: string, reviewer: string): StageRecord {
+    return rejectGate(this.ctx, stageId, reason, reviewer);
+  }
+
+  /** `flux merge <id>`: merges now, or says why not (preconditions before any task starts). */
+  merge(stageId: string): Promise<MergeOutcome> {
+    return mergeNow(this.ctx, stageId);
+  }
+
+  /** `flux resume <id>`: a blocked or failed stage starts again. */
+  resume(stageId: string): StageRecord {
+    return resumeStage(this.ctx, stageId);
+  }
+
+  /** A runner says its agent is running. */
+  sessionStarted(sessionId: string, pid: number | null): void {
+    this.store.write((emit) => markSessionStarted(this.store, emit, sessionId, pid));
+    this.ctx.project();
+  }
+
+  /** A runner reports its session's end. */
+  sessionExited(sessionId: string, report: ExitReport): void {
+    sessionEnded(this.ctx, sessionId, report.code, report.signal, "exited", report.telemetry);
+  }
+
+  /** An interactive agent's hook (`flux hook <event>`). */
+  hook(sessionId: string, body: Record<string, unknown>): HookAnswer {
+    return handleHook(this.ctx, sessionId, body);
+  }
+
+  /** `flux sessions kill`: the session stops, its stage waits for a human. */
+  killSession(sessionId: string): Promise<SessionRecord> {
+    return killSession(this.ctx, sessionId);
+  }
+
+  /** A backend session closed somewhere: any session whose runner could not report is found. */
+  checkSessions(): void {
+    void checkSessions(this.ctx).catch((error: unknown) =>
+      this.ctx.log(`checking sessions failed: ${String(error)}`),
+    );
+  }
+}
+
+/** A refusal thrown while checking preconditions, as the rejection of the returned promise. */
+function attempt<T>(fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function stageOf(store: Store, plan: PlanRecord, id: string): StageRecord {
+  const stage = store.stage(plan.id, id);
+  if (stage === undefined) {
+    throw new FluxError("STAGE_NOT_FOUND", `no stage "${id}" in the active plan`, {
+      hint: "`flux status` lists the stages",
+      exitCode: ExitCode.notFound,
     });
-    return picked
-      .map((id) => ready.find((s) => s.id === id))
-      .filter((s): s is StageRecord => s !== undefined);
   }
-}
-
-function canBlock(state: StageState): boolean {
-  return !["blocked", "merged", "skipped", "cancelled"].includes(state);
-}
-
-/** A stage in this state will move on without a human. */
-export function movable(state: StageState, inScope: boolean): boolean {
-  if (state === "running" || state === "checking" || state === "needs_handoff") return true;
-  return inScope && state === "ready";
+  return stage;
 }

@@ -1,17 +1,19 @@
-/** Human gates (`verify: human`), `flux merge`, `flux resume`: the engine's answers to a human. */
-import { commitsBetween, diffStat, headCommit } from "../adapters/git/index.ts";
+/**
+ * Human gates (`verify: human`): the evidence a reviewer sees (the acceptance again, the diff,
+ * the commits), approval and rejection. A rejected stage starts a new session with the
+ * reviewer's reason as its feedback.
+ */
+import { commitsBetween, diffStat, headCommit, worktreePath } from "../adapters/git/index.ts";
+import type { DiffStat } from "../adapters/git/index.ts";
 import { ExitCode, FluxError } from "../core/errors.ts";
 import type { Feedback } from "../core/signal/data.ts";
 import { recordAcceptance } from "../store/acceptance.ts";
 import type { CheckEvidence } from "../store/acceptance.ts";
-import type { DiffStat } from "../adapters/git/index.ts";
+import type { StageRecord } from "../store/store.ts";
 import type { AcceptanceProgress } from "./acceptance/index.ts";
 import { runAcceptance } from "./acceptance/index.ts";
-import { worktreeOf } from "./completion.ts";
-import type { Engine } from "./engine.ts";
-import type { MergeOutcome } from "./merge.ts";
-import { mergeTask } from "./merge.ts";
-import { sessionEnv } from "./start.ts";
+import type { Accepted, EngineContext } from "./context.ts";
+import { sessionEnv } from "./environment.ts";
 
 export interface GateEvidence {
   stageId: string;
@@ -22,13 +24,78 @@ export interface GateEvidence {
   commits: { sha: string; subject: string }[];
 }
 
-/** Re-runs the acceptance of a stage at its gate and gathers what a reviewer needs. */
-export async function gateEvidence(
-  engine: Engine,
+/**
+ * Re-runs the acceptance of a stage at its gate and gathers what a reviewer needs. Refused
+ * before anything runs when the stage is not at its gate or has a task in flight.
+ */
+export function gateEvidence(
+  ctx: EngineContext,
   stageId: string,
   onProgress?: (event: AcceptanceProgress) => void,
-): Promise<GateEvidence> {
-  const stage = engine.stage(stageId);
+): Accepted<GateEvidence> {
+  const stage = atGate(ctx, stageId);
+  const plan = ctx.plan();
+  const worktree = worktreePath(ctx.paths.root, stageId);
+  const commit = stage.passedCommit ?? headCommit(worktree);
+  const result = ctx.tasks.run(stageId, "verify", async (): Promise<GateEvidence> => {
+    const startedAt = ctx.clock.now().toISOString();
+    const run = await runAcceptance({
+      cwd: worktree,
+      checks: stage.spec.acceptance,
+      env: sessionEnv(ctx, stage.spec),
+      onProgress,
+    });
+    ctx.store.write((emit) =>
+      recordAcceptance(ctx.store, emit, plan.id, {
+        stageId,
+        sessionId: null,
+        trigger: "verify",
+        commit,
+        passed: run.passed,
+        durationMs: run.durationMs,
+        checks: run.checks,
+        startedAt,
+      }),
+    );
+    return {
+      stageId,
+      commit,
+      passed: run.passed,
+      checks: run.checks,
+      diffStat: diffStat(ctx.paths.root, plan.baseBranch, commit),
+      commits: commitsBetween(ctx.paths.root, plan.baseBranch, commit),
+    };
+  });
+  return { result };
+}
+
+export function approveGate(ctx: EngineContext, stageId: string, reviewer: string): StageRecord {
+  atGate(ctx, stageId);
+  const after = ctx.move(stageId, "gate_approved", `approved by ${reviewer}`);
+  ctx.wake("gate approved");
+  return after;
+}
+
+export function rejectGate(
+  ctx: EngineContext,
+  stageId: string,
+  reason: string,
+  reviewer: string,
+): StageRecord {
+  atGate(ctx, stageId);
+  const feedback: Feedback = { kind: "gate", reason, reviewer };
+  ctx.run.setPurpose(stageId, "rejected");
+  const after = ctx.move(stageId, "gate_rejected", `rejected by ${reviewer}: ${reason}`, {
+    feedback: JSON.stringify(feedback),
+  });
+  ctx.run.include(stageId);
+  ctx.wake("gate rejected");
+  return after;
+}
+
+/** The stage, when it waits at its gate; STAGE_NOT_AT_GATE otherwise. */
+function atGate(ctx: EngineContext, stageId: string): StageRecord {
+  const stage = ctx.stage(stageId);
   if (stage.state !== "awaiting_verification") {
     throw new FluxError(
       "STAGE_NOT_AT_GATE",
@@ -42,104 +109,5 @@ export async function gateEvidence(
       },
     );
   }
-  const plan = engine.plan();
-  const worktree = worktreeOf(engine, stageId);
-  const commit = stage.passedCommit ?? headCommit(worktree);
-  let evidence: GateEvidence | undefined;
-  await engine.runTask(stageId, "verify", async () => {
-    const startedAt = engine.clock().toISOString();
-    const result = await runAcceptance({
-      cwd: worktree,
-      checks: stage.spec.acceptance,
-      env: sessionEnv(engine, stage.spec),
-      onProgress,
-    });
-    engine.store.write((emit) =>
-      recordAcceptance(engine.store, emit, plan.id, {
-        stageId,
-        sessionId: null,
-        trigger: "verify",
-        commit,
-        passed: result.passed,
-        durationMs: result.durationMs,
-        checks: result.checks,
-        startedAt,
-      }),
-    );
-    evidence = {
-      stageId,
-      commit,
-      passed: result.passed,
-      checks: result.checks,
-      diffStat: diffStat(engine.paths.root, plan.baseBranch, commit),
-      commits: commitsBetween(engine.paths.root, plan.baseBranch, commit),
-    };
-  });
-  if (evidence === undefined) {
-    throw new FluxError("STAGE_BUSY", `${stageId} is busy with another task`, {
-      hint: "try again in a moment",
-      exitCode: ExitCode.refused,
-    });
-  }
-  return evidence;
-}
-
-export function approveGate(engine: Engine, stageId: string, reviewer: string): void {
-  engine.move(stageId, "gate_approved", `approved by ${reviewer}`);
-  engine.wake("gate approved");
-}
-
-export function rejectGate(
-  engine: Engine,
-  stageId: string,
-  reason: string,
-  reviewer: string,
-): void {
-  const feedback: Feedback = { kind: "gate", reason, reviewer };
-  engine.nextPurpose.set(stageId, "rejected");
-  engine.move(stageId, "gate_rejected", `rejected by ${reviewer}: ${reason}`, {
-    feedback: JSON.stringify(feedback),
-  });
-  includeInScope(engine, stageId);
-  engine.wake("gate rejected");
-}
-
-/** `flux merge <id>`: merge now (manual mode, or after the user's overlapping files are committed). */
-export async function mergeNow(engine: Engine, stageId: string): Promise<MergeOutcome> {
-  engine.mergeWaits.delete(stageId);
-  let outcome: MergeOutcome | undefined;
-  await engine.runTask(stageId, "merge", async () => {
-    outcome = await mergeTask(engine, stageId, true);
-  });
-  if (outcome === undefined) {
-    throw new FluxError("STAGE_BUSY", `${stageId} is busy with another task`, {
-      hint: "try again when its current task ends",
-      exitCode: ExitCode.refused,
-    });
-  }
-  return outcome;
-}
-
-/** `flux resume <id>`: a blocked or failed stage starts again with a recovery signal. */
-export function resumeStage(engine: Engine, stageId: string): void {
-  const stage = engine.stage(stageId);
-  if (stage.state !== "blocked" && stage.state !== "failed") {
-    throw new FluxError(
-      "STAGE_NOT_RESUMABLE",
-      `${stageId} is ${stage.state}: only a blocked or failed stage resumes`,
-      {
-        hint: "`flux stage <id> reset` starts any stage over",
-        exitCode: ExitCode.refused,
-      },
-    );
-  }
-  engine.nextPurpose.set(stageId, "resume");
-  engine.move(stageId, "resumed", "resumed by a human");
-  includeInScope(engine, stageId);
-  engine.wake("resume");
-}
-
-function includeInScope(engine: Engine, stageId: string): void {
-  if (engine.scope === undefined) engine.scope = { stages: new Set([stageId]), manual: false };
-  else if (engine.scope.stages !== null) engine.scope.stages.add(stageId);
+  return stage;
 }

@@ -21,10 +21,11 @@ import { completeCommandFor } from "../core/signal/data.ts";
 import { clearWaiting, countReminder, markWaiting } from "../store/session-input.ts";
 import { getSession, latestSession, recordTelemetry } from "../store/sessions.ts";
 import type { SessionRecord } from "../store/sessions.ts";
-import type { Engine } from "./engine.ts";
+import type { EngineContext } from "./context.ts";
 import { HOOK_EVENTS } from "./hook-events.ts";
 import type { HookAnswer, HookEvent } from "./hook-events.ts";
-import { endSession, telemetryRecord } from "./recover.ts";
+import { endSession } from "./lifecycle.ts";
+import { telemetryRecord } from "./telemetry.ts";
 import { sessionDir } from "./session-files.ts";
 
 const NONE: HookAnswer = { decision: "none" };
@@ -33,7 +34,7 @@ const NONE: HookAnswer = { decision: "none" };
 const WAITING_KINDS = new Set(["permission_prompt", "idle_prompt", "elicitation_dialog", ""]);
 
 export function handleHook(
-  engine: Engine,
+  engine: EngineContext,
   sessionId: string,
   body: Record<string, unknown>,
 ): HookAnswer {
@@ -73,7 +74,7 @@ export function handleHook(
   }
 }
 
-function stopped(engine: Engine, session: SessionRecord, telemetry: unknown): HookAnswer {
+function stopped(engine: EngineContext, session: SessionRecord, telemetry: unknown): HookAnswer {
   if (typeof telemetry === "object" && telemetry !== null) {
     const record = telemetryRecord(telemetry as SessionTelemetry);
     engine.store.write((emit) => recordTelemetry(engine.store, emit, session.id, record));
@@ -106,7 +107,7 @@ function stopped(engine: Engine, session: SessionRecord, telemetry: unknown): Ho
   };
 }
 
-function waiting(engine: Engine, session: SessionRecord, reason: string): void {
+function waiting(engine: EngineContext, session: SessionRecord, reason: string): void {
   const { result: changed } = engine.store.write((emit) =>
     markWaiting(engine.store, emit, session.id, reason),
   );
@@ -117,7 +118,7 @@ function waiting(engine: Engine, session: SessionRecord, reason: string): void {
   fs.writeFileSync(marker, `${reason}\n`);
 }
 
-function active(engine: Engine, session: SessionRecord): void {
+function active(engine: EngineContext, session: SessionRecord): void {
   engine.store.write((emit) => clearWaiting(engine.store, emit, session.id));
   fs.rmSync(path.join(sessionDir(engine.paths.work, session.id), WAITING_MARKER), {
     force: true,

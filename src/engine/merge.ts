@@ -12,13 +12,13 @@ import {
   mergeStage,
   rebaseOnto,
   removeWorktree,
-  withMergeLock,
+  stageBranch,
+  worktreePath,
 } from "../adapters/git/index.ts";
-import type { FastForwardResult, MergeResult } from "../adapters/git/index.ts";
 import { ExitCode, FluxError } from "../core/errors.ts";
-import type { Engine } from "./engine.ts";
-import { runVerdict, worktreeOf } from "./completion.ts";
+import type { StageRecord } from "../store/store.ts";
 import { latestSession } from "../store/sessions.ts";
+import type { EngineContext } from "./context.ts";
 
 export type MergeOutcome =
   | { kind: "merged"; mergeCommit: string }
@@ -27,32 +27,51 @@ export type MergeOutcome =
   | { kind: "rechecking"; commit: string }
   | { kind: "waiting"; reason: string };
 
+/**
+ * `flux merge <id>`: merge now (manual mode, after the user's overlapping files are committed,
+ * or after a conflict was resolved on the branch). The preconditions are checked before any
+ * task starts, and the merge's own error goes back to the caller: it never blocks the stage.
+ */
+export async function mergeNow(ctx: EngineContext, stageId: string): Promise<MergeOutcome> {
+  const stage = ctx.stage(stageId);
+  mergeable(stage, true);
+  ctx.run.releaseMerge(stageId);
+  return await ctx.tasks.run(stageId, "merge", () => mergeTask(ctx, stageId, true));
+}
+
+/** Only a completed or verified stage merges (or, asked by a human, one blocked on a conflict). */
+function mergeable(stage: StageRecord, requested: boolean): void {
+  if (stage.state === "completed" || stage.state === "verified") return;
+  if (stage.state === "blocked" && requested) return;
+  throw new FluxError(
+    "STAGE_NOT_MERGEABLE",
+    `${stage.id} is ${stage.state}: only a completed or verified stage merges`,
+    {
+      hint:
+        stage.state === "awaiting_verification"
+          ? `approve it first: \`flux verify ${stage.id}\``
+          : stage.state === "blocked"
+            ? `a human resolves what blocked it, then \`flux merge ${stage.id}\` or \`flux resume ${stage.id}\``
+            : "`flux status` shows where it stands",
+      exitCode: ExitCode.refused,
+    },
+  );
+}
+
 export async function mergeTask(
-  engine: Engine,
+  engine: EngineContext,
   stageId: string,
   requested: boolean,
 ): Promise<MergeOutcome> {
   const plan = engine.plan();
   const stage = engine.stage(stageId);
   const root = engine.paths.root;
-  const branch = `flux/${stageId}`;
-  if (stage.state === "blocked" && requested) {
+  const branch = stageBranch(stageId);
+  mergeable(stage, requested);
+  if (stage.state === "blocked") {
     // After a conflict the human merged the base into the branch: check it again.
-    engine.mergeWaits.delete(stageId);
+    engine.run.releaseMerge(stageId);
     return recheck(engine, stageId, "the branch after the conflict was resolved");
-  }
-  if (stage.state !== "completed" && stage.state !== "verified") {
-    throw new FluxError(
-      "STAGE_NOT_MERGEABLE",
-      `${stageId} is ${stage.state}: only a completed or verified stage merges`,
-      {
-        hint:
-          stage.state === "awaiting_verification"
-            ? `approve it first: \`flux verify ${stageId}\``
-            : "`flux status` shows where it stands",
-        exitCode: ExitCode.refused,
-      },
-    );
   }
   if (stage.spec.merge === "manual" && !requested)
     return { kind: "waiting", reason: `merge: manual — waiting for \`flux merge ${stageId}\`` };
@@ -65,17 +84,17 @@ export async function mergeTask(
       `the branch moved since its acceptance passed (${commit.slice(0, 8)} → ${head.slice(0, 8)})`,
     );
 
-  const result = await withMergeLock<MergeResult | FastForwardResult>(root, () =>
+  // Both take the repository's merge lock themselves.
+  const result =
     stage.spec.merge === "direct"
-      ? fastForward({ root, baseBranch: plan.baseBranch, commit })
-      : mergeStage({
+      ? await fastForward({ root, baseBranch: plan.baseBranch, commit })
+      : await mergeStage({
           root,
           baseBranch: plan.baseBranch,
           commit,
           stageId,
           message: `Merge ${branch}: ${stage.spec.name}`,
-        }),
-  );
+        });
   switch (result.kind) {
     case "merged":
     case "up_to_date": {
@@ -93,7 +112,7 @@ export async function mergeTask(
       const session = latestSession(engine.store, plan.id, stageId);
       if (session === undefined || session.endedAt !== null)
         await removeMergedWorktree(engine, stageId);
-      engine.mergeWaits.delete(stageId);
+      engine.run.releaseMerge(stageId);
       engine.move(stageId, "merged", undefined, { mergeCommit, reason: null });
       return { kind: "merged", mergeCommit };
     }
@@ -107,7 +126,7 @@ export async function mergeTask(
       return { kind: "conflict", files: result.files };
     }
     case "overlap": {
-      engine.mergeWaits.add(stageId);
+      engine.run.holdMerge(stageId);
       engine.note(stageId, {
         reason: `waiting: your uncommitted changes to ${result.files.join(", ")} overlap this merge; commit or stash them, then \`flux merge ${stageId}\``,
       });
@@ -115,7 +134,7 @@ export async function mergeTask(
     }
     case "not_fast_forward": {
       const rebased = await rebaseOnto({
-        worktree: worktreeOf(engine, stageId),
+        worktree: worktreePath(root, stageId),
         baseBranch: plan.baseBranch,
       });
       if (rebased.kind === "conflict") {
@@ -131,22 +150,19 @@ export async function mergeTask(
   }
 }
 
-function recheck(engine: Engine, stageId: string, why: string): MergeOutcome {
-  const commit = headCommit(worktreeOf(engine, stageId));
+function recheck(engine: EngineContext, stageId: string, why: string): MergeOutcome {
+  const commit = headCommit(worktreePath(engine.paths.root, stageId));
   engine.move(stageId, "recheck_requested", `checking again: ${why}`);
-  // The verdict runs as its own task once this merge task has ended.
-  queueMicrotask(() => {
-    void engine.busy.get(stageId)?.finally(() => {
-      void runVerdict(engine, stageId, { trigger: "recheck", commit }).catch((error: unknown) =>
-        engine.log(`recheck of ${stageId} failed: ${String(error)}`),
-      );
-    });
-  });
+  // The verdict runs as the stage's next task, once this merge task has ended.
+  void engine.tasks
+    .idle(stageId)
+    .then(() => engine.verdict(stageId, { trigger: "recheck", commit }))
+    .catch((error: unknown) => engine.log(`recheck of ${stageId} failed: ${String(error)}`));
   return { kind: "rechecking", commit };
 }
 
 /** Removes a merged stage's worktree; one with stray changes stays for `flux worktree clean`. */
-export async function removeMergedWorktree(engine: Engine, stageId: string): Promise<void> {
+export async function removeMergedWorktree(engine: EngineContext, stageId: string): Promise<void> {
   const plan = engine.plan();
   await removeWorktree({ root: engine.paths.root, stageId, baseBranch: plan.baseBranch }).then(
     (removal) => {

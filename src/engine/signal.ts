@@ -1,18 +1,18 @@
 /** Gathers what a session's signal says: the stage, its dependencies' output, feedback, recovery. */
-import { commitsBetween, dirtyFiles } from "../adapters/git/index.ts";
+import { commitsBetween, dirtyFiles, stageBranch } from "../adapters/git/index.ts";
 import type { DependencyOutput, Feedback, Recovery, SignalData } from "../core/signal/data.ts";
 import { completeCommandFor } from "../core/signal/data.ts";
 import { renderSignal } from "../core/signal/render.ts";
 import type { SessionPurpose, SessionRecord } from "../store/sessions.ts";
 import { latestSession } from "../store/sessions.ts";
 import type { StageRecord } from "../store/store.ts";
-import type { Engine } from "./engine.ts";
+import type { EngineContext } from "./context.ts";
 import { agentTranscript, logTail } from "./session-files.ts";
 import { claudeTranscriptTail, readTranscript } from "../adapters/agents/claude/transcript.ts";
 import { loadSignalTemplate } from "./signal-templates.ts";
 
 export function buildSignal(
-  engine: Engine,
+  engine: EngineContext,
   stage: StageRecord,
   worktree: { path: string; branch: string },
   sessionId: string,
@@ -39,10 +39,10 @@ export function buildSignal(
   return renderSignal(loadSignalTemplate(engine.promptDir), data);
 }
 
-function dependencyOutput(engine: Engine, id: string): DependencyOutput {
+function dependencyOutput(engine: EngineContext, id: string): DependencyOutput {
   const plan = engine.plan();
   const dep = engine.store.stage(plan.id, id);
-  const branch = `flux/${id}`;
+  const branch = stageBranch(id);
   let commits: string[] = [];
   if (dep?.mergeCommit !== null && dep?.mergeCommit !== undefined) {
     commits = commitsBetween(engine.paths.root, `${dep.mergeCommit}^1`, `${dep.mergeCommit}^2`).map(
@@ -57,13 +57,13 @@ export function parseFeedback(text: string | null): Feedback | undefined {
   return JSON.parse(text) as Feedback;
 }
 
-function recovery(engine: Engine, stage: StageRecord, worktree: string): Recovery {
+function recovery(engine: EngineContext, stage: StageRecord, worktree: string): Recovery {
   const plan = engine.plan();
   const previous = latestSession(engine.store, plan.id, stage.id);
   return {
     attempt: stage.retries + 1,
     maxAttempts: stage.spec.maxRetries + 1,
-    commits: commitsBetween(engine.paths.root, plan.baseBranch, `flux/${stage.id}`).map(
+    commits: commitsBetween(engine.paths.root, plan.baseBranch, stageBranch(stage.id)).map(
       (c) => `${c.sha.slice(0, 8)} ${c.subject}`,
     ),
     uncommittedFiles: dirtyFiles(worktree),
@@ -72,7 +72,7 @@ function recovery(engine: Engine, stage: StageRecord, worktree: string): Recover
 }
 
 /** What the previous session said last: its log, or an interactive agent's transcript. */
-function lastOutput(engine: Engine, session: SessionRecord): string[] {
+function lastOutput(engine: EngineContext, session: SessionRecord): string[] {
   if (!session.interactive) return logTail(engine.paths.work, session.id, 30).split("\n");
   // Claude's own file, gone or unreadable: the signal goes without it.
   const text = readTranscript(agentTranscript(engine.paths.work, session.id));

@@ -12,7 +12,8 @@ import type { Stage } from "../core/plan/model.ts";
 import { insertSession } from "../store/sessions.ts";
 import type { SessionPurpose } from "../store/sessions.ts";
 import { runAcceptance, formatFailure } from "./acceptance/index.ts";
-import type { Engine } from "./engine.ts";
+import type { EngineContext } from "./context.ts";
+import { sessionEnv } from "./environment.ts";
 import { hashToken, newSessionId, newToken } from "./ids.ts";
 import { buildSignal } from "./signal.ts";
 import type { SessionSpec } from "./session-files.ts";
@@ -24,19 +25,19 @@ import {
 } from "../adapters/agents/index.ts";
 import type { WorkspaceTrust } from "../adapters/agents/index.ts";
 import { packageRoot } from "./signal-templates.ts";
-import { armTimeout } from "./recover.ts";
+import { armTimeout } from "./lifecycle.ts";
 
 /** Setup commands (e.g. `npm ci`) may take a while; each gets this long. */
 const SETUP_TIMEOUT_MS = 30 * 60_000;
 
 export async function startSession(
-  engine: Engine,
+  engine: EngineContext,
   stageId: string,
   purpose: SessionPurpose,
 ): Promise<void> {
   const plan = engine.plan();
   const stage = engine.stage(stageId);
-  if (stage.state !== "ready" || !engine.inScope(stageId)) return;
+  if (stage.state !== "ready" || !engine.run.has(stageId)) return;
   const worktree = await createWorktree({
     root: engine.paths.root,
     stageId,
@@ -64,7 +65,7 @@ export async function startSession(
     }
   }
 
-  const now = engine.clock();
+  const now = engine.clock.now();
   const sessionId = newSessionId(now.getTime());
   const token = newToken();
   const prompt = buildSignal(engine, stage, worktree, sessionId, purpose);
@@ -93,7 +94,7 @@ export async function startSession(
       planId: plan.id,
       stageId,
       agent: stage.spec.agent,
-      backend: engine.scope?.manual === true ? "manual" : engine.backend.kind,
+      backend: engine.run.manual ? "manual" : engine.backend.kind,
       name,
       tokenHash: hashToken(token),
       purpose,
@@ -104,9 +105,9 @@ export async function startSession(
   });
 
   const runner = [process.execPath, engine.fluxBin, "runner", sessionId];
-  if (engine.scope?.manual === true) {
+  if (engine.run.manual) {
     const command = `cd ${shellQuote(worktree.path)} && FLUX_WORK_DIR=${shellQuote(engine.paths.work)} ${runner.map(shellQuote).join(" ")}`;
-    engine.manualCommands.set(stageId, command);
+    engine.run.recordManualCommand(stageId, command);
     engine.log(`manual: ${command}`);
   } else {
     // The previous session's runner reports its exit just before it ends: its tmux session
@@ -141,7 +142,7 @@ export interface AgentStart {
  * written under the session's directory).
  */
 export function agentStart(
-  engine: Engine,
+  engine: EngineContext,
   stage: Stage,
   signal: string,
   sessionId: string,
@@ -169,7 +170,7 @@ export function agentStart(
     apiMaxRetries: AGENT_API_MAX_RETRIES,
     git: gitDirs(worktree),
   });
-  if (launch.tty === true && engine.backend.kind === "process" && engine.scope?.manual !== true) {
+  if (launch.tty === true && engine.backend.kind === "process" && !engine.run.manual) {
     throw new FluxError(
       "AGENT_NEEDS_TMUX",
       `${stage.id}: interactive ${stage.agent} runs its TUI in a terminal, and the process backend has none`,
@@ -200,7 +201,7 @@ export function agentStart(
 }
 
 /** The TUI must not stop at its workspace trust dialog: the user's config is told once. */
-function recordTrust(engine: Engine, stageId: string, trust: WorkspaceTrust): void {
+function recordTrust(engine: EngineContext, stageId: string, trust: WorkspaceTrust): void {
   const outcome = ensureWorkspaceTrust(trust);
   if (outcome.outcome === "recorded") {
     engine.notice(
@@ -228,46 +229,3 @@ function gitDirs(worktree: string): { dir: string; commonDir: string } {
 
 /** Flux bounds an agent's own retries of a failing API: a restart with a recovery signal is Flux's job. */
 export const AGENT_API_MAX_RETRIES = 2;
-
-/**
- * A session's environment (DESIGN.md §3): the environment `flux run` was started from, the
- * plan's and stage's `env`, FLUX_* variables, and a PATH with flux on it. The admin token is
- * never in it: a session acts with its own token, for its own stage only.
- */
-export function sessionEnv(engine: Engine, stage: Stage): Record<string, string> {
-  const base: Record<string, string> = {};
-  for (const [key, value] of Object.entries(engine.env)) {
-    if (value !== undefined && !key.startsWith("FLUX_")) base[key] = value;
-  }
-  const binDir = ensureFluxShim(engine);
-  return {
-    ...base,
-    ...stage.env,
-    FLUX_STAGE_ID: stage.id,
-    FLUX_WORK_DIR: engine.paths.work,
-    FLUX_BIN: engine.fluxBin,
-    PATH: [
-      binDir,
-      path.dirname(process.execPath),
-      base.PATH ?? "/usr/local/bin:/usr/bin:/bin",
-    ].join(":"),
-  };
-}
-
-/** `.work/bin/flux`: lets agents (and their login shells) call `flux` by name. */
-function ensureFluxShim(engine: Engine): string {
-  const dir = path.join(engine.paths.work, "bin");
-  const shim = path.join(dir, "flux");
-  const content = `#!/bin/sh\nexec ${shellQuote(process.execPath)} ${shellQuote(engine.fluxBin)} "$@"\n`;
-  let current: string | undefined;
-  try {
-    current = fs.readFileSync(shim, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-  }
-  if (current !== content) {
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(shim, content, { mode: 0o755 });
-  }
-  return dir;
-}

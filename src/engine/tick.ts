@@ -1,50 +1,60 @@
 /**
- * One scheduling pass: gates and merges for finished stages, restarts for stages whose session
- * must be replaced, and new sessions for ready stages within the run's scope and limits.
+ * One scheduling pass: gates and merges for finished stages, interactive sessions to end, and
+ * new sessions for ready stages within the run's scope and limits. Long work is handed to the
+ * stage's task (tasks.ts); the pass itself only reads the store and decides.
  */
 import { SLOT_STATES } from "../core/graph/concurrency.ts";
-import type { Engine } from "./engine.ts";
-import { mergeTask } from "./merge.ts";
-import { startSession } from "./start.ts";
-import { latestSession, openSessions } from "../store/sessions.ts";
 import type { StageState } from "../core/stage/states.ts";
-import { endSession, sessionEnded } from "./recover.ts";
+import { latestSession, openSessions } from "../store/sessions.ts";
+import type { EngineContext } from "./context.ts";
+import { endSession, sessionEnded } from "./lifecycle.ts";
+import { mergeTask } from "./merge.ts";
+import { startable } from "./progress.ts";
+import { startSession } from "./start.ts";
+import { blockOnFailure } from "./task-policy.ts";
 
-export function handleTick(engine: Engine): void {
-  const plan = engine.store.activePlan();
+export function schedule(ctx: EngineContext): void {
+  const plan = ctx.store.activePlan();
   if (plan === undefined) return;
-  const stages = engine.store.stages(plan.id);
-  buryMovedOn(engine, plan.id, new Map(stages.map((s) => [s.id, s.state])));
+  const stages = ctx.store.stages(plan.id);
+  buryMovedOn(ctx, plan.id, new Map(stages.map((s) => [s.id, s.state])));
 
   for (const stage of stages) {
-    if (engine.busy.has(stage.id)) continue;
+    if (ctx.tasks.has(stage.id)) continue;
     if (stage.state === "completed" && stage.spec.verify === "human") {
-      engine.move(stage.id, "gate_opened", `waiting for \`flux verify ${stage.id}\``);
+      ctx.move(stage.id, "gate_opened", `waiting for \`flux verify ${stage.id}\``);
       continue;
     }
     const finished = stage.state === "completed" || stage.state === "verified";
-    if (finished && stage.spec.merge !== "manual" && !engine.mergeWaits.has(stage.id)) {
-      void engine.runTask(stage.id, "merge", async () => {
-        await mergeTask(engine, stage.id, false);
-      });
+    if (finished && stage.spec.merge !== "manual" && !ctx.run.mergeHeld(stage.id)) {
+      ctx.tasks.spawn(
+        stage.id,
+        "merge",
+        () => mergeTask(ctx, stage.id, false),
+        blockOnFailure(ctx, stage.id, "merge"),
+      );
     }
   }
 
-  if (engine.scope === undefined) return;
-  const fresh = engine.store.stages(plan.id);
+  if (!ctx.run.requested) return;
+  const fresh = ctx.store.stages(plan.id);
   // A stage being started holds its slot already.
   const running = fresh.filter(
-    (s) => SLOT_STATES.has(s.state) || (s.state === "ready" && engine.busy.has(s.id)),
+    (s) => SLOT_STATES.has(s.state) || (s.state === "ready" && ctx.tasks.has(s.id)),
   );
   const ready = fresh.filter(
-    (s) => s.state === "ready" && engine.inScope(s.id) && !engine.busy.has(s.id),
+    (s) => s.state === "ready" && ctx.run.has(s.id) && !ctx.tasks.has(s.id),
   );
-  for (const stage of engine.startable(ready, running)) {
+  for (const stage of startable(ctx, ready, running)) {
     const purpose =
-      engine.nextPurpose.get(stage.id) ??
-      (latestSession(engine.store, plan.id, stage.id) === undefined ? "start" : "retry");
-    engine.nextPurpose.delete(stage.id);
-    void engine.runTask(stage.id, "start", () => startSession(engine, stage.id, purpose));
+      ctx.run.takePurpose(stage.id) ??
+      (latestSession(ctx.store, plan.id, stage.id) === undefined ? "start" : "retry");
+    ctx.tasks.spawn(
+      stage.id,
+      "start",
+      () => startSession(ctx, stage.id, purpose),
+      blockOnFailure(ctx, stage.id, "start"),
+    );
   }
 }
 
@@ -55,28 +65,26 @@ export function handleTick(engine: Engine): void {
  * never ends by itself: Flux ends it once its stage moved on or another session replaced it.
  */
 function buryMovedOn(
-  engine: Engine,
+  ctx: EngineContext,
   planId: number,
   states: ReadonlyMap<string, StageState>,
 ): void {
-  for (const session of openSessions(engine.store, planId)) {
+  for (const session of openSessions(ctx.store, planId)) {
     const state = states.get(session.stageId);
-    if (state === undefined || engine.burying.has(session.id) || engine.ending.has(session.id))
-      continue;
-    const replaced = latestSession(engine.store, planId, session.stageId)?.id !== session.id;
+    if (state === undefined || ctx.sessions.busy(session.id)) continue;
+    const replaced = latestSession(ctx.store, planId, session.stageId)?.id !== session.id;
     if (session.interactive && (replaced || !SLOT_STATES.has(state))) {
-      endSession(engine, session, replaced ? "a new session replaced it" : `its stage is ${state}`);
+      endSession(ctx, session, replaced ? "a new session replaced it" : `its stage is ${state}`);
       continue;
     }
     if (session.backend === "manual" || SLOT_STATES.has(state)) continue;
-    engine.burying.add(session.id);
-    void engine.backend
+    if (!ctx.sessions.beginCheck(session.id)) continue;
+    void ctx.backend
       .isAlive(session.name)
       .then((alive) => {
-        if (!alive) sessionEnded(engine, session.id, null, null, "lost");
+        if (!alive) sessionEnded(ctx, session.id, null, null, "lost");
       })
-      .finally(() => {
-        engine.burying.delete(session.id);
-      });
+      .catch((error: unknown) => ctx.log(`asking after ${session.id} failed: ${String(error)}`))
+      .finally(() => ctx.sessions.endCheck(session.id));
   }
 }

@@ -106,8 +106,7 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       clearTimeout(idleTimer);
-      engine.stop();
-      await Promise.allSettled([...engine.busy.values()]);
+      await engine.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const socket of sockets) socket.destroy();

@@ -2,11 +2,6 @@
 import type { ServerResponse } from "node:http";
 import { ExitCode, FluxError } from "../core/errors.ts";
 import type { Engine } from "../engine/engine.ts";
-import { requestCompletion } from "../engine/completion.ts";
-import { approveGate, gateEvidence, mergeNow, rejectGate, resumeStage } from "../engine/gates.ts";
-import { checkSessions, killSession, sessionEnded } from "../engine/recover.ts";
-import { handleHook } from "../engine/hooks.ts";
-import { getSession, markSessionStarted } from "../store/sessions.ts";
 import type { FluxEvent } from "../store/events.ts";
 import type { SessionTelemetry } from "../adapters/agents/types.ts";
 import type { Request } from "./http.ts";
@@ -53,7 +48,7 @@ export function buildRoutes(ctx: RouteContext): Router {
   router.on("POST", "/v1/notify", (req) => {
     ctx.pump();
     // A tmux session closed (`flux daemon poke`): was it a runner that could not report?
-    if (req.body.sessions === true) void checkSessions(engine);
+    if (req.body.sessions === true) engine.checkSessions();
     engine.wake("notify");
     return Promise.resolve({ ok: true });
   });
@@ -87,19 +82,14 @@ export function buildRoutes(ctx: RouteContext): Router {
       });
     }
     const env = req.body.env;
-    let envChanged = false;
-    if (env !== undefined && typeof env === "object" && env !== null) {
-      const next = env as NodeJS.ProcessEnv;
-      envChanged = JSON.stringify(next) !== JSON.stringify(engine.env);
-      engine.env = next;
-    }
     const accepted = engine.requestRun({
       stage: text(req.body, "stage"),
       withDeps: req.body.withDeps === true,
       manual: req.body.manual === true,
       maxParallel: maxParallel,
+      env: typeof env === "object" && env !== null ? (env as NodeJS.ProcessEnv) : undefined,
     });
-    return Promise.resolve({ ...accepted, envChanged });
+    return Promise.resolve(accepted);
   });
 
   router.on("GET", "/v1/progress", (req) => {
@@ -114,7 +104,7 @@ export function buildRoutes(ctx: RouteContext): Router {
     // requestCompletion refuses synchronously (before the stream starts) or starts the run.
     const early: unknown[] = [];
     let send: (value: unknown) => void = (value) => void early.push(value);
-    const verdict = requestCompletion(engine, id, {
+    const { result: verdict } = await engine.complete(id, {
       sessionId,
       onProgress: (event) => send(event),
     });
@@ -134,8 +124,7 @@ export function buildRoutes(ctx: RouteContext): Router {
     const action = text(req.body, "action") ?? "check";
     const reviewer = text(req.body, "reviewer") ?? "human";
     if (action === "approve") {
-      approveGate(engine, id, reviewer);
-      return { ok: true, state: engine.stage(id).state };
+      return { ok: true, state: engine.approve(id, reviewer).state };
     }
     if (action === "reject") {
       const reason = text(req.body, "reason");
@@ -146,12 +135,11 @@ export function buildRoutes(ctx: RouteContext): Router {
           { exitCode: ExitCode.usage },
         );
       }
-      rejectGate(engine, id, reason, reviewer);
-      return { ok: true, state: engine.stage(id).state };
+      return { ok: true, state: engine.reject(id, reason, reviewer).state };
     }
     const early: unknown[] = [];
     let send: (value: unknown) => void = (value) => void early.push(value);
-    const evidence = gateEvidence(engine, id, (event) => send(event));
+    const { result: evidence } = await engine.evidence(id, (event) => send(event));
     const write = startStream(res);
     send = write;
     early.forEach(write);
@@ -162,12 +150,12 @@ export function buildRoutes(ctx: RouteContext): Router {
 
   router.on("POST", "/v1/stages/:id/merge", async (req) => {
     requireAdmin(req);
-    return { outcome: await mergeNow(engine, req.params.id ?? "") };
+    return { outcome: await engine.merge(req.params.id ?? "") };
   });
 
   router.on("POST", "/v1/stages/:id/resume", (req) => {
     requireAdmin(req);
-    resumeStage(engine, req.params.id ?? "");
+    engine.resume(req.params.id ?? "");
     return Promise.resolve({ ok: true });
   });
 
@@ -175,8 +163,7 @@ export function buildRoutes(ctx: RouteContext): Router {
     const id = req.params.id ?? "";
     requireSession(req, id);
     const pid = typeof req.body.pid === "number" ? req.body.pid : null;
-    engine.store.write((emit) => markSessionStarted(engine.store, emit, id, pid));
-    engine.project();
+    engine.sessionStarted(id, pid);
     return Promise.resolve({ ok: true });
   });
 
@@ -186,16 +173,14 @@ export function buildRoutes(ctx: RouteContext): Router {
     const code = typeof req.body.code === "number" ? req.body.code : null;
     const signal = typeof req.body.signal === "string" ? req.body.signal : null;
     const telemetry = req.body.telemetry;
-    sessionEnded(
-      engine,
-      id,
+    engine.sessionExited(id, {
       code,
       signal,
-      "exited",
-      typeof telemetry === "object" && telemetry !== null
-        ? (telemetry as SessionTelemetry)
-        : undefined,
-    );
+      telemetry:
+        typeof telemetry === "object" && telemetry !== null
+          ? (telemetry as SessionTelemetry)
+          : undefined,
+    });
     return Promise.resolve({ ok: true });
   });
 
@@ -203,19 +188,19 @@ export function buildRoutes(ctx: RouteContext): Router {
   router.on("POST", "/v1/sessions/:id/hook", (req) => {
     const id = req.params.id ?? "";
     requireSession(req, id);
-    return Promise.resolve(handleHook(engine, id, req.body));
+    return Promise.resolve(engine.hook(id, req.body));
   });
 
   router.on("POST", "/v1/sessions/:id/kill", async (req) => {
     requireAdmin(req);
-    const session = await killSession(engine, req.params.id ?? "");
+    const session = await engine.killSession(req.params.id ?? "");
     return { session };
   });
 
   router.on("GET", "/v1/sessions/:id", (req) => {
     const id = req.params.id ?? "";
     requireSession(req, id);
-    return Promise.resolve({ session: getSession(engine.store, id) ?? null });
+    return Promise.resolve({ session: engine.session(id) ?? null });
   });
 
   router.on("POST", "/v1/shutdown", (req) => {

@@ -1,0 +1,64 @@
+/**
+ * The narrow context the engine's handler modules act through (STYLE.md: "handlers take a
+ * narrow context, not the god object"): the store and the outside world, the three owners of
+ * the engine's mutable state, and the few verbs one handler needs of another. The `Engine`
+ * builds it and wires the verbs, so handler modules import each other's types only and there
+ * is no runtime import circle.
+ */
+import type { SessionBackend } from "../adapters/sessions/backend.ts";
+import type { StageAction } from "../core/stage/actions.ts";
+import type { WorkPaths } from "../store/paths.ts";
+import type { PlanRecord, StageFacts, StageRecord, Store } from "../store/store.ts";
+import type { Clock } from "./clock.ts";
+import type { Verdict, VerdictRequest } from "./completion.ts";
+import type { RunScope } from "./run-scope.ts";
+import type { SessionWatch } from "./session-watch.ts";
+import type { StageTasks } from "./tasks.ts";
+
+/** A request the engine accepted: its preconditions held and its work is under way. */
+export interface Accepted<T> {
+  result: Promise<T>;
+}
+
+export interface EngineContext {
+  readonly store: Store;
+  readonly paths: WorkPaths;
+  readonly backend: SessionBackend;
+  readonly clock: Clock;
+  readonly log: (line: string) => void;
+  /** Absolute path of the running `flux` (bin/flux.js): sessions call it as "$FLUX_BIN". */
+  readonly fluxBin: string;
+  /** Directory with signal template overrides (config `sessions.prompt_dir`). */
+  readonly promptDir: string | undefined;
+  /** Times the Stop hook sends an interactive agent back to work. */
+  readonly stopReminders: number;
+
+  /** Long work per stage, one task at a time. */
+  readonly tasks: StageTasks;
+  /** Timers, endings and liveness checks per session. */
+  readonly sessions: SessionWatch;
+  /** What `flux run` asked, and what the engine remembers per stage between passes. */
+  readonly run: RunScope;
+
+  /** The active plan (NO_ACTIVE_PLAN otherwise). */
+  plan(): PlanRecord;
+  /** A stage of the active plan (STAGE_NOT_FOUND otherwise). */
+  stage(id: string): StageRecord;
+  /** Moves a stage along an edge of the state machine, as Flux, and refreshes the projections. */
+  move(stageId: string, action: StageAction, reason?: string, facts?: StageFacts): StageRecord;
+  /** Records facts about a stage (reason, feedback…) without moving it. */
+  note(stageId: string, facts: StageFacts): void;
+  /** Rewrites the .work/ projections. */
+  project(): void;
+  /** Asks for a scheduling pass. */
+  wake(reason: string): void;
+  /** Tells the user something once per engine (an event and a log line). */
+  notice(text: string): void;
+
+  /** Runs a stage's acceptance as its task and applies the verdict (completion.ts). */
+  verdict(stageId: string, request: VerdictRequest): Promise<Verdict>;
+  /** A stage's session failed: restart it with a recovery signal, or fail it (lifecycle.ts). */
+  crashed(stageId: string, why: string): void;
+  /** Removes a merged stage's worktree when it is clean (merge.ts). */
+  removeMergedWorktree(stageId: string): Promise<void>;
+}

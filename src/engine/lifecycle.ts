@@ -1,0 +1,297 @@
+/**
+ * The session lifecycle after start: re-adoption when the daemon starts, liveness checks when a
+ * backend session closes, a runner's exit report, stage timeouts, Flux ending an interactive
+ * session, and `flux sessions kill`. An agent that exits without asking is not trusted: exit 0
+ * gets its acceptance run anyway; a crash restarts the stage with a recovery signal, counted
+ * against `max_retries`, then the stage is `failed`.
+ */
+import type { SessionTelemetry } from "../adapters/agents/types.ts";
+import {
+  getSession,
+  latestSession,
+  markSessionEnded,
+  openSessions,
+  recordTelemetry,
+} from "../store/sessions.ts";
+import type { SessionRecord } from "../store/sessions.ts";
+import type { EngineContext } from "./context.ts";
+import { readExitReport } from "./session-files.ts";
+import { headCommit, dirtyFiles, worktreePath } from "../adapters/git/index.ts";
+import { ExitCode, FluxError } from "../core/errors.ts";
+import { telemetryRecord } from "./telemetry.ts";
+
+/** On daemon start: exits that happened while it was down, dead sessions, live ones adopted. */
+export async function readoptSessions(ctx: EngineContext): Promise<void> {
+  const plan = ctx.store.activePlan();
+  if (plan === undefined) return;
+  for (const session of openSessions(ctx.store, plan.id)) {
+    const report = readExitReport(ctx.paths.work, session.id);
+    if (report !== undefined) {
+      sessionEnded(ctx, session.id, report.code, report.signal, "exited", report.telemetry);
+      continue;
+    }
+    if (session.backend === "manual") continue;
+    if (session.backend === ctx.backend.kind && (await ctx.backend.isAlive(session.name))) {
+      ctx.log(`re-adopted ${session.id} (${session.name})`);
+      const spec = ctx.store.stage(plan.id, session.stageId)?.spec;
+      if (spec?.timeoutMs !== undefined) {
+        const elapsed = ctx.clock.now().getTime() - Date.parse(session.createdAt);
+        armTimeout(ctx, session.id, Math.max(0, spec.timeoutMs - elapsed));
+      }
+      continue;
+    }
+    sessionEnded(ctx, session.id, null, null, "lost");
+  }
+}
+
+/** How long a runner whose session is gone still has to report (a closed pane hangs it up). */
+const REPORT_GRACE_MS = 3_000;
+
+/**
+ * A backend session ended (tmux's session-closed hook, a child's exit): any open session whose
+ * backend session is gone gets a moment for its runner's report, then ends with what exit.json
+ * says or as lost — a runner killed outright never reports. A stage being started is skipped:
+ * its session row exists before its tmux session does.
+ */
+export async function checkSessions(ctx: EngineContext): Promise<void> {
+  const plan = ctx.store.activePlan();
+  if (plan === undefined) return;
+  for (const session of openSessions(ctx.store, plan.id)) {
+    if (session.backend !== ctx.backend.kind || ctx.tasks.has(session.stageId)) continue;
+    if (ctx.sessions.busy(session.id) || ctx.sessions.timer(session.id) === "report-grace")
+      continue;
+    if (await ctx.backend.isAlive(session.name)) continue;
+    ctx.sessions.arm(session.id, "report-grace", REPORT_GRACE_MS, () => {
+      const report = readExitReport(ctx.paths.work, session.id);
+      if (report === undefined) sessionEnded(ctx, session.id, null, null, "lost");
+      else sessionEnded(ctx, session.id, report.code, report.signal, "exited", report.telemetry);
+    });
+  }
+}
+
+/** A session ended. Handled once: later reports of the same end are ignored. */
+export function sessionEnded(
+  ctx: EngineContext,
+  sessionId: string,
+  code: number | null,
+  signal: string | null,
+  status: "exited" | "killed" | "lost",
+  telemetry?: SessionTelemetry,
+): void {
+  const session = getSession(ctx.store, sessionId);
+  if (session === undefined) return;
+  const { result: first } = ctx.store.write((emit) => {
+    const ended = markSessionEnded(ctx.store, emit, sessionId, {
+      status,
+      exitCode: code,
+      exitSignal: signal,
+    });
+    if (ended && telemetry !== undefined)
+      recordTelemetry(ctx.store, emit, sessionId, telemetryRecord(telemetry));
+    return ended;
+  });
+  const endedBy = ctx.sessions.ended(sessionId);
+  if (!first) {
+    ctx.project();
+    return;
+  }
+  const stage = ctx.store.stage(session.planId, session.stageId);
+  const latest = latestSession(ctx.store, session.planId, session.stageId);
+  if (stage !== undefined && latest?.id === sessionId && stage.state === "merged") {
+    // The agent finished after its stage merged: now its worktree can go.
+    ctx.tasks.spawn(
+      stage.id,
+      "cleanup",
+      () => ctx.removeMergedWorktree(stage.id),
+      (error) => ctx.log(`removing the worktree of ${stage.id} failed: ${String(error)}`),
+    );
+    ctx.project();
+    return;
+  }
+  if (status === "killed") {
+    ctx.project();
+    return;
+  }
+  if (stage === undefined || latest?.id !== sessionId || stage.state !== "running") {
+    // A completion in flight (checking) decides for itself; other states need nothing.
+    ctx.project();
+    ctx.wake("session ended");
+    return;
+  }
+  if (code === 0 && signal === null) {
+    exitedWithoutAsking(ctx, session);
+    return;
+  }
+  crashed(
+    ctx,
+    session.stageId,
+    endedBy === undefined
+      ? crashReason(status, code, signal, telemetry)
+      : `Flux ended the session: ${endedBy}`,
+  );
+}
+
+/** Why a session ended without completing, with the agent's own error class when it said. */
+function crashReason(
+  status: string,
+  code: number | null,
+  signal: string | null,
+  telemetry: SessionTelemetry | undefined,
+): string {
+  if (status === "lost") return "the session was gone when the daemon looked";
+  const base = `the agent exited with ${signal ?? `code ${code}`} without completing`;
+  if (telemetry?.errorClass === undefined) return base;
+  const message =
+    telemetry.errorMessage === undefined ? "" : `: ${telemetry.errorMessage.slice(0, 200)}`;
+  return `${base} (${telemetry.errorClass}${message})`;
+}
+
+function exitedWithoutAsking(ctx: EngineContext, session: SessionRecord): void {
+  const worktree = worktreePath(ctx.paths.root, session.stageId);
+  const dirty = dirtyFiles(worktree);
+  if (dirty.length > 0) {
+    crashed(
+      ctx,
+      session.stageId,
+      `the agent exited leaving uncommitted changes (${dirty.slice(0, 5).join(", ")})`,
+    );
+    return;
+  }
+  ctx.move(
+    session.stageId,
+    "session_exited",
+    "the agent exited without asking: running its acceptance",
+  );
+  void ctx
+    .verdict(session.stageId, {
+      trigger: "exit",
+      commit: headCommit(worktree),
+      sessionId: session.id,
+    })
+    .catch((error: unknown) => ctx.log(`acceptance after exit failed: ${String(error)}`));
+}
+
+/** Restart with a recovery signal, or `failed` when the retries are used up. */
+export function crashed(ctx: EngineContext, stageId: string, why: string): void {
+  const stage = ctx.stage(stageId);
+  if (stage.retries >= stage.spec.maxRetries) {
+    ctx.move(stageId, "retries_exhausted", `${why}; retries exhausted (${stage.spec.maxRetries})`);
+  } else {
+    ctx.run.setPurpose(stageId, "retry");
+    ctx.move(stageId, "session_crashed", why);
+  }
+  ctx.wake("crash");
+}
+
+/** Arms the stage's timeout for a session (nothing when the stage has none). */
+export function armTimeout(ctx: EngineContext, sessionId: string, ms: number | undefined): void {
+  if (ms === undefined) return;
+  ctx.sessions.arm(sessionId, "timeout", ms, () => {
+    timedOut(ctx, sessionId).catch((error: unknown) =>
+      ctx.log(`the timeout of ${sessionId} failed: ${String(error)}`),
+    );
+  });
+}
+
+/** The stage's timeout: stop the session, restart the stage like a crash. */
+async function timedOut(ctx: EngineContext, sessionId: string): Promise<void> {
+  const session = getSession(ctx.store, sessionId);
+  if (session === undefined || session.endedAt !== null) return;
+  // Recorded before the kill: the runner's own report of this end must change nothing.
+  ctx.store.write((emit) =>
+    markSessionEnded(ctx.store, emit, sessionId, {
+      status: "killed",
+      exitCode: null,
+      exitSignal: "timeout",
+    }),
+  );
+  const stage = ctx.store.stage(session.planId, session.stageId);
+  if (stage === undefined || (stage.state !== "running" && stage.state !== "needs_handoff")) {
+    ctx.project();
+    await ctx.backend.kill(session.name);
+    return;
+  }
+  const limit =
+    stage.spec.timeoutMs === undefined ? "" : ` (${Math.round(stage.spec.timeoutMs / 1000)}s)`;
+  if (stage.retries >= stage.spec.maxRetries) {
+    ctx.move(
+      stage.id,
+      "retries_exhausted",
+      `the session ran past the stage's timeout${limit}; retries exhausted`,
+    );
+  } else {
+    ctx.run.setPurpose(stage.id, "retry");
+    ctx.move(
+      stage.id,
+      "timed_out",
+      `the session ran past the stage's timeout${limit} and was stopped`,
+    );
+  }
+  await ctx.backend.kill(session.name);
+  ctx.wake("timeout");
+}
+
+/** How long an interactive agent has to exit after SIGTERM before its session is killed. */
+const END_GRACE_MS = 10_000;
+
+/**
+ * Ends an interactive session (a TUI does not exit by itself): SIGTERM to the agent, whose
+ * runner then reports the exit as usual; the backend kills the session if it is still there
+ * after a grace period. If its stage is still running, the end counts as a crash, with `why`.
+ */
+export function endSession(ctx: EngineContext, session: SessionRecord, why: string): void {
+  if (!ctx.sessions.beginEnding(session.id, why)) return; // on its way out already
+  ctx.log(`ending ${session.id} (${session.stageId}): ${why}`);
+  ctx.store.write((emit) =>
+    emit({
+      type: "session.ending",
+      planId: session.planId,
+      stageId: session.stageId,
+      data: { session: session.id, reason: why },
+    }),
+  );
+  let signalled = false;
+  if (session.pid !== null) {
+    try {
+      process.kill(session.pid, "SIGTERM");
+      signalled = true;
+    } catch {
+      // Gone already: its runner's report is on its way, or the backend finds out below.
+    }
+  }
+  ctx.sessions.arm(session.id, "end-grace", signalled ? END_GRACE_MS : 0, () => {
+    forceEnd(ctx, session.id).catch((error: unknown) =>
+      ctx.log(`ending ${session.id} failed: ${String(error)}`),
+    );
+  });
+}
+
+async function forceEnd(ctx: EngineContext, sessionId: string): Promise<void> {
+  const session = getSession(ctx.store, sessionId);
+  if (session === undefined || session.endedAt !== null) return;
+  if (session.backend !== "manual") await ctx.backend.kill(session.name);
+  sessionEnded(ctx, sessionId, null, "SIGKILL", "killed");
+}
+
+/** `flux sessions kill`: the session stops, its stage waits for a human. */
+export async function killSession(ctx: EngineContext, sessionId: string): Promise<SessionRecord> {
+  const session = getSession(ctx.store, sessionId);
+  if (session === undefined) {
+    throw new FluxError("SESSION_NOT_FOUND", `no session ${sessionId}`, {
+      hint: "`flux sessions list` shows them",
+      exitCode: ExitCode.notFound,
+    });
+  }
+  // Recorded, and the stage blocked, before the kill: the runner's own report of this end
+  // (it hears the hang-up at once) must not be taken for a crash and restart the stage.
+  sessionEnded(ctx, sessionId, null, "SIGTERM", "killed");
+  const stage = ctx.store.stage(session.planId, session.stageId);
+  if (
+    stage !== undefined &&
+    ["running", "needs_handoff", "checking", "ready"].includes(stage.state)
+  ) {
+    ctx.move(stage.id, "block", "killed by user");
+  }
+  if (session.backend !== "manual") await ctx.backend.kill(session.name);
+  return getSession(ctx.store, sessionId) ?? session;
+}

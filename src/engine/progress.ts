@@ -1,0 +1,163 @@
+/**
+ * A run's scope and where it stands: what `flux run` asks for, whether anything can still move
+ * without a human (the daemon's idle clock and `flux run`'s follower ask), and what waits on
+ * people.
+ */
+import { pickStartable } from "../core/graph/concurrency.ts";
+import { ancestors } from "../core/graph/order.ts";
+import type { StageState } from "../core/stage/states.ts";
+import { TERMINAL_STATES } from "../core/stage/states.ts";
+import { ExitCode, FluxError } from "../core/errors.ts";
+import { openSessions } from "../store/sessions.ts";
+import type { StageRecord } from "../store/store.ts";
+import type { EngineContext } from "./context.ts";
+
+export interface RunRequest {
+  stage?: string | undefined;
+  withDeps?: boolean | undefined;
+  manual?: boolean | undefined;
+  maxParallel?: number | undefined;
+  /** The environment sessions inherit from now on (the requesting `flux run`'s). */
+  env?: NodeJS.ProcessEnv | undefined;
+}
+
+export interface RunAccepted {
+  scope: string[] | null;
+  maxParallel: number;
+  manual: boolean;
+  /** The request brought a different environment: sessions started from now on get it. */
+  envChanged: boolean;
+}
+
+export interface RunProgress {
+  /** The last event this answer reflects: a follower reads the stream up to it first. */
+  seq: number;
+  done: boolean;
+  active: boolean;
+  waiting: { id: string; state: StageState; reason: string | null; waitsOn: string[] }[];
+  manualCommands: Record<string, string>;
+}
+
+/** Checks a `flux run` request against the plan and widens the run's scope with it. */
+export function widenRun(ctx: EngineContext, request: RunRequest): RunAccepted {
+  const plan = ctx.plan();
+  const stages = ctx.store.stages(plan.id);
+  let wanted: Set<string> | null = null;
+  if (request.stage !== undefined) {
+    const target = stages.find((s) => s.id === request.stage);
+    if (target === undefined) {
+      throw new FluxError("STAGE_NOT_FOUND", `no stage "${request.stage}" in the active plan`, {
+        hint: `stages: ${stages.map((s) => s.id).join(", ")}`,
+        exitCode: ExitCode.notFound,
+      });
+    }
+    const nodes = stages.map((s) => ({ id: s.id, dependencies: s.spec.dependencies }));
+    const upstream = ancestors(nodes, target.id);
+    if (request.withDeps === true) wanted = new Set([...upstream, target.id]);
+    else {
+      const unmet = [...upstream].filter((id) => {
+        const state = stages.find((s) => s.id === id)?.state;
+        return state !== "merged" && state !== "skipped";
+      });
+      if (unmet.length > 0 && target.spec.dependencies.some((d) => unmet.includes(d))) {
+        throw new FluxError("STAGE_DEPS_UNMET", `${target.id} waits on ${unmet.join(", ")}`, {
+          hint: `run them first, or \`flux run --stage ${target.id} --with-deps\``,
+          exitCode: ExitCode.refused,
+          data: { unmet },
+        });
+      }
+      wanted = new Set([target.id]);
+    }
+  }
+  const envChanged = request.env === undefined ? false : ctx.run.setEnv(request.env);
+  const scope = ctx.run.widen(wanted, {
+    manual: request.manual,
+    maxParallel: request.maxParallel,
+  });
+  const accepted = {
+    scope: scope === null ? null : [...scope],
+    maxParallel: ctx.run.maxParallel,
+    manual: ctx.run.manual,
+  };
+  ctx.store.write((emit) =>
+    emit({ type: "run.requested", planId: plan.id, stageId: null, data: accepted }),
+  );
+  return { ...accepted, envChanged };
+}
+
+/** True while anything can still move without a human (a pending pass aside: the engine adds it). */
+export function isActive(ctx: EngineContext): boolean {
+  if (ctx.tasks.size > 0) return true;
+  const plan = ctx.store.activePlan();
+  if (plan === undefined || !ctx.run.requested) return false;
+  // A session still finishing (an agent's last words after its stage completed) will report
+  // its exit and telemetry: wait for it. A manual session nobody started is not waited for.
+  if (
+    openSessions(ctx.store, plan.id).some((s) => s.backend !== "manual" || s.status !== "starting")
+  )
+    return true;
+  return ctx.store
+    .stages(plan.id)
+    .some((s) => movable(s.state, ctx.run.has(s.id)) || willMerge(ctx, s));
+}
+
+/** A finished stage the next pass merges (or opens the gate of) without a human. */
+function willMerge(ctx: EngineContext, stage: StageRecord): boolean {
+  if (stage.state === "completed" && stage.spec.verify === "human") return true;
+  return (
+    (stage.state === "completed" || stage.state === "verified") &&
+    stage.spec.merge !== "manual" &&
+    !ctx.run.mergeHeld(stage.id)
+  );
+}
+
+/** Where the run stands (`active` is the engine's to add: it knows about a pending pass). */
+export function runProgress(ctx: EngineContext): Omit<RunProgress, "active"> {
+  const plan = ctx.plan();
+  const stages = ctx.store.stages(plan.id);
+  const states = new Map(stages.map((s) => [s.id, s.state]));
+  const scoped = stages.filter((s) => !ctx.run.requested || ctx.run.has(s.id));
+  const open = scoped.filter((s) => !TERMINAL_STATES.has(s.state));
+  return {
+    seq: ctx.store.lastSeq(),
+    done: open.length === 0,
+    waiting: open
+      .filter((s) => !movable(s.state, ctx.run.has(s.id)) && !ctx.tasks.has(s.id))
+      .map((s) => ({
+        id: s.id,
+        state: s.state,
+        reason: s.reason,
+        waitsOn: s.spec.dependencies.filter(
+          (d) => !TERMINAL_STATES.has(states.get(d) ?? "waiting"),
+        ),
+      })),
+    manualCommands: ctx.run.manualCommandsByStage(),
+  };
+}
+
+/** The ready stages that may start now, within `max_parallel` and the plan's group limits. */
+export function startable(
+  ctx: EngineContext,
+  ready: StageRecord[],
+  running: StageRecord[],
+): StageRecord[] {
+  const plan = ctx.plan();
+  const picked = pickStartable({
+    ready: ready.map((s) => s.id),
+    running: running.map((s) => s.id),
+    limits: { maxParallel: ctx.run.maxParallel, groups: plan.groups },
+    groupOf: (id) =>
+      ready.find((s) => s.id === id)?.spec.parallelGroup ??
+      running.find((s) => s.id === id)?.spec.parallelGroup ??
+      null,
+  });
+  return picked
+    .map((id) => ready.find((s) => s.id === id))
+    .filter((s): s is StageRecord => s !== undefined);
+}
+
+/** A stage in this state will move on without a human. */
+export function movable(state: StageState, inScope: boolean): boolean {
+  if (state === "running" || state === "checking" || state === "needs_handoff") return true;
+  return inScope && state === "ready";
+}

@@ -1,0 +1,23 @@
+/** `flux resume <id>`: a blocked or failed stage starts again with a recovery signal. */
+import { ExitCode, FluxError } from "../core/errors.ts";
+import type { StageRecord } from "../store/store.ts";
+import type { EngineContext } from "./context.ts";
+
+export function resumeStage(ctx: EngineContext, stageId: string): StageRecord {
+  const stage = ctx.stage(stageId);
+  if (stage.state !== "blocked" && stage.state !== "failed") {
+    throw new FluxError(
+      "STAGE_NOT_RESUMABLE",
+      `${stageId} is ${stage.state}: only a blocked or failed stage resumes`,
+      {
+        hint: "`flux stage <id> reset` starts any stage over",
+        exitCode: ExitCode.refused,
+      },
+    );
+  }
+  ctx.run.setPurpose(stageId, "resume");
+  const after = ctx.move(stageId, "resumed", "resumed by a human");
+  ctx.run.include(stageId);
+  ctx.wake("resume");
+  return after;
+}
