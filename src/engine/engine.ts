@@ -307,11 +307,7 @@ export class Engine {
 
 /** A refusal thrown while checking preconditions, as the rejection of the returned promise. */
 function attempt<T>(fn: () => T): Promise<T> {
-  try {
-    return Promise.resolve(fn());
-  } catch (error) {
-    return Promise.reject(error);
-  }
+  return new Promise<T>((resolve) => resolve(fn()));
 }
 
 function stageOf(store: Store, plan: PlanRecord, id: string): StageRecord {
