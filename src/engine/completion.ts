@@ -51,7 +51,7 @@ export function requestCompletion(
   options: { sessionId?: string | undefined; onProgress?: (event: AcceptanceProgress) => void },
 ): Accepted<Verdict> {
   const stage = engine.stage(stageId);
-  if (stage.state === "checking" && engine.tasks.has(stageId)) {
+  if (stage.state === "checking") {
     throw new FluxError("STAGE_CHECKING", `${stageId}'s acceptance is already running`, {
       hint: "wait for its verdict (`flux status`)",
       exitCode: ExitCode.refused,
@@ -70,7 +70,10 @@ export function requestCompletion(
       },
     );
   }
-  if (engine.tasks.has(stageId)) throw busyError(stageId, engine.tasks.what(stageId));
+  // The session's start may still be finishing (its runner was quicker): the verdict waits for
+  // it. Any other task in flight makes the request wait for nobody: it is refused.
+  const inFlight = engine.tasks.what(stageId);
+  if (inFlight !== undefined && inFlight !== "start") throw busyError(stageId, inFlight);
   const worktree = worktreePath(engine.paths.root, stageId);
   const dirty = dirtyFiles(worktree);
   if (dirty.length > 0) {
@@ -107,49 +110,56 @@ export function runVerdict(
   stageId: string,
   options: VerdictRequest,
 ): Promise<Verdict> {
-  const task = engine.tasks.run(stageId, "acceptance", async (): Promise<Verdict> => {
-    const stage = engine.stage(stageId);
-    const worktree = worktreePath(engine.paths.root, stageId);
-    const startedAt = engine.clock.now().toISOString();
-    const result = await runAcceptance({
-      cwd: worktree,
-      checks: stage.spec.acceptance,
-      env: sessionEnv(engine, stage.spec),
-      onProgress: (event) => {
-        try {
-          options.onProgress?.(event);
-        } catch {
-          // The caller went away: the run goes on.
-        }
-      },
-    });
-    const plan = engine.plan();
-    engine.store.write((emit) =>
-      recordAcceptance(engine.store, emit, plan.id, {
+  // Queued behind the session's start (its runner was quicker) or the merge that asked for a
+  // re-check; any other task in flight refuses it.
+  const task = engine.tasks.run(
+    stageId,
+    "acceptance",
+    async (): Promise<Verdict> => {
+      const stage = engine.stage(stageId);
+      const worktree = worktreePath(engine.paths.root, stageId);
+      const startedAt = engine.clock.now().toISOString();
+      const result = await runAcceptance({
+        cwd: worktree,
+        checks: stage.spec.acceptance,
+        env: sessionEnv(engine, stage.spec),
+        onProgress: (event) => {
+          try {
+            options.onProgress?.(event);
+          } catch {
+            // The caller went away: the run goes on.
+          }
+        },
+      });
+      const plan = engine.plan();
+      engine.store.write((emit) =>
+        recordAcceptance(engine.store, emit, plan.id, {
+          stageId,
+          sessionId: options.sessionId ?? null,
+          trigger: options.trigger,
+          commit: options.commit,
+          passed: result.passed,
+          durationMs: result.durationMs,
+          checks: result.checks,
+          startedAt,
+        }),
+      );
+      applyVerdict(engine, stageId, options.trigger, options.commit, result);
+      const after = engine.stage(stageId);
+      return {
         stageId,
-        sessionId: options.sessionId ?? null,
-        trigger: options.trigger,
-        commit: options.commit,
         passed: result.passed,
-        durationMs: result.durationMs,
+        commit: options.commit,
+        state: after.state,
+        report: result.passed
+          ? ""
+          : formatFeedback(failureFeedback(result), completeCommandFor(stage.spec.agent)),
         checks: result.checks,
-        startedAt,
-      }),
-    );
-    applyVerdict(engine, stageId, options.trigger, options.commit, result);
-    const after = engine.stage(stageId);
-    return {
-      stageId,
-      passed: result.passed,
-      commit: options.commit,
-      state: after.state,
-      report: result.passed
-        ? ""
-        : formatFeedback(failureFeedback(result), completeCommandFor(stage.spec.agent)),
-      checks: result.checks,
-      durationMs: result.durationMs,
-    };
-  });
+        durationMs: result.durationMs,
+      };
+    },
+    { after: ["start", "merge"] },
+  );
   return task.catch((error: unknown) => {
     if (!(error instanceof FluxError && error.code === "STAGE_BUSY")) {
       const plan = engine.store.activePlan();

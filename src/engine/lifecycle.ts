@@ -57,7 +57,21 @@ export async function checkSessions(ctx: EngineContext): Promise<void> {
   const plan = ctx.store.activePlan();
   if (plan === undefined) return;
   for (const session of openSessions(ctx.store, plan.id)) {
-    if (session.backend !== ctx.backend.kind || ctx.tasks.has(session.stageId)) continue;
+    if (session.backend !== ctx.backend.kind) continue;
+    if (ctx.tasks.has(session.stageId)) {
+      // Its stage is being started (the row exists before the backend session does) or has a
+      // task in flight: look again once that task has ended.
+      if (ctx.sessions.beginCheck(session.id)) {
+        void ctx.tasks
+          .idle(session.stageId)
+          .then(() => {
+            ctx.sessions.endCheck(session.id);
+            return checkSessions(ctx);
+          })
+          .catch((error: unknown) => ctx.log(`checking sessions failed: ${String(error)}`));
+      }
+      continue;
+    }
     if (ctx.sessions.busy(session.id) || ctx.sessions.timer(session.id) === "report-grace")
       continue;
     if (await ctx.backend.isAlive(session.name)) continue;

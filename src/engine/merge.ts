@@ -153,10 +153,9 @@ export async function mergeTask(
 function recheck(engine: EngineContext, stageId: string, why: string): MergeOutcome {
   const commit = headCommit(worktreePath(engine.paths.root, stageId));
   engine.move(stageId, "recheck_requested", `checking again: ${why}`);
-  // The verdict runs as the stage's next task, once this merge task has ended.
-  void engine.tasks
-    .idle(stageId)
-    .then(() => engine.verdict(stageId, { trigger: "recheck", commit }))
+  // The verdict is queued as the stage's next task: it runs once this merge task has ended.
+  engine
+    .verdict(stageId, { trigger: "recheck", commit })
     .catch((error: unknown) => engine.log(`recheck of ${stageId} failed: ${String(error)}`));
   return { kind: "rechecking", commit };
 }

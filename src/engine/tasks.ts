@@ -43,11 +43,21 @@ export class StageTasks {
     return this.inFlight.size;
   }
 
-  /** Runs `task` for a waiting caller: its result or its error, or STAGE_BUSY at once. */
-  run<T>(stageId: string, what: string, task: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `task` for a waiting caller: its result or its error, or STAGE_BUSY at once. With
+   * `after`, a task in flight of one of those kinds does not refuse it: the new task becomes the
+   * stage's task at once and starts when that one has ended (a verdict queued behind a start).
+   */
+  run<T>(
+    stageId: string,
+    what: string,
+    task: () => Promise<T>,
+    options: { after?: readonly string[] } = {},
+  ): Promise<T> {
     const current = this.inFlight.get(stageId);
-    if (current !== undefined) return Promise.reject(stageBusy(stageId, current.what));
-    const result = Promise.resolve().then(task);
+    if (current !== undefined && !(options.after ?? []).includes(current.what))
+      return Promise.reject(stageBusy(stageId, current.what));
+    const result = (current?.done ?? Promise.resolve()).then(task);
     this.track(
       stageId,
       what,
