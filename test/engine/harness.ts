@@ -96,7 +96,7 @@ export async function engineHarness(
           value = check();
         } catch (error) {
           finish();
-          reject(error as Error);
+          reject(error);
           return;
         }
         if (value === undefined || value === false) return;
