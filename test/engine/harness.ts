@@ -96,7 +96,7 @@ export async function engineHarness(
           value = check();
         } catch (error) {
           finish();
-          reject(error);
+          reject(error instanceof Error ? error : new Error(String(error)));
           return;
         }
         if (value === undefined || value === false) return;
