@@ -2,7 +2,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { WORK } from "../kit/agents.ts";
+import { GATED, WORK } from "../kit/agents.ts";
 import { engineRepo } from "../kit/engine-repo.ts";
 
 describe("human gates", () => {
@@ -159,5 +159,31 @@ git commit -q -am "stage changes conflict.txt"
     expect(status.stdout).toMatch(
       /clash\s+blocked\s+conflicts with main in conflict\.txt: in \.worktrees\/clash run `git merge main`/,
     );
+  });
+});
+
+describe("flux merge refusals", () => {
+  it("refuses a running, waiting or unknown stage with its own code, and blocks nothing", async () => {
+    await using repo = await engineRepo({
+      agents: { gated: GATED },
+      stagesYaml: `    - id: long\n      command: "sh agents/gated.sh"\n    - id: next\n      dependencies: [long]\n      command: "sh agents/gated.sh"\n`,
+    });
+    repo.gate("long");
+    repo.gate("next");
+    const run = repo.spawn(["run"]);
+    await run.waitFor(/long\s+ready → running/);
+    const running = await repo.ok(["merge", "long"], 4);
+    expect(running.stderr).toContain("STAGE_NOT_MERGEABLE");
+    const waiting = await repo.ok(["merge", "next"], 4);
+    expect(waiting.stderr).toContain("STAGE_NOT_MERGEABLE");
+    const unknown = await repo.ok(["merge", "nope"], 5);
+    expect(unknown.stderr).toContain("STAGE_NOT_FOUND");
+    expect(repo.state("long")).toBe("running");
+    expect(repo.state("next")).toBe("waiting");
+    await repo.open("long");
+    await run.waitFor(/next\s+ready → running/);
+    await repo.open("next");
+    expect(await run.exit).toBe(0);
+    expect(repo.mergedOrder()).toEqual(["long", "next"]);
   });
 });
