@@ -6,8 +6,6 @@ export function newSessionId(now: number): string {
   return `ses_${now.toString(36).padStart(9, "0")}${randomBytes(5).toString("hex")}`;
 }
 
-export const SESSION_ID_PATTERN = /^ses_[a-z0-9]{9}[a-f0-9]{10}$/;
-
 export function newToken(): string {
   return randomBytes(32).toString("base64url");
 }
