@@ -12,6 +12,7 @@ import Database from "better-sqlite3";
 import { tmuxSocketName } from "../../src/server/daemon.ts";
 import { FLUX_BIN, flux, testEnv } from "./cli.ts";
 import type { RunResult } from "./cli.ts";
+import { mustRemove } from "./leaks.ts";
 import { tempDir, tempRepo } from "./temp-repo.ts";
 import { tmuxSocketFile } from "./tmux.ts";
 import type { TempRepo } from "./temp-repo.ts";
@@ -88,6 +89,8 @@ export async function engineRepo(options: EngineRepoOptions): Promise<EngineRepo
   const run = (args: string[], extra?: Record<string, string | undefined>, timeoutMs = 90_000) =>
     flux(args, { cwd: repo.dir, env: { ...env, ...extra }, timeoutMs });
   const socket = tmuxSocketName(repo.dir);
+  // The daemon's tmux server leaves its socket file behind: dispose removes it.
+  mustRemove(tmuxSocketFile(socket), "the tmux socket of an engineRepo() that was not disposed");
   const dbFile = path.join(repo.dir, ".work", "flux.db");
   const result: EngineRepo = {
     ...repo,

@@ -3,6 +3,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { inTest, mustRemove } from "./leaks.ts";
 
 export interface TempRepo extends AsyncDisposable {
   dir: string;
@@ -19,26 +20,46 @@ const GIT_ENV = {
   GIT_CONFIG_NOSYSTEM: "1",
 };
 
-/** Every directory tempDir made in this test file; test/kit/setup.ts removes what is left. */
-const made = new Set<string>();
+/** Directories tempDir made during the current test, and outside any test (module scope). */
+const testDirs = new Set<string>();
+const fileDirs = new Set<string>();
 
+function makeTempDir(prefix: string): string {
+  return fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
+}
+
+/**
+ * A scratch directory that lives until the end of the test that made it (or of the test file,
+ * when made outside a test): test/kit/setup.ts removes it, so a test need not.
+ */
 export function tempDir(prefix = "flux-test-"): string {
-  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
-  made.add(dir);
+  const dir = makeTempDir(prefix);
+  (inTest() ? testDirs : fileDirs).add(dir);
   return dir;
 }
 
-/** Removes the temp directories a test file left (those it removed itself are gone already). */
-export function removeTempDirs(): void {
-  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
-  made.clear();
+/** Removes the directories tempDir made during the test that is ending. */
+export function removeTestTempDirs(): void {
+  for (const dir of testDirs) fs.rmSync(dir, { recursive: true, force: true });
+  testDirs.clear();
 }
 
-/** A repository on branch `main` with one commit. */
+/** Removes every directory tempDir made in this test file. */
+export function removeTempDirs(): void {
+  removeTestTempDirs();
+  for (const dir of fileDirs) fs.rmSync(dir, { recursive: true, force: true });
+  fileDirs.clear();
+}
+
+/**
+ * A repository on branch `main` with one commit. Its dispose removes it: a test that does not
+ * dispose it (`await using`) fails for the leak.
+ */
 export async function tempRepo(
   options: { branch?: string; commit?: boolean } = {},
 ): Promise<TempRepo> {
-  const dir = tempDir();
+  const dir = makeTempDir("flux-test-");
+  mustRemove(dir, "a tempRepo() that was not disposed");
   const git = (...args: string[]) =>
     execFileSync("git", args, { cwd: dir, encoding: "utf8", env: { ...process.env, ...GIT_ENV } });
   git("init", "-q", "-b", options.branch ?? "main");

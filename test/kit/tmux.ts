@@ -12,6 +12,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { TmuxBackend } from "../../src/adapters/tmux/index.ts";
 import type { TmuxBackendOptions } from "../../src/adapters/tmux/index.ts";
+import { mustRemove } from "./leaks.ts";
 
 export interface PrivateTmux extends AsyncDisposable {
   socket: string;
@@ -26,6 +27,7 @@ export function privateTmux(options: Omit<TmuxBackendOptions, "socket"> = {}): P
   const socket = `flux-test-${process.pid}-${randomBytes(4).toString("hex")}`;
   // Short on purpose: a unix socket path has room for about 100 bytes.
   const tmpdir = fs.mkdtempSync(path.join(os.tmpdir(), "fxt-"));
+  mustRemove(tmpdir, "a privateTmux() that was not disposed");
   const env = { ...(options.env ?? process.env), TMUX_TMPDIR: tmpdir };
   const backend = new TmuxBackend({ configFile: "/dev/null", ...options, env, socket });
   const tmux = (...args: string[]) =>
