@@ -107,6 +107,23 @@ const FLUX_COMMANDS = new Set([
   "drain",
   "logs",
 ]);
+/** The seed's 56 skills, by name: the only skills an agent may tell Claude to load. */
+const SKILLS = new Set([
+  ...["python", "golang", "rust", "typescript"],
+  ...["code-review", "refactoring", "testing", "documentation"],
+  ...["api-design", "database-design", "git-workflow", "debugging"],
+  ...["docker", "kubernetes", "terraform", "ci-cd", "crossplane", "fluxcd", "argocd"],
+  ...["kustomize", "karpenter", "istio", "grafana", "prometheus"],
+  ...["security-audit", "security-scan", "threat-model", "dependency-scan", "auth"],
+  ...["error-handling", "logging-observability", "concurrency", "caching", "code-migration"],
+  ...["rate-limiting", "event-driven", "feature-flags", "background-jobs", "webhooks"],
+  ...["serialization", "sql-optimization", "data-visualization", "data-validation", "search"],
+  ...["technical-writing", "diagramming", "api-documentation", "md-tables"],
+  ...["test-strategy", "e2e-testing", "performance-testing"],
+  ...["prompt-engineering", "model-evaluation", "accessibility", "i18n", "react"],
+]);
+const SKILLS_LINE = "Load the skills that fit with the Skill tool — ";
+const SKILLS_DIR = path.join(ROOT, "assets", "skills");
 const MAX_AGENT_BYTES = 12 * 1024;
 const MAX_TEMPLATE_BYTES = 12 * 1024;
 
@@ -132,6 +149,12 @@ function tools(agent: AgentFile): string[] {
   return String(agent.meta.tools)
     .split(",")
     .map((t) => t.trim());
+}
+
+/** The skills an agent tells Claude to load (the backticked names on its skills line). */
+function skillsNamed(agent: AgentFile): string[] {
+  const line = agent.body.split("\n").find((l) => l.startsWith(SKILLS_LINE)) ?? "";
+  return [...line.matchAll(/`([a-z0-9-]+)`/g)].map((m) => m[1] ?? "");
 }
 
 /** Markdown without fenced code blocks and inline code, where links are not links. */
@@ -167,7 +190,7 @@ const agentFiles = fs
 const agents = agentFiles.map(readAgent);
 
 describe("the agent set", () => {
-  it("is exactly the 19 agents of the seed and the planner", () => {
+  it("is exactly the 18 agents of the seed's hierarchy and the planner", () => {
     expect(Object.keys(EXPECTED_MODELS)).toHaveLength(19);
     expect(agentFiles).toHaveLength(19);
     expect(agentFiles.map((f) => f.replace(/\.md$/, ""))).toEqual(
@@ -177,6 +200,11 @@ describe("the agent set", () => {
 
   it("holds nothing but agent files", () => {
     expect(fs.readdirSync(AGENTS_DIR).sort()).toEqual(agentFiles);
+  });
+
+  it("names every one of the seed's 56 skills, across its agents", () => {
+    expect(SKILLS.size).toBe(56);
+    expect(new Set(agents.flatMap(skillsNamed))).toEqual(SKILLS);
   });
 
   it("has unique names, each equal to its file name", () => {
@@ -241,6 +269,22 @@ describe.each(agents.map((a) => [a.file, a] as const))("%s", (file, agent) => {
   it("names only flux commands that exist", () => {
     for (const command of fluxCommands(agent.text))
       expect(FLUX_COMMANDS, command).toContain(command);
+  });
+
+  it("names only skills of the library", () => {
+    const skills = skillsNamed(agent);
+    if (name === "planner") {
+      expect(skills).toEqual([]);
+      return;
+    }
+    expect(skills.length).toBeGreaterThanOrEqual(3);
+    for (const skill of skills) expect(SKILLS, skill).toContain(skill);
+  });
+
+  it.skipIf(!fs.existsSync(SKILLS_DIR))("names only skills that assets/skills ships", () => {
+    for (const skill of skillsNamed(agent)) {
+      expect(fs.existsSync(path.join(SKILLS_DIR, skill, "SKILL.md")), skill).toBe(true);
+    }
   });
 
   it("links only to files that exist", () => {
