@@ -1,36 +1,111 @@
-/** The append-only event log and the in-process publication of committed events. */
+/**
+ * The append-only event log and the in-process publication of committed events. Every event
+ * type has its `data` shape in one map (EventDataMap): emitters cannot send the wrong shape, and
+ * readers — `flux run`, the daemon's `/v1/events` stream, later the dashboard and MCP clients —
+ * get the right one by narrowing on `type`.
+ */
+import type { StageTransitioned } from "../core/stage/event.ts";
+import type { StageState } from "../core/stage/states.ts";
 import type { Db } from "./db.ts";
+import type { SessionPurpose, SessionTelemetryRecord } from "./sessions.ts";
+import type { StageFacts } from "./store.ts";
 
-export type EventType =
-  | "plan.applied"
-  | "plan.deactivated"
-  | "stage.added"
-  | "stage.removed"
-  | "stage.changed"
-  | "stage.transitioned"
-  | "stage.noted"
-  | "session.created"
-  | "session.started"
-  | "session.ended"
-  | "session.telemetry"
-  | "session.waiting"
-  | "session.resumed"
-  | "session.ending"
-  | "acceptance.finished"
-  | "run.requested"
-  | "run.notice";
+/** Event type → its `data`. A new event type goes here first. */
+export interface EventDataMap {
+  "plan.applied": {
+    file: string;
+    contentHash: string;
+    added: string[];
+    removed: string[];
+    changed: string[];
+  };
+  /** Another plan became active. */
+  "plan.deactivated": { file: string };
+  "stage.added": { name: string };
+  "stage.removed": { state: StageState };
+  /** The stage's spec changed in the plan file: the names of the fields that did. */
+  "stage.changed": { fields: string[] };
+  /** An edge of the stage machine (core/stage/event.ts), with who took it. */
+  "stage.transitioned": Omit<StageTransitioned, "type"> & { actor: string };
+  /** Facts about a stage that are not a state: reason, passed or merge commit, feedback. */
+  "stage.noted": StageFacts;
+  "session.created": {
+    session: string;
+    agent: string;
+    backend: string;
+    purpose: SessionPurpose;
+    interactive?: boolean;
+  };
+  "session.started": { session: string; pid: number | null };
+  "session.ended": {
+    session: string;
+    status: "exited" | "killed" | "lost";
+    exitCode: number | null;
+    exitSignal: string | null;
+  };
+  "session.telemetry": { session: string } & Partial<SessionTelemetryRecord>;
+  /** The session waits for a human (a permission prompt, a notification…). */
+  "session.waiting": { session: string; reason: string };
+  /** It no longer does: what it waited for. */
+  "session.resumed": { session: string; waitedFor: string };
+  /** Flux is ending the session, and why. */
+  "session.ending": { session: string; reason: string };
+  "acceptance.finished": {
+    run: number;
+    passed: boolean;
+    commit: string;
+    trigger: string;
+    durationMs: number;
+  };
+  "run.requested": { scope: string[] | null; maxParallel: number; manual: boolean };
+  "run.notice": { text: string };
+}
 
-export interface FluxEvent {
+export type EventType = keyof EventDataMap;
+
+/** Every event type, for schemas and documentation (kept equal to the map's keys by its type). */
+export const EVENT_TYPES = [
+  "plan.applied",
+  "plan.deactivated",
+  "stage.added",
+  "stage.removed",
+  "stage.changed",
+  "stage.transitioned",
+  "stage.noted",
+  "session.created",
+  "session.started",
+  "session.ended",
+  "session.telemetry",
+  "session.waiting",
+  "session.resumed",
+  "session.ending",
+  "acceptance.finished",
+  "run.requested",
+  "run.notice",
+] as const satisfies readonly EventType[];
+// The list names every key of the map: a type missing from it fails here.
+const _allListed: Exclude<EventType, (typeof EVENT_TYPES)[number]> extends never ? true : never =
+  true;
+void _allListed;
+
+/** A recorded event of one type. */
+export interface TypedEvent<T extends EventType> {
   seq: number;
   /** ISO-8601 time the event was recorded. */
   at: string;
-  type: EventType;
+  type: T;
   planId: number | null;
   stageId: string | null;
-  data: Record<string, unknown>;
+  data: EventDataMap[T];
 }
 
-export type NewEvent = Omit<FluxEvent, "seq" | "at">;
+/** Any recorded event: narrow on `type` to read its `data`. */
+export type FluxEvent = { [T in EventType]: TypedEvent<T> }[EventType];
+
+/** An event to record: `emit` takes one, and checks its `data` against its `type`. */
+export type NewEvent = { [T in EventType]: Omit<TypedEvent<T>, "seq" | "at"> }[EventType];
+
+export type Emit = (event: NewEvent) => FluxEvent;
 
 interface EventRow {
   seq: number;
@@ -61,14 +136,15 @@ export function lastSeq(db: Db): number {
 }
 
 function fromRow(row: EventRow): FluxEvent {
+  // The row was written by appendEvent from a typed NewEvent: its data matches its type.
   return {
     seq: row.seq,
     at: row.at,
     type: row.type,
     planId: row.plan_id,
     stageId: row.stage_id,
-    data: JSON.parse(row.data) as Record<string, unknown>,
-  };
+    data: JSON.parse(row.data) as unknown,
+  } as FluxEvent;
 }
 
 export type EventListener = (event: FluxEvent) => void;
