@@ -69,15 +69,11 @@ async function call(
     };
     const e = data.error ?? {};
     const exit = exitCodeOf(response.status);
-    throw new FluxError(
-      e.code ?? `HTTP_${response.status}`,
-      e.message ?? `${method} ${route} failed with ${response.status}`,
-      {
-        hint: e.hint,
-        exitCode: exit,
-        data: e,
-      },
-    );
+    throw FluxError.fromWire(e, {
+      status: response.status,
+      message: `${method} ${route} failed with ${response.status}`,
+      exitCode: exit,
+    });
   }
   return response;
 }
@@ -164,15 +160,11 @@ function openStream(
           // Not JSON: the status says enough.
         }
         reject(
-          new FluxError(
-            e.code ?? `HTTP_${status}`,
-            e.message ?? `${method} ${route} failed with ${status}`,
-            {
-              hint: e.hint,
-              exitCode: exitCodeOf(status),
-              data: e,
-            },
-          ),
+          FluxError.fromWire(e, {
+            status,
+            message: `${method} ${route} failed with ${status}`,
+            exitCode: exitCodeOf(status),
+          }),
         );
       });
     });

@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Config, ResolvedConfig } from "../core/config/schema.ts";
-import { ExitCode, FluxError } from "../core/errors.ts";
+import { noActivePlan, notInitialised, refusedInSession } from "../core/errors.ts";
 import { loadConfig } from "../store/config.ts";
 import type { WorkPaths } from "../store/paths.ts";
 import { WORK_DIR_NAME, workPaths } from "../store/paths.ts";
@@ -34,14 +34,7 @@ export function findWorkRoot(cwd: string, env: Env): string | undefined {
 export function requireWorkPaths(cwd: string, env: Env): WorkPaths {
   const root = findWorkRoot(cwd, env);
   if (root === undefined) {
-    throw new FluxError(
-      "NOT_INITIALISED",
-      "no Flux plan here: .work/flux.db not found in this directory or above",
-      {
-        hint: "run `flux init <plan-path>` in the repository first (`flux plan new <name>` writes a template)",
-        exitCode: ExitCode.notFound,
-      },
-    );
+    throw notInitialised();
   }
   return workPaths(root);
 }
@@ -54,10 +47,7 @@ export function openStore(paths: WorkPaths): Store {
 export function requireActivePlan(store: Store) {
   const plan = store.activePlan();
   if (plan === undefined) {
-    throw new FluxError("NO_ACTIVE_PLAN", "no active plan in .work/flux.db", {
-      hint: "run `flux init <plan-path>`",
-      exitCode: ExitCode.notFound,
-    });
+    throw noActivePlan();
   }
   return plan;
 }
@@ -65,14 +55,7 @@ export function requireActivePlan(store: Store) {
 /** Manual transitions and gate approvals are for humans, not for agents inside a session. */
 export function refuseInsideSession(env: Env, what: string): void {
   if (env.FLUX_SESSION_ID !== undefined && env.FLUX_SESSION_ID !== "") {
-    throw new FluxError(
-      "REFUSED_IN_SESSION",
-      `${what} is refused inside a Flux session (FLUX_SESSION_ID=${env.FLUX_SESSION_ID})`,
-      {
-        hint: "a human runs this from their own terminal; an agent asks with `flux stage complete`",
-        exitCode: ExitCode.refused,
-      },
-    );
+    throw refusedInSession(what, env.FLUX_SESSION_ID);
   }
 }
 

@@ -3,7 +3,7 @@
  * appends its events; events are published to in-process listeners only after the commit, and
  * the `.work/` projections are brought up to date after it (see ./projections/).
  */
-import { ExitCode, FluxError } from "../core/errors.ts";
+import { stageNotFound } from "../core/errors.ts";
 import type { Plan, Stage } from "../core/plan/model.ts";
 import type { StageState } from "../core/stage/states.ts";
 import type { StageAction } from "../core/stage/actions.ts";
@@ -218,7 +218,10 @@ export class Store {
     meta: { reason?: string | undefined; actor: string },
   ): StageRecord {
     const stage = this.stage(planId, stageId);
-    if (stage === undefined) throw unknownStage(stageId, this.stages(planId));
+    if (stage === undefined) {
+      const known = this.stages(planId).map((s) => s.id);
+      throw stageNotFound(stageId, known);
+    }
     const states = new Map(this.stages(planId).map((s) => [s.id, s.state]));
     const depsSatisfied = stage.spec.dependencies.every((d) =>
       isDependencySatisfied(states.get(d), false),
@@ -313,17 +316,6 @@ export class Store {
       data: { ...data, actor },
     });
   }
-}
-
-export function unknownStage(id: string, stages: readonly StageRecord[]): FluxError {
-  const ids = stages.map((s) => s.id);
-  return new FluxError("STAGE_NOT_FOUND", `no stage "${id}" in the active plan`, {
-    hint:
-      ids.length > 0
-        ? `stages: ${ids.slice(0, 12).join(", ")}${ids.length > 12 ? ", …" : ""}`
-        : "the plan has no stages",
-    exitCode: ExitCode.notFound,
-  });
 }
 
 function planFromRow(row: PlanRow): PlanRecord {

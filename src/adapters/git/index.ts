@@ -6,3 +6,4 @@ export * from "./inspect.ts";
 export * from "./worktree.ts";
 export * from "./merge.ts";
 export * from "./lock.ts";
+export * from "./version.ts";

@@ -25,8 +25,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { ExitCode, FluxError } from "../../core/errors.ts";
-import { baseBranchMissing } from "./errors.ts";
+import { ExitCode, FluxError, baseBranchMissing, gitTooOld } from "../../core/errors.ts";
 import {
   branchTip,
   checkedOutWorktreeOf,
@@ -39,6 +38,7 @@ import { withMergeLock } from "./lock.ts";
 import { currentBranch } from "./repo.ts";
 import { git, GitError } from "./run.ts";
 import { gitAsync, gitTryAsync } from "./run-async.ts";
+import { installedGitVersion, isGitSupported } from "./version.ts";
 import { assertStageId } from "./worktree.ts";
 
 /** How often a merge starts over when the base moved under it (each retry means progress elsewhere). */
@@ -224,6 +224,8 @@ export async function mergeStage(options: MergeStageOptions): Promise<MergeResul
       // and a real result always starts with the tree id.
       const [treeId = "", ...conflicted] = tree.stdout.split("\0").filter((f) => f !== "");
       if ((tree.status !== 0 && tree.status !== 1) || !/^[0-9a-f]{40,64}$/.test(treeId)) {
+        const version = installedGitVersion();
+        if (version !== undefined && !isGitSupported(version)) throw gitTooOld(version);
         throw new GitError([...args, base, commit], tree.status, tree.stderr);
       }
       if (tree.status === 1) return { kind: "conflict", files: [...new Set(conflicted)].sort() };

@@ -1,8 +1,8 @@
 /** Facts about the repository Flux runs in. */
 import fs from "node:fs";
 import path from "node:path";
-import { ExitCode, FluxError } from "../../core/errors.ts";
-import { git, gitTry } from "./run.ts";
+import { notAGitRepo } from "../../core/errors.ts";
+import { gitTry } from "./run.ts";
 
 export interface RepoInfo {
   /** The main worktree's root (where `.work/` lives), even when called from a linked worktree. */
@@ -18,12 +18,7 @@ export function findRepo(cwd: string): RepoInfo {
     "--git-common-dir",
     "--show-toplevel",
   ]);
-  if (result.status !== 0) {
-    throw new FluxError("NOT_A_GIT_REPO", `${cwd} is not inside a git repository`, {
-      hint: "run `git init` (and make a first commit), or cd into your project",
-      exitCode: ExitCode.environment,
-    });
-  }
+  if (result.status !== 0) throw notAGitRepo(cwd);
   const [commonDir = "", toplevel = ""] = result.stdout.trim().split("\n");
   const root = path.basename(commonDir) === ".git" ? path.dirname(commonDir) : toplevel;
   return { root, commonDir };
@@ -33,10 +28,6 @@ export function findRepo(cwd: string): RepoInfo {
 export function currentBranch(cwd: string): string | undefined {
   const result = gitTry(cwd, ["symbolic-ref", "--quiet", "--short", "HEAD"]);
   return result.status === 0 ? result.stdout.trim() : undefined;
-}
-
-export function hasCommits(cwd: string): boolean {
-  return gitTry(cwd, ["rev-parse", "--verify", "--quiet", "HEAD"]).status === 0;
 }
 
 export function branchExists(cwd: string, branch: string): boolean {
@@ -62,8 +53,4 @@ export function ensureExcluded(info: RepoInfo, patterns: readonly string[]): str
   const prefix = text === "" || text.endsWith("\n") ? text : `${text}\n`;
   fs.writeFileSync(file, `${prefix}# Flux state and worktrees\n${missing.join("\n")}\n`);
   return missing;
-}
-
-export function gitVersion(): string {
-  return git(process.cwd(), ["--version"]).trim();
 }

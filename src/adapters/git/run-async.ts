@@ -5,7 +5,7 @@
  */
 import { execFile } from "node:child_process";
 import fs from "node:fs";
-import { ExitCode, FluxError } from "../../core/errors.ts";
+import { gitCwdMissing, gitMissing } from "../../core/errors.ts";
 import { GitError, type GitResult } from "./run.ts";
 
 /** Merge-tree, diff and status listings of large repositories easily pass Node's 1 MiB default. */
@@ -21,23 +21,9 @@ export function gitTryAsync(cwd: string, args: readonly string[]): Promise<GitRe
       (error, stdout, stderr) => {
         if (error === null) return resolve({ status: 0, stdout, stderr });
         const e = error as NodeJS.ErrnoException & { code?: string | number };
-        if (e.code === "ENOENT" && !fs.existsSync(cwd)) {
-          // Node reports a missing working directory as `spawn git ENOENT` too.
-          return reject(
-            new FluxError("GIT_CWD_MISSING", `cannot run git in ${cwd}: no such directory`, {
-              exitCode: ExitCode.notFound,
-              data: { cwd, args: [...args] },
-            }),
-          );
-        }
-        if (e.code === "ENOENT") {
-          return reject(
-            new FluxError("GIT_MISSING", "git is not installed or not on PATH", {
-              hint: "install git 2.38 or newer (e.g. `apt-get install git`)",
-              exitCode: ExitCode.environment,
-            }),
-          );
-        }
+        // Node reports a missing working directory as `spawn git ENOENT` too.
+        if (e.code === "ENOENT")
+          return reject(fs.existsSync(cwd) ? gitMissing() : gitCwdMissing(cwd, args));
         // A numeric code is git's exit status; anything else (a signal, ENOBUFS) is not git's
         // verdict, so it must not be mistaken for "conflict" or "not an ancestor".
         if (typeof e.code !== "number")

@@ -1,7 +1,7 @@
 /** Runs git with an argument array (never a shell string) and turns failures into typed errors. */
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import { ExitCode, FluxError } from "../../core/errors.ts";
+import { ExitCode, FluxError, gitCwdMissing, gitMissing } from "../../core/errors.ts";
 
 export class GitError extends FluxError {
   constructor(args: readonly string[], status: number | null, stderr: string) {
@@ -37,22 +37,8 @@ export function gitTry(cwd: string, args: readonly string[]): GitResult {
       stdout?: string;
       stderr?: string;
     };
-    if (e.code === "ENOENT" && !fs.existsSync(cwd)) {
-      throw new FluxError(
-        "GIT_CWD_MISSING",
-        `cannot run git in ${cwd}: the directory does not exist`,
-        {
-          hint: "a worktree may have been removed by hand; `flux worktree list` shows what is left",
-          exitCode: ExitCode.notFound,
-        },
-      );
-    }
-    if (e.code === "ENOENT") {
-      throw new FluxError("GIT_MISSING", "git is not installed or not on PATH", {
-        hint: "install git 2.20 or newer (e.g. `apt-get install git`)",
-        exitCode: ExitCode.environment,
-      });
-    }
+    // Node reports a missing working directory as `spawn git ENOENT` too.
+    if (e.code === "ENOENT") throw fs.existsSync(cwd) ? gitMissing() : gitCwdMissing(cwd, args);
     return { status: e.status ?? 1, stdout: e.stdout ?? "", stderr: e.stderr ?? String(error) };
   }
 }

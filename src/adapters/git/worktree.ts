@@ -8,8 +8,8 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { ExitCode, FluxError } from "../../core/errors.ts";
-import { baseBranchMissing } from "./errors.ts";
+import { ExitCode, FluxError, baseBranchMissing, stageIdInvalid } from "../../core/errors.ts";
+import { isStageId } from "../../core/stage/id.ts";
 import {
   branchTip,
   checkedOutWorktreeOf,
@@ -24,17 +24,9 @@ import { git } from "./run.ts";
 import { gitAsync } from "./run-async.ts";
 import { withMergeLock } from "./lock.ts";
 
-/** Stage ids become directory names, branch names and tmux session names. */
-export const STAGE_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
-
+/** Stage ids become directory names and branch names: checked again here, where they do. */
 export function assertStageId(stageId: string): void {
-  if (!STAGE_ID_PATTERN.test(stageId)) {
-    throw new FluxError("STAGE_ID_INVALID", `invalid stage id ${JSON.stringify(stageId)}`, {
-      hint: "use 1-63 lowercase letters, digits and dashes, starting with a letter or digit",
-      exitCode: ExitCode.usage,
-      data: { stageId },
-    });
-  }
+  if (!isStageId(stageId)) throw stageIdInvalid(stageId);
 }
 
 export function stageBranch(stageId: string): string {

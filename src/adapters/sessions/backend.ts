@@ -5,6 +5,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import { ExitCode, FluxError } from "../../core/errors.ts";
+import { STAGE_ID_SOURCE } from "../../core/stage/id.ts";
+
+// The catalogue's session errors, re-exported for the backends that raise them.
+export { sessionExists, sessionNotFound } from "../../core/errors.ts";
 
 export interface StartSession {
   /** "flux-<stage-id>"; see {@link SESSION_NAME}. */
@@ -62,7 +66,7 @@ export interface SessionBackend {
 }
 
 /** Session names become tmux targets: `flux-` and a stage id (DESIGN.md §3). */
-export const SESSION_NAME = /^flux-[a-z0-9][a-z0-9-]{0,62}$/;
+export const SESSION_NAME = new RegExp(`^flux-${STAGE_ID_SOURCE}$`);
 
 export const DEFAULT_CAPTURE_LINES = 200;
 
@@ -117,22 +121,6 @@ function isDirectory(dir: string): boolean {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
     throw error;
   }
-}
-
-export function sessionExists(name: string): FluxError {
-  return new FluxError("SESSION_EXISTS", `session ${name} is already running`, {
-    hint: `attach to it (flux attach) or end it before starting another`,
-    exitCode: ExitCode.refused,
-    data: { name },
-  });
-}
-
-export function sessionNotFound(name: string): FluxError {
-  return new FluxError("SESSION_NOT_FOUND", `no session ${name}`, {
-    hint: "it has ended or was never started; `flux status` lists the running sessions",
-    exitCode: ExitCode.notFound,
-    data: { name },
-  });
 }
 
 const KEY_NAMES = new Set([

@@ -2,15 +2,9 @@
  * Session backends: where an agent's process runs. tmux when it is there (a human can attach),
  * detached processes otherwise; both keep the SessionBackend contract.
  */
-import { ExitCode, FluxError } from "../../core/errors.ts";
+import { tmuxMissing, tmuxTooOld } from "../../core/errors.ts";
 import { ProcessBackend } from "../process/index.ts";
-import {
-  MIN_TMUX_VERSION,
-  TmuxBackend,
-  isTmuxSupported,
-  tmuxMissing,
-  tmuxVersion,
-} from "../tmux/index.ts";
+import { TmuxBackend, isTmuxSupported, tmuxVersion } from "../tmux/index.ts";
 import type { SessionBackend } from "./backend.ts";
 
 export * from "./backend.ts";
@@ -43,13 +37,5 @@ export function chooseBackend(opts: ChooseBackendOptions): SessionBackend {
   }
   if (opts.preferred === "auto") return processBackend();
   if (version === undefined) throw tmuxMissing(bin);
-  throw new FluxError(
-    "TMUX_TOO_OLD",
-    `tmux ${version} is too old: Flux needs ${MIN_TMUX_VERSION} or newer`,
-    {
-      hint: `upgrade tmux, or set the session backend to "process"`,
-      exitCode: ExitCode.environment,
-      data: { version, minimum: MIN_TMUX_VERSION },
-    },
-  );
+  throw tmuxTooOld(version);
 }

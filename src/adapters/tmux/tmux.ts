@@ -7,11 +7,9 @@
  * - some arguments are formats (`-c`, `-s`): "#{…}" expands and "##" is a "#" — {@link escapeFormat}.
  */
 import { execFile } from "node:child_process";
-import { ExitCode, FluxError } from "../../core/errors.ts";
+import { ExitCode, FluxError, tmuxMissing } from "../../core/errors.ts";
+import { MIN_TMUX_VERSION } from "../../core/requirements.ts";
 import { atLeast, parseVersion, probeTool } from "../system/tools.ts";
-
-/** new-session -e (per-session variables) arrived in tmux 3.2. */
-export const MIN_TMUX_VERSION = "3.2";
 
 /** A tmux call gets this long before it counts as hung, in ms: tmux answers in milliseconds. */
 const TIMEOUT_MS = 15_000;
@@ -31,13 +29,6 @@ export class TmuxError extends FluxError {
       data: { command: ["tmux", ...args], status, stderr: tail },
     });
   }
-}
-
-export function tmuxMissing(bin: string): FluxError {
-  return new FluxError("TMUX_MISSING", `tmux is not installed or not on PATH (${bin})`, {
-    hint: `install tmux ${MIN_TMUX_VERSION} or newer (e.g. \`apt-get install tmux\`, \`brew install tmux\`), or set the session backend to "process"`,
-    exitCode: ExitCode.environment,
-  });
 }
 
 /** Runs tmux; resolves with its output whatever the exit code (callers decide what a failure means). */

@@ -1,6 +1,7 @@
 /** `flux doctor`: what this machine has for Flux, what is missing, and how to install it. */
 import path from "node:path";
 import { ExitCode } from "../../core/errors.ts";
+import { MIN_GIT_VERSION, MIN_TMUX_VERSION } from "../../core/requirements.ts";
 import { packageRoot } from "../../engine/signal-templates.ts";
 import { atLeast, parseVersion, probeTool } from "../../adapters/system/tools.ts";
 import type { CommandContext } from "../main.ts";
@@ -48,15 +49,15 @@ function requirements(env: NodeJS.ProcessEnv): Requirement[] {
     {
       name: "git",
       need: "required",
-      minimum: [2, 38, 0],
-      purpose: "worktrees, branches, merges (merge-tree --write-tree needs 2.38)",
-      fix: "apt-get install git (2.38 or newer)",
+      minimum: parseVersion(MIN_GIT_VERSION) ?? [],
+      purpose: `worktrees, branches, merges (merge-tree --write-tree needs ${MIN_GIT_VERSION})`,
+      fix: `apt-get install git (${MIN_GIT_VERSION} or newer)`,
       probe: tool("git", "--version"),
     },
     {
       name: "tmux",
       need: "optional",
-      minimum: [3, 2, 0],
+      minimum: parseVersion(MIN_TMUX_VERSION) ?? [],
       purpose: "sessions you can attach to (without it: detached processes)",
       fix: "apt-get install tmux",
       probe: tool("tmux", "-V"),

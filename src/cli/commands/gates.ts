@@ -1,6 +1,12 @@
 /** `flux stage complete`, `flux verify`, `flux merge`, `flux resume`: requests to the engine. */
 import { createInterface } from "node:readline/promises";
-import { ExitCode, FluxError } from "../../core/errors.ts";
+import {
+  ExitCode,
+  FluxError,
+  daemonGone,
+  forbidden,
+  rejectionNeedsReason,
+} from "../../core/errors.ts";
 import type { GateEvidence } from "../../engine/gates.ts";
 import type { MergeOutcome } from "../../engine/merge.ts";
 import type { Verdict } from "../../engine/completion.ts";
@@ -32,17 +38,10 @@ async function streamChecks(
           : paint(c, "red", `✗ failed: exit ${String(line.exitCode)} (${seconds}s)`),
       );
     } else if (line.type === "error") {
-      const e = line.error as { code?: string; message?: string; hint?: string };
-      throw new FluxError(e.code ?? "INTERNAL", e.message ?? "the daemon reported an error", {
-        hint: e.hint,
-        exitCode: ExitCode.internal,
-      });
+      throw FluxError.fromWire(line.error, { message: "the daemon reported an error" });
     } else if (line.type === final) return line;
   }
-  throw new FluxError("DAEMON_GONE", "the daemon closed the connection before answering", {
-    hint: "the verdict still lands: `flux status` shows it",
-    exitCode: ExitCode.environment,
-  });
+  throw daemonGone("answer");
 }
 
 /** Verified completion: inside a session for its own stage, or a human naming the stage. */
@@ -57,15 +56,10 @@ export async function stageComplete(
     throw new FluxError(
       "STAGE_ID_MISSING",
       "which stage? Outside a session, name it: `flux stage <id> complete`",
-      { exitCode: ExitCode.usage },
     );
   }
   if (inSession && ctx.env.FLUX_STAGE_ID !== undefined && id !== ctx.env.FLUX_STAGE_ID) {
-    throw new FluxError(
-      "REFUSED_IN_SESSION",
-      `this session works on ${ctx.env.FLUX_STAGE_ID}, not ${id}`,
-      { exitCode: ExitCode.refused },
-    );
+    throw forbidden.otherStage(ctx.env.FLUX_STAGE_ID, id);
   }
   const client = await engineClient(ctx);
   if (opts.json !== true)
@@ -107,11 +101,7 @@ export async function verify(
 ): Promise<number> {
   refuseInsideSession(ctx.env, `flux verify ${stageId}`);
   if (opts.reject === true && (opts.reason === undefined || opts.reason.trim() === "")) {
-    throw new FluxError(
-      "REASON_REQUIRED",
-      "--reject needs --reason: it is what the next session works from",
-      { exitCode: ExitCode.usage },
-    );
+    throw rejectionNeedsReason(true);
   }
   const client = await engineClient(ctx);
   const c = ctx.output.color;
@@ -161,7 +151,6 @@ export async function verify(
     throw new FluxError(
       "DECISION_REQUIRED",
       "not a terminal: say --yes to approve or --reject --reason to reject",
-      { exitCode: ExitCode.usage },
     );
   }
   const result = await client.request<{ state: string }>("POST", `/v1/stages/${stageId}/verify`, {

@@ -22,7 +22,7 @@ import {
 import type { SessionTelemetry } from "../../adapters/agents/types.ts";
 import { isObject, str } from "../../adapters/agents/shared.ts";
 import type { Json } from "../../adapters/agents/shared.ts";
-import { ExitCode, FluxError } from "../../core/errors.ts";
+import { ExitCode, FluxError, unknownHookEvent } from "../../core/errors.ts";
 import { agentFile, sessionDir } from "../../engine/session-files.ts";
 import type { HookAnswer, HookEvent } from "../../engine/hook-events.ts";
 import { HOOK_EVENTS } from "../../engine/hook-events.ts";
@@ -47,10 +47,7 @@ export async function hook(ctx: CommandContext, event: string, args: string[]): 
     });
   }
   if (event !== "session-start" && !(HOOK_EVENTS as readonly string[]).includes(event)) {
-    throw new FluxError("HOOK_UNKNOWN", `unknown hook event "${event}"`, {
-      hint: `events: session-start, ${HOOK_EVENTS.join(", ")}`,
-      exitCode: ExitCode.usage,
-    });
+    throw unknownHookEvent(event, ["session-start", ...HOOK_EVENTS]);
   }
   const payload = parsePayload(await readStdin());
   if (event === "session-start") return sessionStart(ctx, work, sessionId, payload, args[0]);

@@ -3,13 +3,13 @@ import fs from "node:fs";
 import path from "node:path";
 import { findRepo } from "../../adapters/git/index.ts";
 import { ExitCode, FluxError } from "../../core/errors.ts";
-import { STAGE_ID_PATTERN } from "../../core/plan/schema.ts";
+import { isStageId } from "../../core/stage/id.ts";
 import type { CommandContext } from "../main.ts";
 
 const TEMPLATE = new URL("../../../templates/plan.md", import.meta.url);
 
-/** Plan names become stage id prefixes, so they follow the id rules (with room for a suffix). */
-const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,40}$/;
+/** Plan names become stage id prefixes, so they follow the id rule with room for a suffix. */
+const MAX_NAME_LENGTH = 41;
 
 export function renderPlanTemplate(name: string): string {
   const title = name.replace(/-/g, " ").replace(/^./, (c) => c.toUpperCase());
@@ -20,10 +20,9 @@ export function renderPlanTemplate(name: string): string {
 }
 
 export function planNew(ctx: CommandContext, name: string, opts: { force?: boolean }): number {
-  if (!NAME_PATTERN.test(name) || !STAGE_ID_PATTERN.test(`${name}-foundation`)) {
+  if (!isStageId(name) || name.length > MAX_NAME_LENGTH) {
     throw new FluxError("PLAN_BAD_NAME", `"${name}" is not a usable plan name`, {
-      hint: "use lowercase letters, digits and dashes, up to 41 characters, e.g. `flux plan new user-auth`",
-      exitCode: ExitCode.usage,
+      hint: `use lowercase letters, digits and dashes, up to ${MAX_NAME_LENGTH} characters, e.g. \`flux plan new user-auth\``,
     });
   }
   let root = ctx.cwd;
@@ -37,7 +36,6 @@ export function planNew(ctx: CommandContext, name: string, opts: { force?: boole
   if (fs.existsSync(file) && opts.force !== true) {
     throw new FluxError("PLAN_EXISTS", `${rel} already exists`, {
       hint: "pick another name, or pass --force to overwrite it",
-      exitCode: ExitCode.refused,
     });
   }
   fs.mkdirSync(path.dirname(file), { recursive: true });

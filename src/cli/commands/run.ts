@@ -3,7 +3,7 @@
  * the plan is done or nothing more can move; then prints what waits on whom. Ctrl-C stops
  * following, never the work. `--foreground` hosts the engine in this process.
  */
-import { ExitCode, FluxError } from "../../core/errors.ts";
+import { ExitCode, badMaxParallel, daemonGone } from "../../core/errors.ts";
 import type { RunAccepted, RunProgress } from "../../engine/engine.ts";
 import { startDaemon } from "../../server/daemon.ts";
 import { daemonOptions } from "./daemon.ts";
@@ -42,11 +42,7 @@ export async function run(ctx: CommandContext, opts: RunOptions): Promise<number
   }
   const maxParallel = opts.maxParallel === undefined ? undefined : Number(opts.maxParallel);
   if (maxParallel !== undefined && (!Number.isInteger(maxParallel) || maxParallel < 1)) {
-    throw new FluxError(
-      "BAD_MAX_PARALLEL",
-      `--max-parallel must be a whole number above 0, not "${opts.maxParallel}"`,
-      { exitCode: ExitCode.usage },
-    );
+    throw badMaxParallel(opts.maxParallel, "--max-parallel");
   }
   let client: DaemonClient;
   let stopLocal: (() => Promise<void>) | undefined;
@@ -135,10 +131,7 @@ async function follow(
     }
     return conclude(ctx, final);
   }
-  throw new FluxError("DAEMON_GONE", "the daemon closed the event stream", {
-    hint: "see .work/logs/daemon.log; `flux run` starts it again",
-    exitCode: ExitCode.environment,
-  });
+  throw daemonGone("events");
 }
 
 function showManual(ctx: CommandContext, progress: RunProgress, shown: Set<string>): void {

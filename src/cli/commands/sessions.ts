@@ -2,7 +2,7 @@
 import { spawn } from "node:child_process";
 import { chooseBackend } from "../../adapters/sessions/index.ts";
 import type { SessionBackend } from "../../adapters/sessions/backend.ts";
-import { ExitCode, FluxError } from "../../core/errors.ts";
+import { ExitCode, FluxError, sessionNotFound } from "../../core/errors.ts";
 import { tmuxSocketName } from "../../server/daemon.ts";
 import type { WorkPaths } from "../../store/paths.ts";
 import type { SessionRecord } from "../../store/sessions.ts";
@@ -137,12 +137,7 @@ export async function attach(ctx: CommandContext, target: string): Promise<numbe
   const sessions = readSessions(paths).filter((s) => s.endedAt === null);
   const session =
     sessions.find((s) => s.id === target) ?? sessions.filter((s) => s.stageId === target).at(-1);
-  if (session === undefined) {
-    throw new FluxError("SESSION_NOT_FOUND", `no live session for "${target}"`, {
-      hint: "`flux attach list` shows what you can attach to",
-      exitCode: ExitCode.notFound,
-    });
-  }
+  if (session === undefined) throw sessionNotFound(target);
   const command = backendFor(ctx, paths).attachCommand(session.name);
   if (command === undefined) {
     throw new FluxError(
@@ -150,7 +145,6 @@ export async function attach(ctx: CommandContext, target: string): Promise<numbe
       `${session.id} runs without tmux: there is no terminal to attach to`,
       {
         hint: `its output is in .work/logs/${session.id}.ndjson`,
-        exitCode: ExitCode.environment,
       },
     );
   }

@@ -4,7 +4,7 @@
  * dependents stack on its branch — `completed` or `verified` (`verified` lies past
  * `completed`; `awaiting_verification` does not satisfy: the gate holds dependents back).
  */
-import { ExitCode, FluxError } from "../errors.ts";
+import { stageNotFound } from "../errors.ts";
 import { SATISFYING_STATES } from "../stage/states.ts";
 import type { StageState } from "../stage/states.ts";
 import { adjacency } from "./nodes.ts";
@@ -56,11 +56,8 @@ export function waitingOn(
 ): string[] {
   const deps = adjacency(nodes, false).get(id);
   if (deps === undefined) {
-    throw new FluxError("STAGE_NOT_FOUND", `no stage "${id}" in the plan`, {
-      hint: "`flux status` lists the stages",
-      exitCode: ExitCode.notFound,
-      data: { stageId: id },
-    });
+    const known = nodes.map((n) => n.id);
+    throw stageNotFound(id, known);
   }
   return deps.filter((dep) => !satisfied(dep, states, options));
 }

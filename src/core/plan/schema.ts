@@ -6,8 +6,6 @@
 import { z } from "zod";
 import { parseDuration } from "./duration.ts";
 
-export const STAGE_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
-
 /** Words the CLI uses as subcommands: a stage with such an id could not be named on the command line. */
 export const RESERVED_STAGE_IDS = [
   "list",

@@ -5,8 +5,9 @@
  * schema accepted it) so that one pass reports every problem, even in a plan with type errors.
  */
 import type { Diagnostic, Severity } from "../diagnostics.ts";
+import { STAGE_ID_RULE, isStageId } from "../stage/id.ts";
 import { overlappingGlobs } from "./overlap.ts";
-import { INACTIVE_FIELDS, RESERVED_STAGE_IDS, STAGE_ID_PATTERN } from "./schema.ts";
+import { INACTIVE_FIELDS, RESERVED_STAGE_IDS } from "./schema.ts";
 import { closest, didYouMean, slugify } from "./suggest.ts";
 
 export type Path = (string | number)[];
@@ -169,12 +170,12 @@ function checkIds(
         `Give this stage its own id, e.g. ${freeId(`${s.id}-2`, ids)}; dependencies name stages by id.`,
       );
     } else firstOf.set(s.id, s);
-    if (!STAGE_ID_PATTERN.test(s.id)) {
+    if (!isStageId(s.id)) {
       const slug = slugify(s.id);
       report(
         "PLAN_INVALID_ID",
         "error",
-        `stage id "${s.id}" is not valid: use lowercase letters, digits and dashes, starting with a letter or digit, at most 63 characters`,
+        `stage id "${s.id}" is not valid: use ${STAGE_ID_RULE}`,
         path,
         `Use ${freeId(slug || `stage-${s.index + 1}`, ids)} instead. ${why}, so they must be safe in all three.`,
       );

@@ -1,0 +1,18 @@
+/**
+ * The stage id rule, defined once: ids are user-given and become branch names (`flux/<id>`),
+ * worktree paths and tmux session names (`flux-<id>`), so they stay lowercase, short and free of
+ * anything a shell, git or tmux would read specially.
+ */
+
+/** The pattern's body without anchors, for patterns built on it (session names). */
+export const STAGE_ID_SOURCE = "[a-z0-9][a-z0-9-]{0,62}";
+
+export const STAGE_ID_PATTERN = new RegExp(`^${STAGE_ID_SOURCE}$`);
+
+/** The rule in words, for messages and hints. */
+export const STAGE_ID_RULE =
+  "lowercase letters, digits and dashes, starting with a letter or digit, at most 63 characters";
+
+export function isStageId(value: string): boolean {
+  return STAGE_ID_PATTERN.test(value);
+}
