@@ -9,7 +9,9 @@ import { ExitCode, FluxError } from "../core/errors.ts";
 import type { Feedback } from "../core/signal/data.ts";
 import { completeCommandFor } from "../core/signal/data.ts";
 import { formatFeedback } from "../core/signal/feedback.ts";
+import { processStartTime } from "../adapters/process/proc.ts";
 import { recordAcceptance } from "../store/acceptance.ts";
+import { beginTask, endTask, setTaskProcessGroup } from "../store/run-state.ts";
 import type { CheckEvidence } from "../store/acceptance.ts";
 import { latestSession } from "../store/sessions.ts";
 import { resetReminders } from "../store/session-input.ts";
@@ -117,12 +119,26 @@ export function runVerdict(
     "acceptance",
     async (): Promise<Verdict> => {
       const stage = engine.stage(stageId);
+      const planId = engine.plan().id;
       const worktree = worktreePath(engine.paths.root, stageId);
       const startedAt = engine.clock.now().toISOString();
+      // In the store before it runs: a restarted daemon redoes it and kills what it left.
+      beginTask(engine.store, planId, {
+        stageId,
+        kind: "acceptance",
+        commit: options.commit,
+        trigger: options.trigger,
+        sessionId: options.sessionId ?? null,
+      });
       const result = await runAcceptance({
         cwd: worktree,
         checks: stage.spec.acceptance,
         env: sessionEnv(engine, stage.spec),
+        onSpawn: (pgid) =>
+          setTaskProcessGroup(engine.store, planId, stageId, {
+            pgid,
+            start: processStartTime(pgid) ?? null,
+          }),
         onProgress: (event) => {
           try {
             options.onProgress?.(event);
@@ -145,6 +161,7 @@ export function runVerdict(
         }),
       );
       applyVerdict(engine, stageId, options.trigger, options.commit, result);
+      endTask(engine.store, planId, stageId, "acceptance");
       const after = engine.stage(stageId);
       return {
         stageId,
@@ -164,6 +181,7 @@ export function runVerdict(
     if (!(error instanceof FluxError && error.code === "STAGE_BUSY")) {
       const plan = engine.store.activePlan();
       const state = plan === undefined ? undefined : engine.store.stage(plan.id, stageId)?.state;
+      if (plan !== undefined) endTask(engine.store, plan.id, stageId, "acceptance");
       if (state === "checking") {
         engine.move(
           stageId,

@@ -35,6 +35,7 @@ import type { MergeOutcome } from "./merge.ts";
 import { mergeNow, removeMergedWorktree } from "./merge.ts";
 import type { RunAccepted, RunProgress, RunRequest } from "./progress.ts";
 import { isActive, runProgress, widenRun } from "./progress.ts";
+import { redoInFlight } from "./recovery.ts";
 import { resumeStage } from "./resume.ts";
 import { RunScope } from "./run-scope.ts";
 import { SessionWatch } from "./session-watch.ts";
@@ -56,6 +57,11 @@ export interface EngineOptions {
   promptDir?: string | undefined;
   /** Times the Stop hook sends an interactive agent back to work (default 3). */
   stopReminders?: number | undefined;
+  /**
+   * The repository's per-user state directory (store/state-dir.ts): the run's environment is
+   * kept there across restarts. undefined: in memory only (tests).
+   */
+  stateDir?: string | undefined;
   clock?: Clock | undefined;
   log?: ((line: string) => void) | undefined;
 }
@@ -106,7 +112,11 @@ export class Engine {
       stopReminders: options.stopReminders ?? 3,
       tasks: new StageTasks((stageId, what) => this.wake(`${what} of ${stageId} done`)),
       sessions: new SessionWatch(clock),
-      run: new RunScope({ maxParallel: options.maxParallel, env: options.env }),
+      run: new RunScope(store, {
+        maxParallel: options.maxParallel,
+        env: options.env,
+        stateDir: options.stateDir,
+      }),
       plan,
       stage: (id) => stageOf(store, plan(), id),
       move: (stageId, action: StageAction, reason?: string, facts?: StageFacts) => {
@@ -147,6 +157,7 @@ export class Engine {
     // A child that ended without its runner's report (process backend): find out which.
     this.cleanups.push(this.ctx.backend.onExit(() => this.checkSessions()));
     await readoptSessions(this.ctx);
+    redoInFlight(this.ctx);
     this.wake("start");
   }
 
@@ -184,10 +195,11 @@ export class Engine {
     this.ctx.log(`wake: ${reason}`);
     setImmediate(() => {
       try {
-        do {
+        while (!this.stopped) {
           this.again = false;
           schedule(this.ctx);
-        } while (this.again && !this.stopped);
+          if (!this.again) break;
+        }
       } catch (error) {
         this.ctx.log(
           `tick failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,

@@ -16,6 +16,7 @@ import { Engine } from "../engine/engine.ts";
 import type { FluxEvent } from "../store/events.ts";
 import type { WorkPaths } from "../store/paths.ts";
 import { sessionByTokenHash } from "../store/sessions.ts";
+import { stateDirFor } from "../store/state-dir.ts";
 import { Store } from "../store/store.ts";
 import { writeAtomic } from "../store/fs.ts";
 import { shellQuote } from "../core/shell.ts";
@@ -82,6 +83,7 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
     maxParallel: options.maxParallel,
     promptDir: options.promptDir,
     stopReminders: options.stopReminders,
+    stateDir: stateDirFor(paths.root, process.env),
     log,
   });
 

@@ -146,4 +146,39 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE sessions ADD COLUMN reminders_sent INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 5,
+    name: "what the engine must remember across restarts: the run's scope, per-stage run facts, tasks in flight",
+    sql: `
+      CREATE TABLE run_scope (
+        plan_id INTEGER PRIMARY KEY REFERENCES plans (id) ON DELETE CASCADE,
+        stages TEXT,
+        manual INTEGER NOT NULL DEFAULT 0,
+        max_parallel INTEGER,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+      CREATE TABLE stage_run (
+        plan_id INTEGER NOT NULL,
+        stage_id TEXT NOT NULL,
+        next_purpose TEXT,
+        merge_held INTEGER NOT NULL DEFAULT 0,
+        manual_command TEXT,
+        PRIMARY KEY (plan_id, stage_id),
+        FOREIGN KEY (plan_id, stage_id) REFERENCES stages (plan_id, id) ON DELETE CASCADE
+      ) STRICT;
+      CREATE TABLE stage_tasks (
+        plan_id INTEGER NOT NULL,
+        stage_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        commit_sha TEXT,
+        trigger TEXT,
+        session_id TEXT,
+        pgid INTEGER,
+        pgid_start TEXT,
+        started_at TEXT NOT NULL,
+        PRIMARY KEY (plan_id, stage_id),
+        FOREIGN KEY (plan_id, stage_id) REFERENCES stages (plan_id, id) ON DELETE CASCADE
+      ) STRICT;
+    `,
+  },
 ];

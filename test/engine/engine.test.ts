@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { FluxError } from "../../src/core/errors.ts";
+import { readSpec } from "../../src/engine/session-files.ts";
 import { engineHarness } from "./harness.ts";
 import type { EngineHarness } from "./harness.ts";
 
@@ -163,5 +164,52 @@ describe("engine, in process", () => {
     await h.engine.stop();
     expect(h.stage("a").state).not.toBe("checking");
     await result;
+  });
+});
+
+describe("engine restarts", () => {
+  it("remembers the run's scope, purposes and environment: an approval after a restart starts the dependents", async () => {
+    h = await engineHarness([
+      { id: "a", verify: "human" },
+      { id: "b", dependencies: ["a"] },
+      { id: "other" },
+    ]);
+    h.engine.requestRun({
+      stage: "b",
+      withDeps: true,
+      env: { PATH: process.env.PATH, MARK: "run-env" },
+    });
+    const a = await h.launched("a");
+    h.commit("a", "a.txt", "a\n");
+    await (
+      await h.engine.complete("a", { sessionId: a.id })
+    ).result;
+    await h.until("the gate", () => h?.stage("a").state === "awaiting_verification");
+    h.engine.sessionExited(a.id, { code: 0, signal: null });
+    await h.restart();
+    h.engine.approve("a", "human");
+    await h.until("merged", () => h?.stage("a").state === "merged");
+    const b = await h.launched("b");
+    expect(readSpec(h.paths.work, b.id).env.MARK).toBe("run-env");
+    // Out of scope: never started.
+    expect(h.stage("other").state).toBe("ready");
+    expect(h.engine.progress().waiting.map((w) => w.id)).toEqual([]);
+  });
+
+  it("keeps a rejected gate's purpose across a restart", async () => {
+    h = await engineHarness([{ id: "a", verify: "human" }]);
+    h.engine.requestRun({});
+    const a = await h.launched("a");
+    h.commit("a", "a.txt", "a\n");
+    await (
+      await h.engine.complete("a", { sessionId: a.id })
+    ).result;
+    await h.until("the gate", () => h?.stage("a").state === "awaiting_verification");
+    h.engine.sessionExited(a.id, { code: 0, signal: null });
+    // The rejection is recorded, then the daemon goes before its pass starts the new session.
+    h.engine.reject("a", "say hello", "human");
+    await h.restart();
+    const next = await h.launched("a");
+    expect(next.purpose).toBe("rejected");
   });
 });

@@ -46,6 +46,11 @@ export interface EngineHarness extends AsyncDisposable {
   until<T>(what: string, check: () => T | undefined | false, timeoutMs?: number): Promise<T>;
   /** Waits for the stage's next launch, then plays its runner's start report. */
   launched(stageId: string): Promise<SessionRecord>;
+  /**
+   * Stops the engine and starts a new one over the same store, backend and state directory, as
+   * a daemon restart would (the sessions the backend runs live on).
+   */
+  restart(): Promise<void>;
   /** Commits a file in the stage's worktree, as its agent would. */
   commit(stageId: string, file: string, content: string): string;
 }
@@ -68,25 +73,31 @@ export async function engineHarness(
     baseBranch: "main",
   });
   const backend = new MemoryBackend({ now: () => clock.now(), ...options.backend });
-  const engine = new Engine({
-    store,
-    paths,
-    backend,
-    fluxBin: FLUX_BIN,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...GIT_ENV },
-    maxParallel: 4,
-    clock,
-  });
+  const stateDir = path.join(repo.dir, ".state-of-test");
   const events: FluxEvent[] = [];
   const waiters = new Set<() => void>();
   const poke = () => {
     for (const waiter of [...waiters]) waiter();
   };
-  engine.onEvent((event) => {
-    events.push(event);
-    poke();
-  });
-  engine.onSettled(poke);
+  const newEngine = () => {
+    const made = new Engine({
+      store,
+      paths,
+      backend,
+      fluxBin: FLUX_BIN,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...GIT_ENV },
+      maxParallel: 4,
+      stateDir,
+      clock,
+    });
+    made.onEvent((event) => {
+      events.push(event);
+      poke();
+    });
+    made.onSettled(poke);
+    return made;
+  };
+  let engine = newEngine();
 
   const until = <T>(what: string, check: () => T | undefined | false, timeoutMs = 10_000) =>
     new Promise<T>((resolve, reject) => {
@@ -129,7 +140,9 @@ export async function engineHarness(
     repo,
     paths,
     store,
-    engine,
+    get engine() {
+      return engine;
+    },
     backend,
     clock,
     events,
@@ -146,6 +159,11 @@ export async function engineHarness(
         const current = session(stageId);
         return current.id === id ? current : undefined;
       });
+    },
+    async restart() {
+      await engine.stop();
+      engine = newEngine();
+      await engine.start();
     },
     commit(stageId, file, content) {
       const cwd = path.join(repo.dir, ".worktrees", stageId);

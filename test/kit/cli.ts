@@ -1,5 +1,6 @@
 /** Runs the built `flux` as a child process, as a user would. */
 import { spawn } from "node:child_process";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -7,6 +8,9 @@ export const FLUX_BIN = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
   "../../bin/flux.js",
 );
+
+/** Where test runs keep Flux's per-user state: never the real user's. */
+export const TEST_STATE_HOME = path.join(os.tmpdir(), "flux-state-of-tests");
 
 export interface RunResult {
   code: number | null;
@@ -27,6 +31,8 @@ export function testEnv(extra: Record<string, string | undefined> = {}): NodeJS.
     ...process.env,
     NO_COLOR: "1",
     XDG_CONFIG_HOME: "/nonexistent-flux-test",
+    // The per-user state directory (run environment, credentials) of test repositories.
+    XDG_STATE_HOME: TEST_STATE_HOME,
   };
   delete env.FLUX_SESSION_ID;
   delete env.FLUX_WORK_DIR;

@@ -10,7 +10,8 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { tmuxSocketName } from "../../src/server/daemon.ts";
-import { FLUX_BIN, flux, testEnv } from "./cli.ts";
+import { stateDirFor } from "../../src/store/state-dir.ts";
+import { FLUX_BIN, TEST_STATE_HOME, flux, testEnv } from "./cli.ts";
 import type { RunResult } from "./cli.ts";
 import { mustRemove } from "./leaks.ts";
 import { tempDir, tempRepo } from "./temp-repo.ts";
@@ -151,6 +152,10 @@ export async function engineRepo(options: EngineRepoOptions): Promise<EngineRepo
       for (const file of [tmuxSocketFile(socket), `${tmuxSocketFile(socket)}.lock`])
         fs.rmSync(file, { force: true });
       fs.rmSync(scratch, { recursive: true, force: true });
+      fs.rmSync(stateDirFor(repo.dir, { XDG_STATE_HOME: TEST_STATE_HOME }), {
+        recursive: true,
+        force: true,
+      });
       await repo[Symbol.asyncDispose]();
     },
   };

@@ -18,7 +18,7 @@ import type { CheckResult, RunAcceptanceOptions } from "./types.ts";
 
 export interface CheckContext extends Pick<
   RunAcceptanceOptions,
-  "cwd" | "env" | "onProgress" | "signal"
+  "cwd" | "env" | "onProgress" | "signal" | "onSpawn"
 > {
   now: () => number;
   killGraceMs: number;
@@ -51,6 +51,7 @@ export function runCheck(
       // No stdin: a command waiting for input would otherwise hang until its timeout.
       stdio: ["ignore", "pipe", "pipe"],
     });
+    if (child.pid !== undefined) ctx.onSpawn?.(child.pid);
 
     const tail = new OutputTail();
     const contains =

@@ -16,6 +16,7 @@ export async function runAcceptance(options: RunAcceptanceOptions): Promise<Acce
     cwd: options.cwd,
     env: options.env,
     onProgress: options.onProgress,
+    onSpawn: options.onSpawn,
     signal: options.signal,
     now,
     killGraceMs: options.killGraceMs ?? DEFAULT_KILL_GRACE_MS,

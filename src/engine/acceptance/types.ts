@@ -14,6 +14,11 @@ export interface RunAcceptanceOptions {
   signal?: AbortSignal | undefined;
   /** Clock for durations, in milliseconds. Default `performance.now`. */
   now?: (() => number) | undefined;
+  /**
+   * Hears the process group of each check as it starts (its leader's pid), so a caller can
+   * record it before anything else happens — a restarted daemon kills what a dead one left.
+   */
+  onSpawn?: ((pgid: number) => void) | undefined;
   /** How long a process group gets between SIGTERM and SIGKILL, in ms. Default 2000. */
   killGraceMs?: number | undefined;
 }
