@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import { Argument } from "commander";
 import type { SetResult } from "./shared.ts";
 import { examples } from "./shared.ts";
+import { registerInstallCommands } from "./install.ts";
 
 export function registerToolCommands(program: Command, setResult: SetResult): void {
   program
@@ -63,6 +64,8 @@ export function registerToolCommands(program: Command, setResult: SetResult): vo
         opts.json === true,
       );
     });
+
+  registerInstallCommands(program, setResult);
 
   const plan = program
     .command("plan")
