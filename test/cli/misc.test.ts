@@ -159,5 +159,9 @@ describe("help, version, completion, exit codes", () => {
     expect(result.code).not.toBe(0);
     expect(result.stderr).not.toMatch(/\n\s+at /);
     expect(result.stderr).toMatch(/error|internal error/);
+    // The details file it names is there (and is this test's to remove).
+    const log = /the details are in (\S+)\./.exec(result.stderr)?.[1] ?? "";
+    expect(fs.readFileSync(log, "utf8")).toMatch(/\n\s+at /);
+    fs.rmSync(log);
   });
 });
