@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { ExitCode, FluxError } from "../../core/errors.ts";
-import { STAGE_ID_SOURCE } from "../../core/stage/id.ts";
+import { STAGE_ID_MAX_LENGTH, STAGE_ID_SOURCE } from "../../core/stage/id.ts";
 
 // The catalogue's session errors, re-exported for the backends that raise them.
 export { sessionExists, sessionNotFound } from "../../core/errors.ts";
@@ -73,7 +73,7 @@ export const DEFAULT_CAPTURE_LINES = 200;
 export function assertSessionName(name: string): void {
   if (!SESSION_NAME.test(name)) {
     throw new FluxError("INVALID_SESSION_NAME", `invalid session name "${name}"`, {
-      hint: "session names are flux-<stage-id>: lowercase letters, digits and dashes, at most 68 characters",
+      hint: `session names are flux-<stage-id>: lowercase letters, digits and dashes, at most ${"flux-".length + STAGE_ID_MAX_LENGTH} characters`,
       data: { name },
     });
   }

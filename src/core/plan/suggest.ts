@@ -1,6 +1,7 @@
 /**
  * "Did you mean …" for misspelled keys and stage ids, and a slug for ids that break the rules.
  */
+import { STAGE_ID_MAX_LENGTH } from "../stage/id.ts";
 
 /** Edit distance (insertions, deletions, substitutions), two rows at a time. */
 export function levenshtein(a: string, b: string): number {
@@ -57,7 +58,7 @@ export function didYouMean(word: string, candidates: Iterable<string>): string {
 
 /**
  * A valid stage id made from any text: lowercase, runs of other characters become one dash,
- * trimmed to 63 characters. Returns "" when nothing usable is left.
+ * trimmed to the id length limit. Returns "" when nothing usable is left.
  */
 export function slugify(text: string): string {
   return text
@@ -66,6 +67,6 @@ export function slugify(text: string): string {
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, "-")
     .replace(/^-+/, "")
-    .slice(0, 63)
+    .slice(0, STAGE_ID_MAX_LENGTH)
     .replace(/-+$/, "");
 }

@@ -4,14 +4,16 @@
  * anything a shell, git or tmux would read specially.
  */
 
+/** Branch, path and tmux name stay well inside every limit at this length. */
+export const STAGE_ID_MAX_LENGTH = 63;
+
 /** The pattern's body without anchors, for patterns built on it (session names). */
-export const STAGE_ID_SOURCE = "[a-z0-9][a-z0-9-]{0,62}";
+export const STAGE_ID_SOURCE = `[a-z0-9][a-z0-9-]{0,${STAGE_ID_MAX_LENGTH - 1}}`;
 
 export const STAGE_ID_PATTERN = new RegExp(`^${STAGE_ID_SOURCE}$`);
 
 /** The rule in words, for messages and hints. */
-export const STAGE_ID_RULE =
-  "lowercase letters, digits and dashes, starting with a letter or digit, at most 63 characters";
+export const STAGE_ID_RULE = `lowercase letters, digits and dashes, starting with a letter or digit, at most ${STAGE_ID_MAX_LENGTH} characters`;
 
 export function isStageId(value: string): boolean {
   return STAGE_ID_PATTERN.test(value);
