@@ -5,7 +5,7 @@
  * caller is gone.
  */
 import { dirtyFiles, headCommit, worktreePath } from "../adapters/git/index.ts";
-import { ExitCode, FluxError } from "../core/errors.ts";
+import { ExitCode, FluxError, stageBusy } from "../core/errors.ts";
 import type { Feedback } from "../core/signal/data.ts";
 import { completeCommandFor } from "../core/signal/data.ts";
 import { formatFeedback } from "../core/signal/feedback.ts";
@@ -75,7 +75,7 @@ export function requestCompletion(
   // The session's start may still be finishing (its runner was quicker): the verdict waits for
   // it. Any other task in flight makes the request wait for nobody: it is refused.
   const inFlight = engine.tasks.what(stageId);
-  if (inFlight !== undefined && inFlight !== "start") throw busyError(stageId, inFlight);
+  if (inFlight !== undefined && inFlight !== "start") throw stageBusy(stageId, inFlight);
   const worktree = worktreePath(engine.paths.root, stageId);
   const dirty = dirtyFiles(worktree);
   if (dirty.length > 0) {
@@ -194,13 +194,6 @@ export function runVerdict(
       }
     }
     throw error;
-  });
-}
-
-function busyError(stageId: string, what: string | undefined): FluxError {
-  return new FluxError("STAGE_BUSY", `${stageId} is busy: its ${what ?? "task"} is running`, {
-    hint: "try again when it ends (`flux status` shows it)",
-    exitCode: ExitCode.refused,
   });
 }
 

@@ -11,7 +11,7 @@
  */
 import type { SessionBackend } from "../adapters/sessions/backend.ts";
 import type { SessionTelemetry } from "../adapters/agents/types.ts";
-import { ExitCode, FluxError } from "../core/errors.ts";
+import { noActivePlan, stageNotFound } from "../core/errors.ts";
 import type { StageAction } from "../core/stage/actions.ts";
 import type { FluxEvent } from "../store/events.ts";
 import type { WorkPaths } from "../store/paths.ts";
@@ -92,12 +92,7 @@ export class Engine {
     const store = options.store;
     const plan = (): PlanRecord => {
       const active = store.activePlan();
-      if (active === undefined) {
-        throw new FluxError("NO_ACTIVE_PLAN", "no active plan", {
-          hint: "run `flux init <plan-path>`",
-          exitCode: ExitCode.notFound,
-        });
-      }
+      if (active === undefined) throw noActivePlan();
       return active;
     };
     const project = () => syncProjections(store, options.paths);
@@ -324,11 +319,10 @@ function attempt<T>(fn: () => T): Promise<T> {
 
 function stageOf(store: Store, plan: PlanRecord, id: string): StageRecord {
   const stage = store.stage(plan.id, id);
-  if (stage === undefined) {
-    throw new FluxError("STAGE_NOT_FOUND", `no stage "${id}" in the active plan`, {
-      hint: "`flux status` lists the stages",
-      exitCode: ExitCode.notFound,
-    });
-  }
+  if (stage === undefined)
+    throw stageNotFound(
+      id,
+      store.stages(plan.id).map((s) => s.id),
+    );
   return stage;
 }

@@ -5,7 +5,7 @@
  */
 import { commitsBetween, diffStat, headCommit, worktreePath } from "../adapters/git/index.ts";
 import type { DiffStat } from "../adapters/git/index.ts";
-import { ExitCode, FluxError } from "../core/errors.ts";
+import { stageNotAtGate } from "../core/errors.ts";
 import type { Feedback } from "../core/signal/data.ts";
 import { recordAcceptance } from "../store/acceptance.ts";
 import type { CheckEvidence } from "../store/acceptance.ts";
@@ -96,18 +96,7 @@ export function rejectGate(
 /** The stage, when it waits at its gate; STAGE_NOT_AT_GATE otherwise. */
 function atGate(ctx: EngineContext, stageId: string): StageRecord {
   const stage = ctx.stage(stageId);
-  if (stage.state !== "awaiting_verification") {
-    throw new FluxError(
-      "STAGE_NOT_AT_GATE",
-      `${stageId} is ${stage.state}, not awaiting verification`,
-      {
-        hint:
-          stage.spec.verify === "human"
-            ? "it reaches its gate when its acceptance passes"
-            : `${stageId} has no human gate (verify: auto)`,
-        exitCode: ExitCode.refused,
-      },
-    );
-  }
+  if (stage.state !== "awaiting_verification")
+    throw stageNotAtGate(stageId, stage.state, stage.spec.verify);
   return stage;
 }

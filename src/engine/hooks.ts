@@ -16,7 +16,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { WAITING_MARKER } from "../adapters/agents/claude/interactive.ts";
 import type { SessionTelemetry } from "../adapters/agents/types.ts";
-import { ExitCode, FluxError } from "../core/errors.ts";
+import { unknownHookEvent } from "../core/errors.ts";
 import { completeCommandFor } from "../core/signal/data.ts";
 import { clearWaiting, countReminder, markWaiting } from "../store/session-input.ts";
 import { getSession, latestSession, recordTelemetry } from "../store/sessions.ts";
@@ -40,10 +40,7 @@ export function handleHook(
 ): HookAnswer {
   const event = body.event;
   if (typeof event !== "string" || !(HOOK_EVENTS as readonly string[]).includes(event)) {
-    throw new FluxError("BAD_REQUEST", `unknown hook event ${JSON.stringify(event)}`, {
-      hint: `events: ${HOOK_EVENTS.join(", ")}`,
-      exitCode: ExitCode.usage,
-    });
+    throw unknownHookEvent(String(event), HOOK_EVENTS);
   }
   const session = getSession(engine.store, sessionId);
   if (session === undefined || session.endedAt !== null) return NONE;

@@ -17,7 +17,7 @@ import type { SessionRecord } from "../store/sessions.ts";
 import type { EngineContext } from "./context.ts";
 import { readExitReport } from "./session-files.ts";
 import { headCommit, dirtyFiles, worktreePath } from "../adapters/git/index.ts";
-import { ExitCode, FluxError } from "../core/errors.ts";
+import { sessionNotFound } from "../core/errors.ts";
 import { telemetryRecord } from "./telemetry.ts";
 
 /** On daemon start: exits that happened while it was down, dead sessions, live ones adopted. */
@@ -290,12 +290,7 @@ async function forceEnd(ctx: EngineContext, sessionId: string): Promise<void> {
 /** `flux sessions kill`: the session stops, its stage waits for a human. */
 export async function killSession(ctx: EngineContext, sessionId: string): Promise<SessionRecord> {
   const session = getSession(ctx.store, sessionId);
-  if (session === undefined) {
-    throw new FluxError("SESSION_NOT_FOUND", `no session ${sessionId}`, {
-      hint: "`flux sessions list` shows them",
-      exitCode: ExitCode.notFound,
-    });
-  }
+  if (session === undefined) throw sessionNotFound(sessionId);
   // Recorded, and the stage blocked, before the kill: the runner's own report of this end
   // (it hears the hang-up at once) must not be taken for a crash and restart the stage.
   sessionEnded(ctx, sessionId, null, "SIGTERM", "killed");

@@ -7,7 +7,7 @@ import { pickStartable } from "../core/graph/concurrency.ts";
 import { ancestors } from "../core/graph/order.ts";
 import type { StageState } from "../core/stage/states.ts";
 import { TERMINAL_STATES } from "../core/stage/states.ts";
-import { ExitCode, FluxError } from "../core/errors.ts";
+import { ExitCode, FluxError, stageNotFound } from "../core/errors.ts";
 import { openSessions } from "../store/sessions.ts";
 import type { StageRecord } from "../store/store.ts";
 import type { EngineContext } from "./context.ts";
@@ -46,10 +46,10 @@ export function widenRun(ctx: EngineContext, request: RunRequest): RunAccepted {
   if (request.stage !== undefined) {
     const target = stages.find((s) => s.id === request.stage);
     if (target === undefined) {
-      throw new FluxError("STAGE_NOT_FOUND", `no stage "${request.stage}" in the active plan`, {
-        hint: `stages: ${stages.map((s) => s.id).join(", ")}`,
-        exitCode: ExitCode.notFound,
-      });
+      throw stageNotFound(
+        request.stage,
+        stages.map((s) => s.id),
+      );
     }
     const nodes = stages.map((s) => ({ id: s.id, dependencies: s.spec.dependencies }));
     const upstream = ancestors(nodes, target.id);

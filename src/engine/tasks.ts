@@ -10,14 +10,7 @@
  *   the caller passes (the engine blocks the stage with the error as its reason).
  * Either way the engine is woken when a task ends.
  */
-import { ExitCode, FluxError } from "../core/errors.ts";
-
-function stageBusy(stageId: string, what: string): FluxError {
-  return new FluxError("STAGE_BUSY", `${stageId} is busy: its ${what} is running`, {
-    hint: "try again when it ends (`flux status` shows it)",
-    exitCode: ExitCode.refused,
-  });
-}
+import { stageBusy } from "../core/errors.ts";
 
 interface InFlight {
   what: string;
