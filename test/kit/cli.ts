@@ -9,8 +9,12 @@ export const FLUX_BIN = path.resolve(
   "../../bin/flux.js",
 );
 
-/** Where test runs keep Flux's per-user state: never the real user's. */
-export const TEST_STATE_HOME = path.join(os.tmpdir(), "flux-state-of-tests");
+/**
+ * Where test runs keep Flux's per-user state: never the real user's. One for the test file
+ * (under the worker's own TMPDIR, see leaks.ts), named outside the `flux-*` pattern the leak
+ * detector watches: the state of each repository in it is what a fixture removes.
+ */
+export const TEST_STATE_HOME = path.join(os.tmpdir(), "state-of-flux-tests");
 
 export interface RunResult {
   code: number | null;

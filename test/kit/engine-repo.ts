@@ -92,6 +92,10 @@ export async function engineRepo(options: EngineRepoOptions): Promise<EngineRepo
   const socket = tmuxSocketName(repo.dir);
   // The daemon's tmux server leaves its socket file behind: dispose removes it.
   mustRemove(tmuxSocketFile(socket), "the tmux socket of an engineRepo() that was not disposed");
+  mustRemove(
+    stateDirFor(repo.dir, { XDG_STATE_HOME: TEST_STATE_HOME }),
+    "the per-user state of an engineRepo() that was not disposed",
+  );
   const dbFile = path.join(repo.dir, ".work", "flux.db");
   const result: EngineRepo = {
     ...repo,

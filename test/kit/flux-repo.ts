@@ -1,9 +1,12 @@
 /** A temp repository with a plan, for CLI tests. */
-import { flux } from "./cli.ts";
+import fs from "node:fs";
+import { stateDirFor } from "../../src/store/state-dir.ts";
+import { TEST_STATE_HOME, flux } from "./cli.ts";
 import type { RunResult } from "./cli.ts";
 import { planMarkdown } from "./plans.ts";
 import type { TempRepo } from "./temp-repo.ts";
 import { tempRepo } from "./temp-repo.ts";
+import { mustRemove } from "./leaks.ts";
 
 export interface FluxRepo extends TempRepo {
   run: (args: string[], env?: Record<string, string | undefined>) => Promise<RunResult>;
@@ -31,11 +34,15 @@ export async function fluxRepo(stagesYaml: string = DIAMOND_YAML): Promise<FluxR
   repo.write("doc/plans/PLAN-test.md", planMarkdown(stagesYaml));
   const run = (args: string[], env?: Record<string, string | undefined>) =>
     flux(args, { cwd: repo.dir, env });
+  // A run keeps its environment in the per-user state directory, outside the repository.
+  const stateDir = stateDirFor(repo.dir, { XDG_STATE_HOME: TEST_STATE_HOME });
+  mustRemove(stateDir, "the per-user state of a fluxRepo() that was not disposed");
   return {
     ...repo,
     [Symbol.asyncDispose]: async () => {
       // A command that needed the engine started a daemon: stop it with the repository.
       await run(["daemon", "stop"]).catch(() => undefined);
+      fs.rmSync(stateDir, { recursive: true, force: true });
       await repo[Symbol.asyncDispose]();
     },
     run,
