@@ -36,7 +36,7 @@ export function testEnv(extra: Record<string, string | undefined> = {}): NodeJS.
     NO_COLOR: "1",
     XDG_CONFIG_HOME: "/nonexistent-flux-test",
     // The per-user state directory (run environment, credentials) of test repositories.
-    XDG_STATE_HOME: testStateHome(),
+    XDG_STATE_HOME: TEST_STATE_HOME,
   };
   delete env.FLUX_SESSION_ID;
   delete env.FLUX_WORK_DIR;

@@ -11,7 +11,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { tmuxSocketName } from "../../src/server/daemon.ts";
 import { stateDirFor } from "../../src/store/state-dir.ts";
-import { FLUX_BIN, flux, testStateHome, testEnv } from "./cli.ts";
+import { FLUX_BIN, TEST_STATE_HOME, flux, testEnv } from "./cli.ts";
 import type { RunResult } from "./cli.ts";
 import { mustRemove } from "./leaks.ts";
 import { tempDir, tempRepo } from "./temp-repo.ts";
@@ -93,7 +93,7 @@ export async function engineRepo(options: EngineRepoOptions): Promise<EngineRepo
   // The daemon's tmux server leaves its socket file behind: dispose removes it.
   mustRemove(tmuxSocketFile(socket), "the tmux socket of an engineRepo() that was not disposed");
   mustRemove(
-    stateDirFor(repo.dir, { XDG_STATE_HOME: testStateHome() }),
+    stateDirFor(repo.dir, { XDG_STATE_HOME: TEST_STATE_HOME }),
     "the per-user state of an engineRepo() that was not disposed",
   );
   const dbFile = path.join(repo.dir, ".work", "flux.db");
@@ -156,7 +156,7 @@ export async function engineRepo(options: EngineRepoOptions): Promise<EngineRepo
       for (const file of [tmuxSocketFile(socket), `${tmuxSocketFile(socket)}.lock`])
         fs.rmSync(file, { force: true });
       fs.rmSync(scratch, { recursive: true, force: true });
-      fs.rmSync(stateDirFor(repo.dir, { XDG_STATE_HOME: testStateHome() }), {
+      fs.rmSync(stateDirFor(repo.dir, { XDG_STATE_HOME: TEST_STATE_HOME }), {
         recursive: true,
         force: true,
       });
