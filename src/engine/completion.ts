@@ -19,6 +19,7 @@ import type { AcceptanceProgress, AcceptanceResult } from "./acceptance/index.ts
 import { failureFeedback, runAcceptance } from "./acceptance/index.ts";
 import type { Accepted, EngineContext } from "./context.ts";
 import { sessionEnv } from "./environment.ts";
+import { ensureWorktree } from "./worktree.ts";
 
 export type VerdictTrigger = "request" | "exit" | "recheck" | "verify";
 
@@ -120,7 +121,7 @@ export function runVerdict(
     async (): Promise<Verdict> => {
       const stage = engine.stage(stageId);
       const planId = engine.plan().id;
-      const worktree = worktreePath(engine.paths.root, stageId);
+      const worktree = await ensureWorktree(engine, stageId);
       const startedAt = engine.clock.now().toISOString();
       // In the store before it runs: a restarted daemon redoes it and kills what it left.
       beginTask(engine.store, planId, {

@@ -3,7 +3,7 @@
  * the commits), approval and rejection. A rejected stage starts a new session with the
  * reviewer's reason as its feedback.
  */
-import { commitsBetween, diffStat, headCommit, worktreePath } from "../adapters/git/index.ts";
+import { commitsBetween, diffStat, headCommit } from "../adapters/git/index.ts";
 import type { DiffStat } from "../adapters/git/index.ts";
 import { stageNotAtGate } from "../core/errors.ts";
 import type { Feedback } from "../core/signal/data.ts";
@@ -14,6 +14,7 @@ import type { AcceptanceProgress } from "./acceptance/index.ts";
 import { runAcceptance } from "./acceptance/index.ts";
 import type { Accepted, EngineContext } from "./context.ts";
 import { sessionEnv } from "./environment.ts";
+import { ensureWorktree } from "./worktree.ts";
 
 export interface GateEvidence {
   stageId: string;
@@ -35,9 +36,9 @@ export function gateEvidence(
 ): Accepted<GateEvidence> {
   const stage = atGate(ctx, stageId);
   const plan = ctx.plan();
-  const worktree = worktreePath(ctx.paths.root, stageId);
-  const commit = stage.passedCommit ?? headCommit(worktree);
   const result = ctx.tasks.run(stageId, "verify", async (): Promise<GateEvidence> => {
+    const worktree = await ensureWorktree(ctx, stageId);
+    const commit = stage.passedCommit ?? headCommit(worktree);
     const startedAt = ctx.clock.now().toISOString();
     const run = await runAcceptance({
       cwd: worktree,

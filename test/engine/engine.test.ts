@@ -2,6 +2,8 @@
  * The engine in-process: a real repository, store and Engine, the in-memory session backend and a
  * fake clock. Crash, timeout, re-check and merge paths without real agents or real timers.
  */
+import fs from "node:fs";
+import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { FluxError } from "../../src/core/errors.ts";
 import { readSpec } from "../../src/engine/session-files.ts";
@@ -164,6 +166,27 @@ describe("engine, in process", () => {
     await h.engine.stop();
     expect(h.stage("a").state).not.toBe("checking");
     await result;
+  });
+});
+
+describe("a worktree deleted by hand", () => {
+  it("is checked out again from its branch for the gate's evidence; nothing is lost", async () => {
+    h = await engineHarness([{ id: "a", verify: "human", acceptance: ["test -f a.txt"] }]);
+    h.engine.requestRun({});
+    const a = await h.launched("a");
+    h.commit("a", "a.txt", "a\n");
+    await (
+      await h.engine.complete("a", { sessionId: a.id })
+    ).result;
+    await h.until("the gate", () => h?.stage("a").state === "awaiting_verification");
+    h.engine.sessionExited(a.id, { code: 0, signal: null });
+    const dir = path.join(h.repo.dir, ".worktrees", "a");
+    fs.rmSync(dir, { recursive: true, force: true });
+    const evidence = await (await h.engine.evidence("a")).result;
+    expect(evidence.passed).toBe(true);
+    expect(fs.readFileSync(path.join(dir, "a.txt"), "utf8")).toBe("a\n");
+    expect(h.events.some((e) => e.type === "run.notice")).toBe(true);
+    expect(h.stage("a").state).toBe("awaiting_verification");
   });
 });
 
