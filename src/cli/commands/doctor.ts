@@ -1,4 +1,8 @@
-/** `flux doctor`: what this machine has for Flux, what is missing, and how to install it. */
+/**
+ * `flux doctor`: what this machine has for Flux — tools and their versions here, the agents'
+ * credentials, `.work/`, the daemon, SQLite and the library in doctor-checks.ts — what is
+ * missing, and the command that fixes each problem.
+ */
 import path from "node:path";
 import { ExitCode } from "../../core/errors.ts";
 import { MIN_GIT_VERSION, MIN_TMUX_VERSION } from "../../core/requirements.ts";
@@ -6,6 +10,7 @@ import { packageRoot } from "../../engine/signal-templates.ts";
 import { atLeast, parseVersion, probeTool } from "../../adapters/system/tools.ts";
 import type { CommandContext } from "../main.ts";
 import { json, pad, paint } from "../output.ts";
+import { runChecks } from "./doctor-checks.ts";
 
 export interface Finding {
   name: string;
@@ -117,11 +122,20 @@ export function diagnose(env: NodeJS.ProcessEnv): Finding[] {
   });
 }
 
-export function doctor(ctx: CommandContext, opts: { json?: boolean }): number {
+export async function doctor(ctx: CommandContext, opts: { json?: boolean }): Promise<number> {
   const findings = diagnose(ctx.env);
-  const ok = findings.every((f) => f.need === "optional" || f.status === "ok");
+  const missing = new Set(findings.filter((f) => f.status === "missing").map((f) => f.name));
+  // An agent CLI that is not installed has no credentials or first-run state to check.
+  const checks = (await runChecks(ctx.cwd, ctx.env)).map((c) =>
+    missing.has(c.name.split(" ")[0] ?? "") && !c.name.endsWith(" library")
+      ? { ...c, status: "skipped" as const, detail: "not installed" }
+      : c,
+  );
+  const ok =
+    findings.every((f) => f.need === "optional" || f.status === "ok") &&
+    checks.every((c) => c.need === "optional" || c.status !== "problem");
   if (opts.json === true) {
-    ctx.output.out(json({ ok, findings }));
+    ctx.output.out(json({ ok, findings, checks }));
   } else {
     const c = ctx.output.color;
     for (const f of findings) {
@@ -136,10 +150,22 @@ export function doctor(ctx: CommandContext, opts: { json?: boolean }): number {
       if (f.fix !== undefined)
         ctx.output.out(`    ${f.status === "outdated" ? `needs ${f.minimum}+: ` : ""}${f.fix}`);
     }
+    for (const k of checks) {
+      const mark =
+        k.status === "ok"
+          ? paint(c, "green", "✓")
+          : k.status === "skipped"
+            ? paint(c, "dim", "-")
+            : k.need === "required"
+              ? paint(c, "red", "✗")
+              : paint(c, "yellow", "!");
+      ctx.output.out(`${mark} ${pad(k.name, 16)}${paint(c, "dim", k.detail)}`);
+      if (k.fix !== undefined && k.status === "problem") ctx.output.out(`    ${k.fix}`);
+    }
     ctx.output.out(
       ok
         ? "Flux can run here."
-        : "Flux cannot run here until the required tools above are installed.",
+        : "Flux cannot run here until the required problems above (✗) are fixed.",
     );
   }
   return ok ? ExitCode.ok : ExitCode.checkFailed;
