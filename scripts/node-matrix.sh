@@ -28,6 +28,9 @@ for major in "${VERSIONS[@]}"; do
   (
     export PATH="$bin:$PATH" npm_config_nodedir="$headers" HOME="$dir/home" npm_config_cache="$(npm config get cache)"
     mkdir -p "$HOME"
+    # A fresh HOME has no git identity, and the demo's merge commits need one.
+    export GIT_AUTHOR_NAME="Flux matrix" GIT_AUTHOR_EMAIL="matrix@flux.invalid"
+    export GIT_COMMITTER_NAME="Flux matrix" GIT_COMMITTER_EMAIL="matrix@flux.invalid"
     npm install -g --prefix "$dir/prefix" --no-audit --no-fund --prefer-offline "$WORK/$TARBALL" >>"$dir.log" 2>&1
     echo "installed in $((SECONDS - start)) s"
     flux="$dir/prefix/bin/flux"
