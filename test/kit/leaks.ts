@@ -158,9 +158,23 @@ function leftPaths(owner: string | undefined): Leak[] {
     // Ours only: agent CLIs keep their own caches in TMPDIR (claude-<uid>, bun's .so files),
     // which go with the worker's TMPDIR when the file ends.
     if (!OURS.test(entry) || tmpBefore.has(entry) || leaks.some((l) => l.path === full)) continue;
-    leaks.push({ kind: "path", what: `${full} (made in the test's TMPDIR)`, path: full });
+    leaks.push({
+      kind: "path",
+      what: `${full} (made in the test's TMPDIR)${peek(full)}`,
+      path: full,
+    });
   }
   return leaks;
+}
+
+/**
+ * The start of a leaked file, which is removed next: a `flux-error-<pid>.log` is the only
+ * account of an internal error in some flux command the test ran.
+ */
+function peek(file: string): string {
+  if (!fs.statSync(file).isFile()) return "";
+  const lines = fs.readFileSync(file, "utf8").split("\n").slice(0, 8);
+  return `:\n      ${lines.join("\n      ")}`;
 }
 
 /** Processes whose scope matches (or descendants of this worker) still running after the grace period. */
