@@ -118,9 +118,50 @@ function readSkill(name: string): Skill {
   return { name, dir, text, meta: meta as Record<string, unknown>, body: match[2] ?? "" };
 }
 
+interface Line {
+  text: string;
+  /** Inside a fenced code block, the fence lines included. */
+  code: boolean;
+}
+
+/**
+ * The lines of `markdown`, each marked in or out of a fenced code block. A fence closes only with
+ * the same character, at least as long as the opener, and no info string (CommonMark), so a
+ * ```` block can show ``` blocks. Fences may be indented (in list items).
+ */
+function scan(markdown: string): { lines: Line[]; unclosed: boolean } {
+  const lines: Line[] = [];
+  let fence: { char: string; length: number } | undefined;
+  for (const text of markdown.split("\n")) {
+    const m = /^ *(`{3,}|~{3,})(.*)$/.exec(text);
+    const marker = m?.[1] ?? "";
+    const info = m?.[2] ?? "";
+    if (fence === undefined) {
+      if (m !== null && !(marker.startsWith("`") && info.includes("`"))) {
+        fence = { char: marker.charAt(0), length: marker.length };
+        lines.push({ text, code: true });
+      } else {
+        lines.push({ text, code: false });
+      }
+    } else {
+      const closes =
+        m !== null &&
+        marker.charAt(0) === fence.char &&
+        marker.length >= fence.length &&
+        info.trim() === "";
+      if (closes) fence = undefined;
+      lines.push({ text, code: true });
+    }
+  }
+  return { lines, unclosed: fence !== undefined };
+}
+
 /** Markdown without fenced code blocks. */
 function withoutFences(markdown: string): string {
-  return markdown.replace(/^ *(```|~~~)[^\n]*\n[\s\S]*?^ *\1[^\n]*$/gm, "");
+  return scan(markdown)
+    .lines.filter((line) => !line.code)
+    .map((line) => line.text)
+    .join("\n");
 }
 
 /** Markdown without fenced code blocks and inline code, where links are not links. */
@@ -144,22 +185,16 @@ function sections(body: string): string[] {
     .map((line) => line.trimEnd());
 }
 
-/** The text of each `## ` section, by heading. */
+/** The text of each `## ` section (code blocks included), by heading. */
 function sectionTexts(body: string): Map<string, string> {
   const texts = new Map<string, string>();
   let current: string | undefined;
-  let inFence: string | undefined;
-  for (const line of body.split("\n")) {
-    const fence = /^ *(```|~~~)/.exec(line)?.[1];
-    if (fence !== undefined) {
-      if (inFence === undefined) inFence = fence;
-      else if (fence === inFence) inFence = undefined;
-    }
-    if (inFence === undefined && line.startsWith("## ")) {
-      current = line.trimEnd();
+  for (const line of scan(body).lines) {
+    if (!line.code && line.text.startsWith("## ")) {
+      current = line.text.trimEnd();
       texts.set(current, "");
     } else if (current !== undefined) {
-      texts.set(current, `${texts.get(current) ?? ""}${line}\n`);
+      texts.set(current, `${texts.get(current) ?? ""}${line.text}\n`);
     }
   }
   return texts;
@@ -261,14 +296,13 @@ describe.each(skills.map((s) => [s.name, s] as const))("skill %s", (name, skill)
 
   it("shows its examples in code blocks", () => {
     const examples = sectionTexts(skill.body).get("## Examples") ?? "";
-    expect(examples).toMatch(/^ *(```|~~~)/m);
+    expect(scan(examples).lines.some((line) => line.code)).toBe(true);
   });
 
   it("closes every code block it opens", () => {
     for (const file of filesUnder(skill.dir).filter((f) => f.endsWith(".md"))) {
       const text = fs.readFileSync(path.join(skill.dir, file), "utf8");
-      const opened = withoutFences(text);
-      expect(opened, `${name}/${file} has an unclosed code block`).not.toMatch(/^ *(```|~~~)/m);
+      expect(scan(text).unclosed, `${name}/${file} has an unclosed code block`).toBe(false);
     }
   });
 
