@@ -92,8 +92,8 @@ export const STAGE_EDGES: { readonly [A in StageAction]: StageEdge } = {
   retries_exhausted: {
     from: ["ready", ...LIVE],
     to: "failed",
+    // Not a retry: the counter says how many restarts happened ("Retries: 1 of 1").
     why: "the last session max_retries allows crashed or could not start",
-    counter: "retries",
   },
   question_asked: {
     from: ["running"],

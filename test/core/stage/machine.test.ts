@@ -180,7 +180,8 @@ describe("transition details", () => {
     );
     expect(transition("failed", "resumed").event.countersCleared).toBe(false);
     expect(transition("running", "session_crashed").event.counter).toBe("retries");
-    expect(transition("running", "retries_exhausted").event.counter).toBe("retries");
+    // Exhausting the retries is not one more retry: "Retries: 1 of 1", never "2 of 1".
+    expect(transition("running", "retries_exhausted").event.counter).toBeUndefined();
     expect(transition("checking", "acceptance_failed").event.counter).toBe("fixAttempts");
     expect(transition("checking", "fix_attempts_exhausted").event.counter).toBe("fixAttempts");
     expect(transition("ready", "session_started").event).toEqual({
