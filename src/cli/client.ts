@@ -7,28 +7,49 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
-import { ExitCode, FluxError } from "../core/errors.ts";
+import {
+  ExitCode,
+  FluxError,
+  daemonStartFailed,
+  daemonUnreachable,
+  type WireFallback,
+} from "../core/errors.ts";
 import type { DaemonInfo } from "../server/daemon-file.ts";
 import { daemonFile, readDaemonInfo } from "../server/daemon-file.ts";
+// Runtime: methods and paths only (no zod). Types: from the route table, erased at run time.
+import type { JsonRouteName, RouteName, StreamRouteName } from "../server/api/spec.ts";
+import { ROUTES, fillPath } from "../server/api/spec.ts";
+import type { ApiErrorLine, ApiInput, ApiLine, ApiReply } from "../server/api/types.ts";
 import type { WorkPaths } from "../store/paths.ts";
 import type { Env } from "./context.ts";
+
+export interface CallOptions {
+  signal?: AbortSignal | undefined;
+}
+
+/** A route's input, optional when the route needs none. */
+type CallArgs<N extends RouteName> =
+  object extends ApiInput<N>
+    ? [input?: ApiInput<N>, options?: CallOptions]
+    : [input: ApiInput<N>, options?: CallOptions];
 
 export interface DaemonClient {
   info: DaemonInfo;
   token: string;
-  request<T>(
-    method: "GET" | "POST",
-    path: string,
-    body?: unknown,
-    signal?: AbortSignal,
-  ): Promise<T>;
-  /** Streams NDJSON lines of a response. */
-  stream(
-    method: "GET" | "POST",
-    path: string,
-    body?: unknown,
-    signal?: AbortSignal,
-  ): AsyncGenerator<Record<string, unknown>>;
+  /** Calls a route that answers one JSON body: `client.call("mergeStage", {params: {id}})`. */
+  call<N extends JsonRouteName>(name: N, ...args: CallArgs<N>): Promise<ApiReply<N>>;
+  /**
+   * The lines of a route that answers an NDJSON stream. An error line (the stream failed after
+   * it started) is thrown as the daemon's FluxError, like an error reply.
+   */
+  stream<N extends StreamRouteName>(name: N, ...args: CallArgs<N>): AsyncGenerator<ApiLine<N>>;
+}
+
+/** The input of any route, as the wire sees it. */
+interface WireInput {
+  params?: Record<string, string>;
+  query?: Record<string, string | undefined>;
+  body?: unknown;
 }
 
 function tokenFor(info: DaemonInfo, env: Env): string {
@@ -36,46 +57,71 @@ function tokenFor(info: DaemonInfo, env: Env): string {
   return session !== undefined && session !== "" ? session : info.token;
 }
 
-async function call(
-  info: DaemonInfo,
-  token: string,
-  method: string,
-  route: string,
-  body?: unknown,
-  signal?: AbortSignal,
-): Promise<Response> {
-  let response: Response;
+/** Method, URL, headers and body of a call to `name`. */
+function requestOf(info: DaemonInfo, token: string, name: RouteName, input: WireInput) {
+  const route = ROUTES[name];
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(input.query ?? {}))
+    if (value !== undefined) query.set(key, value);
+  const search = query.size === 0 ? "" : `?${query.toString()}`;
+  const method = route.method.toUpperCase();
+  // Every POST sends a JSON object: the daemon reads an empty one as `{}`.
+  const body = method === "POST" ? JSON.stringify(input.body ?? {}) : undefined;
+  return {
+    method,
+    url: `${info.url}${fillPath(route.path, input.params)}${search}`,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
+    body,
+    what: `${method} ${route.path}`,
+  };
+}
+
+function isExitCode(value: unknown): value is ExitCode {
+  return (Object.values(ExitCode) as unknown[]).includes(value);
+}
+
+/**
+ * The one decoder of the daemon's errors — an error reply's `error`, or an error line's: the
+ * daemon's own code, message, hint and data, and the exit code it meant (a known code's exit
+ * code from the catalogue otherwise, or the fallback's for a reply that carries no body).
+ */
+export function decodeError(wire: unknown, fallback: WireFallback): FluxError {
+  const { exitCode, ...fields } =
+    typeof wire === "object" && wire !== null ? (wire as Record<string, unknown>) : {};
+  const decoded = FluxError.fromWire(fields, fallback);
+  if (!isExitCode(exitCode) || exitCode === decoded.exitCode) return decoded;
+  return new FluxError(decoded.code, decoded.message, {
+    hint: decoded.hint,
+    exitCode,
+    data: decoded.data,
+  });
+}
+
+/** The exit code a failed reply without a usable body means, by its status. */
+function exitCodeOf(status: number): ExitCode {
+  if (status === 404) return ExitCode.notFound;
+  if (status === 400 || status === 413) return ExitCode.usage;
+  if (status === 422) return ExitCode.invalidPlan;
+  if (status === 503) return ExitCode.environment;
+  if (status >= 500) return ExitCode.internal;
+  return ExitCode.refused;
+}
+
+function replyError(status: number, text: string, what: string): FluxError {
+  let error: unknown;
   try {
-    response = await fetch(`${info.url}${route}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal,
-    });
-  } catch (error) {
-    if (signal?.aborted === true) throw error;
-    throw new FluxError("DAEMON_UNREACHABLE", `the Flux daemon at ${info.url} does not answer`, {
-      hint: "`flux daemon status` checks it; `flux run` starts a new one",
-      exitCode: ExitCode.environment,
-      cause: error,
-    });
+    error = (JSON.parse(text) as { error?: unknown }).error;
+  } catch {
+    // Not JSON: the status says enough.
   }
-  if (!response.ok) {
-    const data = (await response.json().catch(() => ({}))) as {
-      error?: { code?: string; message?: string; hint?: string };
-    };
-    const e = data.error ?? {};
-    const exit = exitCodeOf(response.status);
-    throw FluxError.fromWire(e, {
-      status: response.status,
-      message: `${method} ${route} failed with ${response.status}`,
-      exitCode: exit,
-    });
-  }
-  return response;
+  return decodeError(error, {
+    status,
+    message: `${what} failed with ${status}`,
+    exitCode: exitCodeOf(status),
+  });
 }
 
 export function clientFor(info: DaemonInfo, env: Env): DaemonClient {
@@ -83,27 +129,43 @@ export function clientFor(info: DaemonInfo, env: Env): DaemonClient {
   return {
     info,
     token,
-    async request<T>(
-      method: "GET" | "POST",
-      route: string,
-      body?: unknown,
-      signal?: AbortSignal,
-    ): Promise<T> {
-      const response = await call(info, token, method, route, body, signal);
-      return (await response.json()) as T;
+    async call<N extends JsonRouteName>(name: N, ...args: CallArgs<N>): Promise<ApiReply<N>> {
+      const [input, options] = args;
+      const request = requestOf(info, token, name, input ?? {});
+      let response: Response;
+      try {
+        response = await fetch(request.url, { ...request, signal: options?.signal });
+      } catch (error) {
+        if (options?.signal?.aborted === true) throw error;
+        throw daemonUnreachable(info.url, error);
+      }
+      const text = await response.text();
+      if (!response.ok) throw replyError(response.status, text, request.what);
+      // The wire carries what the route table says this route answers.
+      return JSON.parse(text) as ApiReply<N>;
     },
-    async *stream(method, route, body, signal) {
-      const response = await openStream(info, token, method, route, body, signal);
+    async *stream<N extends StreamRouteName>(
+      name: N,
+      ...args: CallArgs<N>
+    ): AsyncGenerator<ApiLine<N>> {
+      const [input, options] = args;
+      const request = requestOf(info, token, name, input ?? {});
+      const response = await openStream(info, request, options?.signal);
       const decoder = new TextDecoder();
       let buffer = "";
       for await (const chunk of response as AsyncIterable<Buffer>) {
         buffer += decoder.decode(chunk, { stream: true });
         let newline = buffer.indexOf("\n");
         while (newline >= 0) {
-          const line = buffer.slice(0, newline);
+          const text = buffer.slice(0, newline);
           buffer = buffer.slice(newline + 1);
-          if (line.trim() !== "") yield JSON.parse(line) as Record<string, unknown>;
           newline = buffer.indexOf("\n");
+          if (text.trim() === "") continue;
+          // The wire carries the route's lines, or the error line that ends a failed stream.
+          const line = JSON.parse(text) as ApiLine<N> | ApiErrorLine;
+          if (line.type === "error" && "error" in line)
+            throw decodeError(line.error, { message: `${request.what} failed` });
+          yield line;
         }
       }
     },
@@ -116,68 +178,33 @@ export function clientFor(info: DaemonInfo, env: Env): DaemonClient {
  */
 function openStream(
   info: DaemonInfo,
-  token: string,
-  method: string,
-  route: string,
-  body: unknown,
+  request: ReturnType<typeof requestOf>,
   signal?: AbortSignal,
 ): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const request = http.request(`${info.url}${route}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
+    const outgoing = http.request(request.url, {
+      method: request.method,
+      headers: request.headers,
       signal,
     });
-    request.on("error", (error) => {
+    outgoing.on("error", (error) => {
       if (signal?.aborted === true) reject(error);
-      else
-        reject(
-          new FluxError("DAEMON_UNREACHABLE", `the Flux daemon at ${info.url} does not answer`, {
-            hint: "`flux daemon status` checks it; `flux run` starts a new one",
-            exitCode: ExitCode.environment,
-            cause: error,
-          }),
-        );
+      else reject(daemonUnreachable(info.url, error));
     });
-    request.on("response", (response) => {
-      if ((response.statusCode ?? 500) < 400) {
+    outgoing.on("response", (response) => {
+      const status = response.statusCode ?? 500;
+      if (status < 400) {
         resolve(response);
         return;
       }
       const chunks: Buffer[] = [];
       response.on("data", (chunk: Buffer) => chunks.push(chunk));
-      response.on("end", () => {
-        const status = response.statusCode ?? 500;
-        let e: { code?: string; message?: string; hint?: string } = {};
-        try {
-          e =
-            (JSON.parse(Buffer.concat(chunks).toString("utf8")) as { error?: typeof e }).error ??
-            {};
-        } catch {
-          // Not JSON: the status says enough.
-        }
-        reject(
-          FluxError.fromWire(e, {
-            status,
-            message: `${method} ${route} failed with ${status}`,
-            exitCode: exitCodeOf(status),
-          }),
-        );
-      });
+      response.on("end", () =>
+        reject(replyError(status, Buffer.concat(chunks).toString("utf8"), request.what)),
+      );
     });
-    request.end(body === undefined ? undefined : JSON.stringify(body));
+    outgoing.end(request.body);
   });
-}
-
-function exitCodeOf(status: number): ExitCode {
-  if (status === 404) return ExitCode.notFound;
-  if (status === 400) return ExitCode.usage;
-  if (status === 422) return ExitCode.invalidPlan;
-  if (status >= 500) return ExitCode.internal;
-  return ExitCode.refused;
 }
 
 /** The running daemon, or undefined (a stale daemon.json counts as none). */
@@ -186,23 +213,12 @@ export async function connectDaemon(paths: WorkPaths, env: Env): Promise<DaemonC
   if (info === undefined) return undefined;
   const client = clientFor(info, env);
   try {
-    await client.request("GET", "/v1/health");
+    await client.call("health");
     return client;
   } catch (error) {
     if (error instanceof FluxError && error.code === "DAEMON_UNREACHABLE") return undefined;
     throw error;
   }
-}
-
-export async function requireDaemon(paths: WorkPaths, env: Env): Promise<DaemonClient> {
-  const client = await connectDaemon(paths, env);
-  if (client === undefined) {
-    throw new FluxError("DAEMON_NOT_RUNNING", "the Flux daemon is not running", {
-      hint: "`flux run` starts it (or `flux daemon start -d`)",
-      exitCode: ExitCode.environment,
-    });
-  }
-  return client;
 }
 
 /** Starts the daemon detached (output to .work/logs/daemon.log) and waits until it answers. */
@@ -245,18 +261,12 @@ export async function ensureDaemon(
       if (childLost) continue;
       const other = await connectDaemon(paths, env);
       if (other !== undefined) return other;
-      throw new FluxError("DAEMON_START_FAILED", `the daemon exited with ${code} while starting`, {
-        hint: `see ${path.join(logs, "daemon.log")}`,
-        exitCode: ExitCode.environment,
-      });
+      throw daemonStartFailed(`exited with ${code} while starting`, path.join(logs, "daemon.log"));
     }
   } finally {
     watcher.close();
   }
-  throw new FluxError("DAEMON_START_FAILED", "the daemon did not answer in time", {
-    hint: `see ${path.join(logs, "daemon.log")}`,
-    exitCode: ExitCode.environment,
-  });
+  throw daemonStartFailed("did not answer in time", path.join(logs, "daemon.log"));
 }
 
 /**
@@ -314,7 +324,7 @@ export async function notifyDaemon(
   const info = readDaemonInfo(paths.work);
   if (info === undefined) return;
   try {
-    await clientFor(info, env).request("POST", "/v1/notify", body);
+    await clientFor(info, env).call("notify", { body: body ?? {} });
   } catch (error) {
     if (!(error instanceof FluxError && error.code === "DAEMON_UNREACHABLE")) throw error;
   }

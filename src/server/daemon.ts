@@ -7,25 +7,24 @@
 import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
+import { getRequestListener } from "@hono/node-server";
 import { chooseBackend } from "../adapters/sessions/index.ts";
 import type { SessionBackend } from "../adapters/sessions/backend.ts";
-import { ExitCode, FluxError } from "../core/errors.ts";
+import { ExitCode, FluxError, badRequest } from "../core/errors.ts";
 import { Engine } from "../engine/engine.ts";
-import type { FluxEvent } from "../store/events.ts";
 import type { WorkPaths } from "../store/paths.ts";
-import { sessionByTokenHash } from "../store/sessions.ts";
+import { ensureWorkDir } from "../store/paths.ts";
 import { stateDirFor } from "../store/state-dir.ts";
 import { Store } from "../store/store.ts";
 import { writeAtomic } from "../store/fs.ts";
 import { shellQuote } from "../core/shell.ts";
-import { hashToken, sameToken } from "../engine/ids.ts";
+import { buildApp } from "./app.ts";
 import { removeDaemonInfo, writeDaemonInfo } from "./daemon-file.ts";
-import type { Principal } from "./http.ts";
-import { readBody, sendError, sendJson } from "./http.ts";
+import { errorResponse } from "./errors.ts";
+import { eventFeed } from "./event-feed.ts";
 import { tryDaemonLock } from "./lock.ts";
-import { buildRoutes } from "./routes.ts";
 
 export interface DaemonOptions {
   paths: WorkPaths;
@@ -59,7 +58,7 @@ export function tmuxSocketName(root: string): string {
 export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle> {
   const { paths } = options;
   const log = options.log ?? (() => undefined);
-  fs.mkdirSync(paths.work, { recursive: true });
+  ensureWorkDir(paths);
   const lock = tryDaemonLock(path.join(paths.work, "daemon.lock"));
   if (lock === undefined) {
     throw new FluxError("DAEMON_RUNNING", "a Flux daemon is already running for this repository", {
@@ -88,30 +87,41 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
   });
 
   const token = randomBytes(32).toString("base64url");
-  const followers = new Set<(event: FluxEvent) => void>();
-  const settledListeners = new Set<() => void>();
-  let lastSeq = store.lastSeq();
-  const pump = () => {
-    for (const event of store.eventsSince(lastSeq)) {
-      lastSeq = event.seq;
-      for (const follower of followers) follower(event);
-    }
-  };
-  engine.onEvent(() => pump());
+  const feed = eventFeed(engine);
 
   let stopping: Promise<void> | undefined;
   let resolveClosed: () => void = () => undefined;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
   let idleTimer: NodeJS.Timeout | undefined;
-  const sockets = new Set<Socket>();
+  let port = 0;
+
+  const { app, closeStreams } = buildApp({
+    engine,
+    version: options.version,
+    adminToken: token,
+    port: () => port,
+    feed,
+    shutdown: () => void stop(),
+    log,
+  });
+  const listener = getRequestListener(app.fetch, {
+    // Leaves Node's own Request and Response alone (`flux run --foreground` shares the process).
+    overrideGlobalObjects: false,
+    // A request node-server cannot even turn into a Request (a malformed Host or URL).
+    errorHandler: (error) => errorResponse(badRequest(`unreadable request: ${String(error)}`), log),
+  });
+  const server = http.createServer((req, res) => void listener(req, res));
 
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       clearTimeout(idleTimer);
       await engine.stop();
+      feed.close();
+      // Followers see their stream end; the connections they held go with the server.
+      closeStreams();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
+        server.closeAllConnections();
       });
       await backend
         .release()
@@ -141,85 +151,14 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
       }
     }, options.idleTimeoutMs);
   };
-  followers.add(() => checkIdle());
-  // Followers re-check progress when the engine settles: a finished task writes no event.
-  engine.onSettled(() => {
-    checkIdle();
-    for (const listener of settledListeners) listener();
-  });
+  // Every event, and the end of every pass (a finished task writes no event), re-checks it.
+  feed.subscribe(checkIdle, checkIdle);
 
-  const router = buildRoutes({
-    engine,
-    version: options.version,
-    subscribe: (listener, onSettled) => {
-      followers.add(listener);
-      if (onSettled !== undefined) settledListeners.add(onSettled);
-      return () => {
-        followers.delete(listener);
-        if (onSettled !== undefined) settledListeners.delete(onSettled);
-      };
-    },
-    pump,
-    shutdown: () => void stop(),
-  });
-
-  const authenticate = (header: string | undefined): Principal | undefined => {
-    const presented = header?.startsWith("Bearer ") === true ? header.slice(7).trim() : "";
-    if (presented === "") return undefined;
-    if (sameToken(presented, token)) return { kind: "admin" };
-    const session = sessionByTokenHash(store, hashToken(presented));
-    return session === undefined
-      ? undefined
-      : { kind: "session", sessionId: session.id, stageId: session.stageId };
-  };
-
-  const server = http.createServer((req, res) => {
-    void (async () => {
-      try {
-        const url = new URL(req.url ?? "/", "http://127.0.0.1");
-        const principal = authenticate(req.headers.authorization);
-        if (principal === undefined) {
-          throw new FluxError("UNAUTHORIZED", "missing or unknown token", {
-            hint: "clients read the admin token from .work/daemon.json; sessions use FLUX_SESSION_TOKEN",
-            exitCode: ExitCode.refused,
-          });
-        }
-        const route = router.match(req.method ?? "GET", url.pathname);
-        if (route === undefined) {
-          sendJson(res, 404, {
-            error: { code: "NO_ROUTE", message: `${req.method} ${url.pathname}` },
-          });
-          return;
-        }
-        const body = req.method === "POST" ? await readBody(req) : {};
-        const result = await route.handler(
-          {
-            method: req.method ?? "GET",
-            path: url.pathname,
-            params: route.params,
-            query: url.searchParams,
-            body,
-            principal,
-            raw: req,
-          },
-          res,
-        );
-        if (!res.headersSent) sendJson(res, 200, result ?? {});
-        else if (!res.writableEnded) res.end();
-      } catch (error) {
-        sendError(res, error);
-      }
-    })();
-  });
-  server.on("connection", (socket) => {
-    sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
-  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
   writeDaemonInfo(paths.work, {
     pid: process.pid,

@@ -71,7 +71,7 @@ export async function daemonStop(ctx: CommandContext): Promise<number> {
     ctx.output.out("No Flux daemon is running.");
     return ExitCode.ok;
   }
-  await client.request("POST", "/v1/shutdown");
+  await client.call("shutdown");
   // The daemon removes daemon.json as it exits: wait for that (an inotify wake-up).
   await new Promise<void>((resolve) => {
     const watcher = fs.watch(paths.work, () => {

@@ -7,9 +7,7 @@ import {
   forbidden,
   rejectionNeedsReason,
 } from "../../core/errors.ts";
-import type { GateEvidence } from "../../engine/gates.ts";
-import type { MergeOutcome } from "../../engine/merge.ts";
-import type { Verdict } from "../../engine/completion.ts";
+import type { ApiLine } from "../../server/api/types.ts";
 import type { DaemonClient } from "../client.ts";
 import { ensureDaemon } from "../client.ts";
 import { refuseInsideSession, requireWorkPaths } from "../context.ts";
@@ -21,25 +19,35 @@ async function engineClient(ctx: CommandContext): Promise<DaemonClient> {
   return ensureDaemon(paths, ctx.env, ctx.fluxBin);
 }
 
-/** Prints acceptance progress lines as they stream; returns the final line. */
-async function streamChecks(
+type CheckLine = ApiLine<"completeStage"> | ApiLine<"stageEvidence">;
+
+function isLine<T extends CheckLine["type"]>(
+  line: CheckLine,
+  type: T,
+): line is Extract<CheckLine, { type: T }> {
+  return line.type === type;
+}
+
+/**
+ * Prints acceptance progress lines as they stream; returns the final line. An error line is
+ * thrown by the client as the daemon's own FluxError (code, hint, exit code).
+ */
+async function streamChecks<T extends "verdict" | "evidence">(
   ctx: CommandContext,
-  lines: AsyncGenerator<Record<string, unknown>>,
-  final: string,
-): Promise<Record<string, unknown>> {
+  lines: AsyncGenerator<CheckLine>,
+  final: T,
+): Promise<Extract<CheckLine, { type: T }>> {
   const c = ctx.output.color;
   for await (const line of lines) {
-    if (line.type === "check_started") ctx.output.out(paint(c, "dim", `▶ ${String(line.command)}`));
+    if (line.type === "check_started") ctx.output.out(paint(c, "dim", `▶ ${line.command}`));
     else if (line.type === "check_finished") {
-      const seconds = (Number(line.durationMs) / 1000).toFixed(1);
+      const seconds = (line.durationMs / 1000).toFixed(1);
       ctx.output.out(
-        line.passed === true
+        line.passed
           ? paint(c, "green", `✓ passed (${seconds}s)`)
           : paint(c, "red", `✗ failed: exit ${String(line.exitCode)} (${seconds}s)`),
       );
-    } else if (line.type === "error") {
-      throw FluxError.fromWire(line.error, { message: "the daemon reported an error" });
-    } else if (line.type === final) return line;
+    } else if (isLine(line, final)) return line;
   }
   throw daemonGone("answer");
 }
@@ -64,11 +72,11 @@ export async function stageComplete(
   const client = await engineClient(ctx);
   if (opts.json !== true)
     ctx.output.out(`Asking Flux to verify ${id}: it runs the acceptance on your last commit…`);
-  const verdict = (await streamChecks(
+  const verdict = await streamChecks(
     ctx,
-    client.stream("POST", `/v1/stages/${id}/complete`),
+    client.stream("completeStage", { params: { id } }),
     "verdict",
-  )) as unknown as Verdict;
+  );
   if (opts.json === true) ctx.output.out(json(verdict));
   else if (verdict.passed)
     ctx.output.out(
@@ -106,11 +114,11 @@ export async function verify(
   const client = await engineClient(ctx);
   const c = ctx.output.color;
   if (opts.json !== true) ctx.output.out(`Running ${stageId}'s acceptance again…`);
-  const evidence = (await streamChecks(
+  const evidence = await streamChecks(
     ctx,
-    client.stream("POST", `/v1/stages/${stageId}/verify`, { action: "check" }),
+    client.stream("stageEvidence", { params: { id: stageId } }),
     "evidence",
-  )) as unknown as GateEvidence;
+  );
   if (opts.json !== true) {
     ctx.output.out(
       `\n${paint(c, "bold", `${stageId} at ${evidence.commit.slice(0, 8)}`)}: acceptance ${evidence.passed ? paint(c, "green", "passed") : paint(c, "red", "failed")}`,
@@ -153,11 +161,12 @@ export async function verify(
       "not a terminal: say --yes to approve or --reject --reason to reject",
     );
   }
-  const result = await client.request<{ state: string }>("POST", `/v1/stages/${stageId}/verify`, {
-    action: decision,
-    reason,
-    reviewer: `human:${ctx.env.USER ?? "unknown"}`,
-  });
+  const reviewer = `human:${ctx.env.USER ?? "unknown"}`;
+  const params = { id: stageId };
+  const result =
+    decision === "approve"
+      ? await client.call("approveStage", { params, body: { reviewer } })
+      : await client.call("rejectStage", { params, body: { reason: reason ?? "", reviewer } });
   if (opts.json === true) ctx.output.out(json({ evidence, decision, state: result.state }));
   else
     ctx.output.out(
@@ -175,10 +184,7 @@ export async function merge(
 ): Promise<number> {
   refuseInsideSession(ctx.env, `flux merge ${stageId}`);
   const client = await engineClient(ctx);
-  const { outcome } = await client.request<{ outcome: MergeOutcome }>(
-    "POST",
-    `/v1/stages/${stageId}/merge`,
-  );
+  const { outcome } = await client.call("mergeStage", { params: { id: stageId } });
   if (opts.json === true) {
     ctx.output.out(json(outcome));
   } else {
@@ -214,7 +220,7 @@ export async function merge(
 export async function resume(ctx: CommandContext, stageId: string): Promise<number> {
   refuseInsideSession(ctx.env, `flux resume ${stageId}`);
   const client = await engineClient(ctx);
-  await client.request("POST", `/v1/stages/${stageId}/resume`);
+  await client.call("resumeStage", { params: { id: stageId } });
   ctx.output.out(
     `Resumed ${stageId}: a new session starts with a recovery signal. \`flux run\` follows it.`,
   );

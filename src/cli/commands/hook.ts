@@ -27,8 +27,11 @@ import { agentFile, sessionDir } from "../../engine/session-files.ts";
 import type { HookAnswer, HookEvent } from "../../engine/hook-events.ts";
 import { HOOK_EVENTS } from "../../engine/hook-events.ts";
 import { readDaemonInfo } from "../../server/daemon-file.ts";
+import type { ApiInput } from "../../server/api/types.ts";
 import { clientFor } from "../client.ts";
 import type { CommandContext } from "../main.ts";
+
+type HookBody = ApiInput<"sessionHook">["body"];
 
 /** A Stop hook that cannot reach the daemon lets the agent stop rather than hang it. */
 const DAEMON_TIMEOUT_MS = 10_000;
@@ -52,7 +55,7 @@ export async function hook(ctx: CommandContext, event: string, args: string[]): 
   const payload = parsePayload(await readStdin());
   if (event === "session-start") return sessionStart(ctx, work, sessionId, payload, args[0]);
 
-  const body: Json = { event, ...hookFacts(event as HookEvent, payload) };
+  const body: HookBody = { event: event as HookEvent, ...hookFacts(event as HookEvent, payload) };
   if (event === "stop") {
     const telemetry = transcriptTelemetry(payload);
     if (telemetry !== undefined) body.telemetry = telemetry;
@@ -97,7 +100,7 @@ function sessionStart(
 }
 
 /** What the daemon needs of each event's payload (reference §1.6). */
-function hookFacts(event: HookEvent, payload: Json): Json {
+function hookFacts(event: HookEvent, payload: Json): Omit<HookBody, "event" | "telemetry"> {
   switch (event) {
     case "permission-request":
       return { tool: str(payload.tool_name) ?? "a tool" };
@@ -128,16 +131,15 @@ async function ask(
   ctx: CommandContext,
   work: string,
   sessionId: string,
-  body: Json,
+  body: HookBody,
 ): Promise<HookAnswer | undefined> {
   const info = readDaemonInfo(work);
   try {
     if (info === undefined) throw new Error("no daemon.json: the daemon is not running");
-    return await clientFor(info, ctx.env).request<HookAnswer>(
-      "POST",
-      `/v1/sessions/${sessionId}/hook`,
-      body,
-      AbortSignal.timeout(DAEMON_TIMEOUT_MS),
+    return await clientFor(info, ctx.env).call(
+      "sessionHook",
+      { params: { id: sessionId }, body },
+      { signal: AbortSignal.timeout(DAEMON_TIMEOUT_MS) },
     );
   } catch (error) {
     const line = `${new Date().toISOString()} ${String(body.event)}: ${error instanceof Error ? error.message : String(error)}\n`;

@@ -4,7 +4,7 @@
  * following, never the work. `--foreground` hosts the engine in this process.
  */
 import { ExitCode, badMaxParallel, daemonGone } from "../../core/errors.ts";
-import type { RunAccepted, RunProgress } from "../../engine/engine.ts";
+import type { RunProgress } from "../../engine/engine.ts";
 import { startDaemon } from "../../server/daemon.ts";
 import { daemonOptions } from "./daemon.ts";
 import type { FluxEvent } from "../../store/events.ts";
@@ -19,7 +19,6 @@ import {
 } from "../context.ts";
 import type { CommandContext } from "../main.ts";
 import { paint, paintState } from "../output.ts";
-import type { StageState } from "../../core/stage/states.ts";
 import { VERSION } from "../version.ts";
 
 export interface RunOptions {
@@ -59,12 +58,14 @@ export async function run(ctx: CommandContext, opts: RunOptions): Promise<number
   } else {
     client = await ensureDaemon(paths, ctx.env, ctx.fluxBin);
   }
-  const accepted = await client.request<RunAccepted & { envChanged: boolean }>("POST", "/v1/run", {
-    stage: opts.stage,
-    withDeps: opts.withDeps === true,
-    manual: opts.manual === true,
-    maxParallel: maxParallel ?? config.maxParallel,
-    env: ctx.env,
+  const accepted = await client.call("run", {
+    body: {
+      stage: opts.stage,
+      withDeps: opts.withDeps === true,
+      manual: opts.manual === true,
+      maxParallel: maxParallel ?? config.maxParallel,
+      env: ctx.env,
+    },
   });
   const c = ctx.output.color;
   ctx.output.out(
@@ -111,19 +112,19 @@ async function follow(
   let seen = since;
   /** A final answer waits until the events it reflects have been printed. */
   let final: RunProgress | undefined;
-  for await (const line of client.stream("GET", `/v1/events?since=${since}`, undefined, signal)) {
+  const lines = client.stream("events", { query: { since: String(since) } }, { signal });
+  for await (const line of lines) {
     if (line.type === "caught_up") caughtUp = true;
     else if (line.type === "settled") {
       // No event: the engine finished a pass; progress may have changed.
     } else {
-      const event = line as unknown as FluxEvent;
-      seen = event.seq;
-      printEvent(ctx, event);
+      seen = line.seq;
+      printEvent(ctx, line);
     }
     if (!caughtUp) continue;
     if (final === undefined || seen < final.seq) {
       if (final !== undefined) continue;
-      const progress = await client.request<RunProgress>("GET", "/v1/progress");
+      const progress = await client.call("progress");
       if (manual) showManual(ctx, progress, shownManual);
       if (progress.active) continue;
       final = progress;
@@ -157,13 +158,14 @@ function printEvent(ctx: CommandContext, event: FluxEvent): void {
   const c = ctx.output.color;
   const time = paint(c, "dim", event.at.slice(11, 19));
   const stage = event.stageId ?? "";
-  const d = event.data;
-  switch (event.type) {
+  // Destructured together, `type` narrows `d` to that event's data (store/events.ts).
+  const { type, data: d } = event;
+  switch (type) {
     case "stage.transitioned": {
       const why =
         typeof d.reason === "string" ? paint(c, "dim", `  ${d.reason.split("\n")[0] ?? ""}`) : "";
       ctx.output.out(
-        `${time} ${stage.padEnd(20)} ${paintState(c, d.from as StageState)} → ${paintState(c, d.to as StageState)}${why}`,
+        `${time} ${stage.padEnd(20)} ${paintState(c, d.from)} → ${paintState(c, d.to)}${why}`,
       );
       return;
     }

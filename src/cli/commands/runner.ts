@@ -20,17 +20,13 @@ export async function runner(ctx: CommandContext, sessionId: string): Promise<nu
   const paths = workPaths(path.dirname(fs.realpathSync(work)));
   const spec = readSpec(paths.work, sessionId);
   const env = { ...ctx.env, FLUX_SESSION_TOKEN: spec.env.FLUX_SESSION_TOKEN };
-  const report = async (route: string, body: unknown) => {
+  const daemon = () => {
     const info = readDaemonInfo(paths.work);
-    if (info === undefined) return;
-    // A daemon that accepts but never answers must not keep the runner (and its pane) alive.
-    await clientFor(info, env).request(
-      "POST",
-      `/v1/sessions/${sessionId}/${route}`,
-      body,
-      AbortSignal.timeout(REPORT_TIMEOUT_MS),
-    );
+    return info === undefined ? undefined : clientFor(info, env);
   };
+  const params = { id: sessionId };
+  // A daemon that accepts but never answers must not keep the runner (and its pane) alive.
+  const timeout = () => ({ signal: AbortSignal.timeout(REPORT_TIMEOUT_MS) });
   // The pane may be closed under the runner (the user killed the window): what it shows is
   // lost, but the exit must still be recorded and reported.
   process.stdout.on("error", () => undefined);
@@ -39,8 +35,13 @@ export async function runner(ctx: CommandContext, sessionId: string): Promise<nu
     sessionId,
     display: process.stdout,
     reporter: {
-      started: (pid) => report("started", { pid }),
-      exited: (code, signal, telemetry) => report("exited", { code, signal, telemetry }),
+      started: async (pid) => {
+        await daemon()?.call("sessionStarted", { params, body: { pid } }, timeout());
+      },
+      exited: async (code, signal, telemetry) => {
+        const body = { code, signal, telemetry };
+        await daemon()?.call("sessionExited", { params, body }, timeout());
+      },
     },
   });
 }

@@ -76,10 +76,7 @@ export async function sessionsKill(ctx: CommandContext, sessionId: string): Prom
   refuseInsideSession(ctx.env, `flux sessions kill ${sessionId}`);
   const paths = requireWorkPaths(ctx.cwd, ctx.env);
   const client = await ensureDaemon(paths, ctx.env, ctx.fluxBin);
-  const { session } = await client.request<{ session: SessionRecord }>(
-    "POST",
-    `/v1/sessions/${sessionId}/kill`,
-  );
+  const { session } = await client.call("killSession", { params: { id: sessionId } });
   ctx.output.out(
     `Killed ${session.id}; stage ${session.stageId} is blocked ("killed by user"). \`flux resume ${session.stageId}\` starts it again.`,
   );

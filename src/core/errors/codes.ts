@@ -57,6 +57,8 @@ export const ERROR_EXIT_CODES = {
   DEMO_DIR_NOT_EMPTY: refused,
   EDITOR_FAILED: environment,
   FORBIDDEN: refused,
+  FORBIDDEN_HOST: refused,
+  FORBIDDEN_ORIGIN: refused,
   GIT_BAD_REF: usage,
   GIT_CWD_MISSING: notFound,
   GIT_FAILED: environment,

@@ -1,0 +1,59 @@
+/**
+ * The one route table of the daemon's API: each route's method, path and principal (./spec.ts)
+ * with its params, query, body and reply schemas (./schemas/). The server registers its handlers
+ * against it (../app.ts), the OpenAPI document is generated from it, tests derive their
+ * expectations from it, and the CLI's client takes its types (./types.ts, `import type` only).
+ */
+import type { RouteConfig } from "@hono/zod-openapi";
+import type { ZodType } from "zod";
+import type { RouteName, StreamRouteName } from "./spec.ts";
+import { health, notify, openapi, shutdown } from "./schemas/daemon.ts";
+import { EventsLine, events } from "./schemas/events.ts";
+import { progress, run } from "./schemas/runs.ts";
+import {
+  getSession,
+  killSession,
+  sessionExited,
+  sessionHook,
+  sessionStarted,
+} from "./schemas/sessions.ts";
+import {
+  CompleteLine,
+  EvidenceLine,
+  approveStage,
+  completeStage,
+  mergeStage,
+  rejectStage,
+  resumeStage,
+  stageEvidence,
+} from "./schemas/stages.ts";
+
+export const TABLE = {
+  health,
+  openapi,
+  notify,
+  shutdown,
+  run,
+  progress,
+  events,
+  completeStage,
+  stageEvidence,
+  approveStage,
+  rejectStage,
+  mergeStage,
+  resumeStage,
+  getSession,
+  sessionStarted,
+  sessionExited,
+  sessionHook,
+  killSession,
+} satisfies { [N in RouteName]: RouteConfig };
+
+export type Table = typeof TABLE;
+
+/** The line schema of each NDJSON stream (the error line that ends a failed one aside). */
+export const LINES = {
+  events: EventsLine,
+  completeStage: CompleteLine,
+  stageEvidence: EvidenceLine,
+} satisfies { [N in StreamRouteName]: ZodType };
