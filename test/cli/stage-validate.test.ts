@@ -76,13 +76,13 @@ describe("flux validate", () => {
     await using repo = await fluxRepo();
     await repo.ok(["init", "doc/plans/PLAN-test.md"]);
     const { stdout } = await repo.ok(["validate"]);
-    expect(stdout).toBe("✓ database\n✓ projections\n✓ plan file\n");
+    expect(stdout).toBe("✓ database\n✓ projections\n✓ plan file\n✓ worktrees and sessions\n");
     const data = JSON.parse((await repo.ok(["validate", "--json"])).stdout) as {
       ok: boolean;
       checks: unknown[];
     };
     expect(data.ok).toBe(true);
-    expect(data.checks).toHaveLength(3);
+    expect(data.checks).toHaveLength(4);
   });
 
   it("catches a hand-corrupted projection and repairs it with --fix", async () => {

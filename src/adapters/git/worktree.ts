@@ -9,7 +9,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { ExitCode, FluxError, baseBranchMissing, stageIdInvalid } from "../../core/errors.ts";
-import { isStageId } from "../../core/stage/id.ts";
+import { isStageId, stageBranchName, stageWorktreeDir } from "../../core/stage/id.ts";
 import {
   branchTip,
   checkedOutWorktreeOf,
@@ -31,12 +31,12 @@ export function assertStageId(stageId: string): void {
 
 export function stageBranch(stageId: string): string {
   assertStageId(stageId);
-  return `flux/${stageId}`;
+  return stageBranchName(stageId);
 }
 
 export function worktreePath(root: string, stageId: string): string {
   assertStageId(stageId);
-  return path.join(root, ".worktrees", stageId);
+  return path.join(root, stageWorktreeDir(stageId));
 }
 
 /** Paths as git records them are resolved; compare real paths so a symlinked root still matches. */

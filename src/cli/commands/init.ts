@@ -12,7 +12,7 @@ import type { PlanDiff } from "../../core/reconcile.ts";
 import { isEmptyDiff } from "../../core/reconcile.ts";
 import type { ApplyPlanResult } from "../../store/apply-plan.ts";
 import { writeActivePlan } from "../../store/config.ts";
-import { WORK_DIR_NAME, WORKTREES_DIR_NAME, workPaths } from "../../store/paths.ts";
+import { WORK_DIR_NAME, WORKTREES_DIR_NAME, ensureWorkDir, workPaths } from "../../store/paths.ts";
 import { syncProjections } from "../../store/projections/sync.ts";
 import { Store } from "../../store/store.ts";
 import { notifyDaemon } from "../client.ts";
@@ -106,7 +106,7 @@ export async function init(
   const paths = workPaths(repo.root);
   loadSettings(ctx, paths);
   const loaded = loadPlan(ctx, repo.root, planPath, opts.json === true);
-  fs.mkdirSync(paths.work, { recursive: true });
+  ensureWorkDir(paths);
   ensureExcluded(repo, [WORK_DIR_NAME, `${WORKTREES_DIR_NAME}/`]);
   const result = applyLoadedPlan(paths.root, loaded, opts.force === true);
   // A running daemon learns of the reconciled plan at once.

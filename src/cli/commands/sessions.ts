@@ -19,7 +19,8 @@ import type { CommandContext } from "../main.ts";
 import { json, pad, paint } from "../output.ts";
 import path from "node:path";
 
-function backendFor(ctx: CommandContext, paths: WorkPaths): SessionBackend {
+/** The repository's session backend, as the daemon would choose it. */
+export function sessionBackend(ctx: CommandContext, paths: WorkPaths): SessionBackend {
   const config = loadSettings(ctx, paths);
   return chooseBackend({
     preferred: config.backend,
@@ -85,7 +86,7 @@ export async function sessionsKill(ctx: CommandContext, sessionId: string): Prom
 
 export async function attachList(ctx: CommandContext, opts: { json?: boolean }): Promise<number> {
   const paths = requireWorkPaths(ctx.cwd, ctx.env);
-  const backend = backendFor(ctx, paths);
+  const backend = sessionBackend(ctx, paths);
   const live = new Set((await backend.list()).filter((s) => s.alive).map((s) => s.name));
   const sessions = readSessions(paths).filter((s) => s.endedAt === null && live.has(s.name));
   if (opts.json === true) {
@@ -135,7 +136,7 @@ export async function attach(ctx: CommandContext, target: string): Promise<numbe
   const session =
     sessions.find((s) => s.id === target) ?? sessions.filter((s) => s.stageId === target).at(-1);
   if (session === undefined) throw sessionNotFound(target);
-  const command = backendFor(ctx, paths).attachCommand(session.name);
+  const command = sessionBackend(ctx, paths).attachCommand(session.name);
   if (command === undefined) {
     throw new FluxError(
       "ATTACH_UNAVAILABLE",

@@ -5,7 +5,9 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { branchExists } from "../../adapters/git/index.ts";
 import { ExitCode } from "../../core/errors.ts";
+import { stageBranchName, stageWorktreeDir } from "../../core/stage/id.ts";
 import { isStageState } from "../../core/stage/states.ts";
 import { readConfigFile } from "../../store/config.ts";
 import type { WorkPaths } from "../../store/paths.ts";
@@ -15,7 +17,10 @@ import {
   strayStageFiles,
   syncProjections,
 } from "../../store/projections/sync.ts";
+import { hasWorktree } from "../../store/projections/sessions.ts";
+import { listSessions } from "../../store/sessions.ts";
 import type { Store } from "../../store/store.ts";
+import { sessionBackend } from "./sessions.ts";
 import type { CommandContext } from "../main.ts";
 import { openStore, requireActivePlan, requireWorkPaths } from "../context.ts";
 import { json, paint } from "../output.ts";
@@ -161,7 +166,55 @@ function checkPlanFile(store: Store, paths: WorkPaths): Problem[] {
   return problems;
 }
 
-export function validate(ctx: CommandContext, opts: { json?: boolean; fix?: boolean }): number {
+/**
+ * The world against the database (DESIGN.md §5): the worktree of every stage that has one, and
+ * the backend session of every open session.
+ */
+async function checkWorld(
+  ctx: CommandContext,
+  store: Store,
+  paths: WorkPaths,
+  planId: number,
+): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  const sessions = listSessions(store, planId);
+  for (const stage of store.stages(planId)) {
+    if (!hasWorktree(stage, sessions)) continue;
+    const dir = path.join(paths.root, stageWorktreeDir(stage.id));
+    const branch = stageBranchName(stage.id);
+    if (!branchExists(paths.root, branch)) {
+      problems.push({
+        code: "BRANCH_MISSING",
+        message: `${stage.id} is ${stage.state} but its branch ${branch} is gone`,
+        hint: `its work is lost unless a reflog has it; \`flux stage ${stage.id} reset\` starts it over`,
+      });
+    } else if (!fs.existsSync(dir)) {
+      problems.push({
+        code: "WORKTREE_MISSING",
+        message: `${stage.id} is ${stage.state} but ${stageWorktreeDir(stage.id)} is gone`,
+        hint: `${branch} keeps its work: Flux checks it out again when it needs it (a gate, an acceptance run, \`flux resume\`)`,
+      });
+    }
+  }
+  const open = sessions.filter((s) => s.endedAt === null && s.backend !== "manual");
+  if (open.length > 0) {
+    const backend = sessionBackend(ctx, paths);
+    for (const session of open) {
+      if (session.backend !== backend.kind || (await backend.isAlive(session.name))) continue;
+      problems.push({
+        code: "SESSION_GONE",
+        message: `${session.id} (${session.stageId}) is open in the database, but its ${session.backend} session ${session.name} is gone`,
+        hint: "the daemon records it as lost and retries the stage when it next looks (`flux run`)",
+      });
+    }
+  }
+  return problems;
+}
+
+export async function validate(
+  ctx: CommandContext,
+  opts: { json?: boolean; fix?: boolean },
+): Promise<number> {
   const paths = requireWorkPaths(ctx.cwd, ctx.env);
   using store = openStore(paths);
   const plan = requireActivePlan(store);
@@ -171,6 +224,7 @@ export function validate(ctx: CommandContext, opts: { json?: boolean; fix?: bool
     { name: "database", problems: checkDatabase(store, plan.id) },
     { name: "projections", problems: checkProjections(store, paths) },
     { name: "plan file", problems: checkPlanFile(store, paths) },
+    { name: "worktrees and sessions", problems: await checkWorld(ctx, store, paths, plan.id) },
   ];
   const ok = checks.every((c) => c.problems.length === 0);
   if (opts.json === true) ctx.output.out(json({ ok, fixed, checks }));

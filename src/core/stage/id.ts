@@ -18,3 +18,16 @@ export const STAGE_ID_RULE = `lowercase letters, digits and dashes, starting wit
 export function isStageId(value: string): boolean {
   return STAGE_ID_PATTERN.test(value);
 }
+
+/** Where stage worktrees live, relative to the repository root. */
+export const WORKTREES_DIR = ".worktrees";
+
+/** The branch a stage works on (one rule for git, projections and messages). */
+export function stageBranchName(stageId: string): string {
+  return `flux/${stageId}`;
+}
+
+/** A stage's worktree, relative to the repository root. */
+export function stageWorktreeDir(stageId: string): string {
+  return `${WORKTREES_DIR}/${stageId}`;
+}

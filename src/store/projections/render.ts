@@ -8,6 +8,7 @@ import { formatDuration } from "../../core/plan/duration.ts";
 import type { StageState } from "../../core/stage/states.ts";
 import { SATISFYING_STATES } from "../../core/stage/states.ts";
 import type { FluxEvent } from "../events.ts";
+import type { SessionRecord } from "../sessions.ts";
 import type { PlanRecord, StageRecord } from "../store.ts";
 
 const HEADER =
@@ -52,6 +53,7 @@ export function renderStage(
   stage: StageRecord,
   states: ReadonlyMap<string, StageState>,
   events: readonly FluxEvent[],
+  session?: SessionRecord,
 ): string {
   const spec = stage.spec;
   const lines: string[] = [
@@ -62,6 +64,10 @@ export function renderStage(
     `- **State:** ${stage.state}${stage.reason === null ? "" : ` (${stage.reason})`}`,
     `- **Agent:** ${spec.agent}${spec.model === undefined ? "" : ` (${spec.model})`}, ${spec.mode}`,
   ];
+  if (session !== undefined)
+    lines.push(
+      `- **Session:** \`${session.id}\` (${session.endedAt === null ? session.status : "ended"}; .work/sessions/${session.id}.md)`,
+    );
   if (spec.parallelGroup !== null) lines.push(`- **Group:** ${spec.parallelGroup}`);
   const deps = spec.dependencies.map((d) => `\`${d}\` (${states.get(d) ?? "unknown"})`);
   lines.push(`- **Dependencies:** ${deps.length === 0 ? "none" : deps.join(", ")}`);

@@ -9,7 +9,10 @@ import path from "node:path";
 import { writeAtomic } from "../fs.ts";
 import type { WorkPaths } from "../paths.ts";
 import type { Store, StageRecord } from "../store.ts";
+import { listSessions } from "../sessions.ts";
+import type { SessionRecord } from "../sessions.ts";
 import { renderExecutionGraph, renderStage } from "./render.ts";
+import { hasWorktree, renderSession, renderWorktree } from "./sessions.ts";
 
 /** How many recent events a stage file shows under Progress. */
 export const STAGE_PROGRESS_EVENTS = 20;
@@ -40,12 +43,27 @@ export function renderAll(
   const stages = store.stages(plan.id);
   files.set(paths.executionGraph, renderExecutionGraph(plan, stages, seq));
   const states = new Map(stages.map((s) => [s.id, s.state]));
+  const sessions = listSessions(store, plan.id);
+  const latest = new Map<string, SessionRecord>();
+  for (const session of sessions) latest.set(session.stageId, session);
+  const byId = new Map(stages.map((s) => [s.id, s]));
   for (const stage of stages) {
     if (only !== undefined && !only.has(stage.id)) continue;
     files.set(
       paths.stageFile(stage.id),
-      renderStage(stage, states, store.stageEvents(plan.id, stage.id, STAGE_PROGRESS_EVENTS)),
+      renderStage(
+        stage,
+        states,
+        store.stageEvents(plan.id, stage.id, STAGE_PROGRESS_EVENTS),
+        latest.get(stage.id),
+      ),
     );
+    if (hasWorktree(stage, sessions))
+      files.set(paths.worktreeFile(stage.id), renderWorktree(plan, stage, latest.get(stage.id)));
+  }
+  for (const session of sessions) {
+    if (only !== undefined && !only.has(session.stageId)) continue;
+    files.set(paths.sessionFile(session.id), renderSession(session, byId.get(session.stageId)));
   }
   return { files, seq };
 }
@@ -85,13 +103,19 @@ export function syncProjections(
       const stages = plan === undefined ? [] : store.stages(plan.id);
       const only = options.full === true ? undefined : touchedStages(store, done, stages);
       const { files } = renderAll(store, paths, only);
-      fs.mkdirSync(paths.stagesDir, { recursive: true });
+      for (const dir of [paths.stagesDir, paths.sessionsDir, paths.worktreesDir])
+        fs.mkdirSync(dir, { recursive: true });
       for (const [file, content] of files) writeAtomic(file, content);
       const ids = new Set(stages.map((s) => s.id));
       const gone =
         only === undefined
           ? strayStageFiles(paths, ids)
           : [...only].filter((id) => !ids.has(id)).map(paths.stageFile);
+      // A worktree file goes with its worktree (merged, dropped) or its stage.
+      for (const id of only ?? ids) {
+        const file = paths.worktreeFile(id);
+        if (!files.has(file)) gone.push(file);
+      }
       for (const file of gone) fs.rmSync(file, { force: true });
       store.db
         .prepare(
