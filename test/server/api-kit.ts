@@ -107,7 +107,7 @@ export async function lines(
   response: Response,
   until: (line: Record<string, unknown>) => boolean = () => false,
 ): Promise<Record<string, unknown>[]> {
-  const reader = response.body!.getReader();
+  const reader: ReadableStreamDefaultReader<Uint8Array> = response.body!.getReader();
   const decoder = new TextDecoder();
   const out: Record<string, unknown>[] = [];
   let buffer = "";
