@@ -70,6 +70,11 @@ let tmpRoot: string | undefined;
 let tmpOriginal: { value: string | undefined } | undefined;
 /** Entries of tmpRoot when the current test began. */
 let tmpBefore = new Set<string>();
+/**
+ * The pids running when the current test began: only newer ones are looked at for the test's
+ * mark. A pid reused within one test (the counter wrapping) would hide a leak, never invent one.
+ */
+let procsBefore = new Set<number>();
 /** The scope of the current test, or "file" between tests. */
 let scope = "file";
 let testNumber = 0;
@@ -89,12 +94,18 @@ export function beginTest(): void {
   scope = String(++testNumber);
   process.env[SCOPE_VAR] = `${worker}/${scope}`;
   tmpBefore = new Set(tmpEntries());
+  procsBefore = new Set(
+    fs
+      .readdirSync("/proc")
+      .filter((e) => /^\d+$/.test(e))
+      .map(Number),
+  );
 }
 
 /** The leaks of the test that just ended, after giving its processes time to go. */
 export async function endTest(): Promise<Leak[]> {
   const mark = `${worker}/${scope}`;
-  const leaks = [...(await lingering((value) => value === mark)), ...leftPaths(scope)];
+  const leaks = [...(await lingering((value) => value === mark, procsBefore)), ...leftPaths(scope)];
   scope = "file";
   process.env[SCOPE_VAR] = `${worker}/file`;
   return leaks;
@@ -178,10 +189,10 @@ function peek(file: string): string {
 }
 
 /** Processes whose scope matches (or descendants of this worker) still running after the grace period. */
-async function lingering(match: (scope: string) => boolean): Promise<Leak[]> {
+async function lingering(match: (scope: string) => boolean, since?: Set<number>): Promise<Leak[]> {
   const deadline = Date.now() + PROCESS_GRACE_MS;
   for (;;) {
-    const found = processesOf(match);
+    const found = processesOf(match, since);
     if (found.length === 0 || Date.now() >= deadline) return found;
     await sleep(POLL_MS);
   }
@@ -193,18 +204,29 @@ interface ProcInfo {
   state: string;
 }
 
-function processesOf(match: (scope: string) => boolean): Leak[] {
+function allProcesses(): Map<number, ProcInfo> {
   const procs = new Map<number, ProcInfo>();
   for (const entry of fs.readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     const info = readStat(Number(entry));
     if (info !== undefined) procs.set(info.pid, info);
   }
+  return procs;
+}
+
+/**
+ * Our processes among those running: descendants of this worker, and those whose scope
+ * matches. Only processes that were not running at `since` can carry the current test's scope,
+ * so only their environments are read (that read is the cost of a scan).
+ */
+function processesOf(match: (scope: string) => boolean, since?: Set<number>): Leak[] {
+  const procs = allProcesses();
   const mine = new Set<number>();
   for (const info of procs.values()) {
     // A zombie has ended; its parent (init, or a test's child process object) reaps it.
     if (info.pid === process.pid || info.state === "Z") continue;
-    if (isDescendant(info, procs) || hasScope(info.pid, match)) mine.add(info.pid);
+    const old = since?.has(info.pid) === true;
+    if (isDescendant(info, procs) || (!old && hasScope(info.pid, match))) mine.add(info.pid);
   }
   return [...mine].map((pid) => ({
     kind: "process",
