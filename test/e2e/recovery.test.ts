@@ -247,10 +247,10 @@ describe("the daemon", () => {
       (await fetch(`${info.url}/v1/stages/two/complete`, { method: "POST", headers: session }))
         .status,
     ).toBe(403);
-    const gate = await fetch(`${info.url}/v1/stages/one/verify`, {
+    const gate = await fetch(`${info.url}/v1/stages/one/approve`, {
       method: "POST",
       headers: session,
-      body: JSON.stringify({ action: "approve" }),
+      body: JSON.stringify({}),
     });
     expect(gate.status).toBe(403);
     expect((await fetch(`${info.url}/v1/run`, { method: "POST", headers: session })).status).toBe(
