@@ -1,10 +1,8 @@
 /** The CLI's one translation of errors into text and exit codes. */
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import type { Diagnostic } from "../core/diagnostics.ts";
 import { location } from "../core/diagnostics.ts";
 import { ExitCode, FluxError } from "../core/errors.ts";
+import { writeErrorLog } from "./error-log.ts";
 import type { Output } from "./output.ts";
 import { paint } from "./output.ts";
 
@@ -30,12 +28,14 @@ export function reportError(output: Output, error: unknown, asJson: boolean): nu
     }
     return error.exitCode;
   }
-  // Anything else is a bug: keep the stack out of the user's face, but keep it.
-  const log = path.join(os.tmpdir(), `flux-error-${process.pid}.log`);
+  // Anything else is a bug: keep the stack out of the user's face, but keep it — in a private
+  // directory, in a file created afresh (a planted file or symlink is never written through).
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  let where = `the details are in ${log}`;
+  let log = "";
+  let where: string;
   try {
-    fs.writeFileSync(log, `${new Date().toISOString()}\n${detail}\n`);
+    log = writeErrorLog(`${new Date().toISOString()}\n${detail}\n`);
+    where = `the details are in ${log}`;
   } catch {
     where = `details: ${detail}`;
   }
