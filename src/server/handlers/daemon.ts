@@ -18,6 +18,11 @@ export function daemonRoutes(app: App, ctx: ApiContext): void {
     ),
   );
 
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "The admin token (.work/daemon.json) or a session's FLUX_SESSION_TOKEN.",
+  });
   app.openapi(guarded(TABLE.openapi), (c) => c.json(openApiDocument(app, ctx.version), 200));
 
   app.openapi(guarded(TABLE.notify), (c) => {
@@ -36,11 +41,6 @@ export function daemonRoutes(app: App, ctx: ApiContext): void {
 
 /** The OpenAPI 3.1 document of every route registered on `app`, with its bearer auth. */
 export function openApiDocument(app: App, version: string) {
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
-    type: "http",
-    scheme: "bearer",
-    description: "The admin token (.work/daemon.json) or a session's FLUX_SESSION_TOKEN.",
-  });
   return app.getOpenAPI31Document({
     openapi: "3.1.0",
     info: {
