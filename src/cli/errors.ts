@@ -1,10 +1,13 @@
 /** The CLI's one translation of errors into text and exit codes. */
 import type { Diagnostic } from "../core/diagnostics.ts";
 import { location } from "../core/diagnostics.ts";
-import { ExitCode, FluxError } from "../core/errors.ts";
+import { ExitCode, FluxError, fromSqliteError, fromSystemError } from "../core/errors.ts";
 import { writeErrorLog } from "./error-log.ts";
 import type { Output } from "./output.ts";
 import { paint } from "./output.ts";
+
+/** How the database is named in messages from commands that do not know its full path. */
+const DB_NAME = ".work/flux.db";
 
 export function printDiagnostics(output: Output, diagnostics: readonly Diagnostic[]): void {
   for (const d of diagnostics) {
@@ -18,7 +21,10 @@ export function printDiagnostics(output: Output, diagnostics: readonly Diagnosti
 }
 
 /** Prints an error for a person (or as JSON) and returns the exit code. */
-export function reportError(output: Output, error: unknown, asJson: boolean): number {
+export function reportError(output: Output, raw: unknown, asJson: boolean): number {
+  // What the machine refused is not a bug: say what is wrong and what to do.
+  const error =
+    raw instanceof FluxError ? raw : (fromSqliteError(raw, DB_NAME) ?? fromSystemError(raw) ?? raw);
   if (error instanceof FluxError) {
     if (asJson) output.out(JSON.stringify({ error: error.toJSON() }, null, 2));
     else {

@@ -11,3 +11,4 @@ export * from "./errors/daemon.ts";
 export * from "./errors/environment.ts";
 export * from "./errors/session.ts";
 export * from "./errors/stage.ts";
+export * from "./errors/system.ts";

@@ -11,7 +11,7 @@
  */
 import type { SessionBackend } from "../adapters/sessions/backend.ts";
 import type { SessionTelemetry } from "../adapters/agents/types.ts";
-import { noActivePlan, stageNotFound } from "../core/errors.ts";
+import { isDamagedDatabase, noActivePlan, stageNotFound } from "../core/errors.ts";
 import type { StageAction } from "../core/stage/actions.ts";
 import type { FluxEvent } from "../store/events.ts";
 import type { WorkPaths } from "../store/paths.ts";
@@ -64,6 +64,11 @@ export interface EngineOptions {
   stateDir?: string | undefined;
   clock?: Clock | undefined;
   log?: ((line: string) => void) | undefined;
+  /**
+   * Called once when the store cannot be trusted any more (a damaged database): the host stops
+   * rather than retry a pass that cannot succeed.
+   */
+  onFatal?: ((error: unknown) => void) | undefined;
 }
 
 /** What a runner reports when its session ends. */
@@ -84,9 +89,11 @@ export class Engine {
   private readonly settledListeners = new Set<() => void>();
   private readonly noticed = new Set<string>();
   private readonly cleanups: (() => void)[] = [];
+  private readonly onFatal: ((error: unknown) => void) | undefined;
 
   constructor(options: EngineOptions) {
     this.store = options.store;
+    this.onFatal = options.onFatal;
     const clock = options.clock ?? systemClock;
     const log = options.log ?? (() => undefined);
     const store = options.store;
@@ -199,11 +206,20 @@ export class Engine {
         this.ctx.log(
           `tick failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
         );
+        if (isDamagedDatabase(error)) this.fatal(error);
       } finally {
         this.ticking = false;
         for (const listener of this.settledListeners) listener();
       }
     });
+  }
+
+  /** The store is damaged: stop scheduling and tell the host, once. */
+  private fatal(error: unknown): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.ctx.log(`stopping: ${error instanceof Error ? error.message : String(error)}`);
+    this.onFatal?.(error);
   }
 
   /** Tells the user something once per engine (e.g. IS_SANDBOX set for Claude as root). */

@@ -1,6 +1,6 @@
 /** The SQLite connection: WAL, busy timeout, foreign keys, migrations applied on open. */
 import Database from "better-sqlite3";
-import { ExitCode, FluxError } from "../core/errors.ts";
+import { ExitCode, FluxError, fromSqliteError, fromSystemError } from "../core/errors.ts";
 import { MIGRATIONS } from "./migrations.ts";
 
 export type Db = Database.Database;
@@ -20,21 +20,30 @@ export function openDb(file: string, options: OpenDbOptions = {}): Db {
       fileMustExist: options.readonly === true,
     });
   } catch (error) {
-    throw new FluxError("STORE_OPEN", `cannot open the Flux database ${file}: ${String(error)}`, {
-      hint: "run `flux init <plan>` in this repository first",
-      exitCode: ExitCode.notFound,
-      cause: error,
-    });
+    throw (
+      fromSystemError(error) ??
+      new FluxError("STORE_OPEN", `cannot open the Flux database ${file}: ${String(error)}`, {
+        hint: "run `flux init <plan>` in this repository first",
+        exitCode: ExitCode.notFound,
+        cause: error,
+      })
+    );
   }
-  db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
-  db.pragma("foreign_keys = ON");
-  if (!options.readonly) {
-    db.pragma("journal_mode = WAL");
-    db.pragma("synchronous = NORMAL");
-    migrate(db);
-  } else {
-    const version = db.pragma("user_version", { simple: true }) as number;
-    if (version > latestVersion()) throw newerSchema(version);
+  try {
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
+    db.pragma("foreign_keys = ON");
+    if (!options.readonly) {
+      db.pragma("journal_mode = WAL");
+      db.pragma("synchronous = NORMAL");
+      migrate(db);
+    } else {
+      const version = db.pragma("user_version", { simple: true }) as number;
+      if (version > latestVersion()) throw newerSchema(version);
+    }
+  } catch (error) {
+    // A damaged or read-only file opens fine and fails at its first read or write.
+    db.close();
+    throw fromSqliteError(error, file) ?? error;
   }
   return db;
 }

@@ -147,21 +147,4 @@ describe("help, version, completion, exit codes", () => {
     const fish = (await repo.ok(["completion", "fish"])).stdout;
     expect(fish).toContain("complete -c flux -f -n '__fish_use_subcommand' -a init");
   });
-
-  it("never shows a stack trace for an internal error, and says where the details are", async () => {
-    await using repo = await fluxRepo();
-    await repo.ok(["init", "doc/plans/PLAN-test.md"]);
-    fs.writeFileSync(
-      `${repo.dir}/.work/flux.db`,
-      "not a database at all, just text that is long enough to be read",
-    );
-    const result = await repo.run(["status"]);
-    expect(result.code).not.toBe(0);
-    expect(result.stderr).not.toMatch(/\n\s+at /);
-    expect(result.stderr).toMatch(/error|internal error/);
-    // The details file it names is there (and is this test's to remove).
-    const log = /the details are in (\S+)\./.exec(result.stderr)?.[1] ?? "";
-    expect(fs.readFileSync(log, "utf8")).toMatch(/\n\s+at /);
-    fs.rmSync(log);
-  });
 });

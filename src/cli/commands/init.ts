@@ -12,6 +12,7 @@ import type { PlanDiff } from "../../core/reconcile.ts";
 import { isEmptyDiff } from "../../core/reconcile.ts";
 import type { ApplyPlanResult } from "../../store/apply-plan.ts";
 import { writeActivePlan } from "../../store/config.ts";
+import type { WorkPaths } from "../../store/paths.ts";
 import { WORK_DIR_NAME, WORKTREES_DIR_NAME, ensureWorkDir, workPaths } from "../../store/paths.ts";
 import { syncProjections } from "../../store/projections/sync.ts";
 import { Store } from "../../store/store.ts";
@@ -108,11 +109,35 @@ export async function init(
   const loaded = loadPlan(ctx, repo.root, planPath, opts.json === true);
   ensureWorkDir(paths);
   ensureExcluded(repo, [WORK_DIR_NAME, `${WORKTREES_DIR_NAME}/`]);
+  if (truncatedDatabase(paths)) {
+    if (opts.force !== true) {
+      throw new FluxError(
+        "DB_CORRUPT",
+        ".work/flux.db is empty (0 bytes), but .work/execution-graph.toml shows a plan was initialised here: the database was truncated",
+        {
+          hint: "`flux init <plan> --force` starts over from the plan (stage states are lost; the flux/* branches keep the work)",
+        },
+      );
+    }
+    ctx.output.err(
+      "warning: .work/flux.db was empty (0 bytes): starting over from the plan (--force); stage states are lost, the flux/* branches keep the work",
+    );
+  }
   const result = applyLoadedPlan(paths.root, loaded, opts.force === true);
   // A running daemon learns of the reconciled plan at once.
   await notifyDaemon(paths, ctx.env);
   report(ctx, loaded, result, opts.json === true);
   return ExitCode.ok;
+}
+
+/** A zero-length database where projections show a plan was initialised: it was truncated. */
+function truncatedDatabase(paths: WorkPaths): boolean {
+  try {
+    return fs.statSync(paths.db).size === 0 && fs.existsSync(paths.executionGraph);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw error;
+  }
 }
 
 /** Stores a validated plan, makes it the active one in config.toml and refreshes the projections. */
