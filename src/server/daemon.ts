@@ -84,6 +84,8 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
     stopReminders: options.stopReminders,
     stateDir: stateDirFor(paths.root, process.env),
     log,
+    // A damaged database: stop instead of failing every pass (the log says why).
+    onFatal: () => void stop(),
   });
 
   const token = randomBytes(32).toString("base64url");

@@ -55,7 +55,9 @@ export function registerToolCommands(program: Command, setResult: SetResult): vo
 
   program
     .command("doctor")
-    .description("check the machine: Node, git, tmux, agent CLIs and their versions")
+    .description(
+      "check the machine: Node, git, tmux, agent CLIs and their auth, .work, the daemon, SQLite, the library",
+    )
     .option("--json", "print the findings as JSON")
     .addHelpText("after", examples("flux doctor", "flux doctor --json"))
     .action((opts: { json?: boolean }) => {
