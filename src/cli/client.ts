@@ -11,6 +11,7 @@ import {
   ExitCode,
   FluxError,
   daemonStartFailed,
+  daemonGone,
   daemonUnreachable,
   type WireFallback,
 } from "../core/errors.ts";
@@ -153,7 +154,7 @@ export function clientFor(info: DaemonInfo, env: Env): DaemonClient {
       const response = await openStream(info, request, options?.signal);
       const decoder = new TextDecoder();
       let buffer = "";
-      for await (const chunk of response as AsyncIterable<Buffer>) {
+      for await (const chunk of untilGone(response, name, options?.signal)) {
         buffer += decoder.decode(chunk, { stream: true });
         let newline = buffer.indexOf("\n");
         while (newline >= 0) {
@@ -170,6 +171,23 @@ export function clientFor(info: DaemonInfo, env: Env): DaemonClient {
       }
     },
   };
+}
+
+/**
+ * The chunks of a streamed reply; a connection the daemon dropped (it stopped or was killed)
+ * ends as DAEMON_GONE, never as the socket's raw "aborted".
+ */
+async function* untilGone(
+  response: http.IncomingMessage,
+  route: string,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of response as AsyncIterable<Buffer>) yield chunk;
+  } catch (error) {
+    if (signal?.aborted === true) throw error;
+    throw daemonGone(route === "events" ? "events" : "answer");
+  }
 }
 
 /**

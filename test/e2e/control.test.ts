@@ -176,9 +176,13 @@ describe("controlling a run", () => {
     const refused = await repo.ok(["run", "--stage", "top"], 4);
     expect(refused.stderr).toContain("error[STAGE_DEPS_UNMET]: top waits on base-a");
     expect(refused.stderr).toContain("--with-deps");
-    await repo.ok(["run", "--stage", "top", "--with-deps"]);
+    const scoped = await repo.ok(["run", "--stage", "top", "--with-deps"]);
     expect(repo.mergedOrder()).toEqual(["base-a", "top"]);
     expect(repo.state("other")).toBe("ready");
+    // A scoped run says what it finished, not that the whole plan is done.
+    expect(scoped.stdout).toContain("Done: base-a, top are merged, skipped or cancelled");
+    expect(scoped.stdout).toContain("`flux run` runs it");
+    expect(scoped.stdout).not.toContain("every stage");
   });
 
   it("respects group limits and --max-parallel", async () => {

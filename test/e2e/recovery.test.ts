@@ -194,6 +194,36 @@ describe("the daemon", () => {
     expect(repo.state("survivor")).toBe("merged");
   });
 
+  it("redoes an acceptance cut off by a daemon SIGKILL, killing the check the dead daemon left", async () => {
+    await using repo = await engineRepo({
+      agents: {
+        ask: `echo work > work.txt\ngit add work.txt\ngit commit -q -m work\n"$FLUX_BIN" stage complete || true`,
+      },
+      // Each check records its shell's pid (its process group), then waits on the test's gate.
+      stagesYaml: `    - id: patient\n      command: "sh agents/ask.sh"\n      acceptance: ["echo $$ >> \\"$SCRATCH/checks\\"; read go < \\"$SCRATCH/go-patient\\""]\n`,
+    });
+    repo.gate("patient");
+    const checks = path.join(repo.scratch, "checks");
+    const first = repo.spawn(["run"]);
+    await first.waitFor(/patient\s+running → checking/);
+    const [orphan] = await linesOf(checks, 1);
+    const daemon = JSON.parse(repo.read(".work/daemon.json")) as { pid: number };
+    process.kill(daemon.pid, "SIGKILL");
+    // The follower notices, starts a new daemon and follows on; the new daemon kills the
+    // orphaned check and runs the acceptance again.
+    await first.waitFor("The daemon went away; starting it again");
+    const [, redone] = await linesOf(checks, 2);
+    expect(redone).not.toBe(orphan);
+    expect(alive(Number(orphan))).toBe(false);
+    await repo.open("patient");
+    expect(await first.exit).toBe(0);
+    expect(repo.state("patient")).toBe("merged");
+    expect(repo.db<{ passed: number }>("SELECT passed FROM acceptance_runs")).toEqual([
+      { passed: 1 },
+    ]);
+    expect(repo.db("SELECT * FROM stage_tasks")).toEqual([]);
+  });
+
   it("exits after its idle period with nothing running or ready", async () => {
     await using repo = await engineRepo({
       agents: { work: WORK },
@@ -271,3 +301,37 @@ describe("the daemon", () => {
     expect(await run.exit).toBe(0);
   });
 });
+
+/** Resolves with the file's lines once it has at least `count` (re-read on each change). */
+async function linesOf(file: string, count: number, timeoutMs = 30_000): Promise<string[]> {
+  const read = () =>
+    fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter(Boolean) : [];
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const lines = read();
+    if (lines.length >= count) return lines;
+    if (Date.now() > deadline) throw new Error(`${file}: ${lines.length} of ${count} lines`);
+    // The file is written by a shell in another process: wait for the directory to change.
+    await new Promise<void>((resolve) => {
+      const watcher = fs.watch(path.dirname(file), () => {
+        watcher.close();
+        resolve();
+      });
+      const timer = setTimeout(() => {
+        watcher.close();
+        resolve();
+      }, 500);
+      watcher.on("close", () => clearTimeout(timer));
+    });
+  }
+}
+
+/** A live, non-zombie process. */
+function alive(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0] !== "Z";
+  } catch {
+    return false;
+  }
+}

@@ -3,7 +3,7 @@
  * the plan is done or nothing more can move; then prints what waits on whom. Ctrl-C stops
  * following, never the work. `--foreground` hosts the engine in this process.
  */
-import { ExitCode, badMaxParallel, daemonGone } from "../../core/errors.ts";
+import { ExitCode, FluxError, badMaxParallel, daemonGone } from "../../core/errors.ts";
 import type { RunProgress } from "../../engine/engine.ts";
 import { startDaemon } from "../../server/daemon.ts";
 import { daemonOptions } from "./daemon.ts";
@@ -84,8 +84,34 @@ export async function run(ctx: CommandContext, opts: RunOptions): Promise<number
   const onSigint = () => abort.abort();
   process.once("SIGINT", onSigint);
   try {
-    const result = await follow(ctx, client, since, abort.signal, opts.manual === true);
-    return result;
+    const position = { seen: since };
+    for (let reconnects = 0; ; reconnects++) {
+      try {
+        return await follow(
+          ctx,
+          client,
+          position,
+          abort.signal,
+          opts.manual === true,
+          accepted.scope,
+        );
+      } catch (error) {
+        // The daemon went away (killed, crashed): what it did is in the store, and a new one
+        // goes on from there. Follow it, from the last event shown. A daemon this process
+        // hosts went with it: nothing to reconnect to.
+        const gone = error instanceof FluxError && error.code === "DAEMON_GONE";
+        if (!gone || abort.signal.aborted || stopLocal !== undefined || reconnects >= 3)
+          throw error;
+        ctx.output.out(
+          paint(
+            ctx.output.color,
+            "yellow",
+            `The daemon went away; starting it again and following from event ${position.seen}.`,
+          ),
+        );
+        client = await ensureDaemon(paths, ctx.env, ctx.fluxBin);
+      }
+    }
   } catch (error) {
     if (abort.signal.aborted) {
       ctx.output.out(
@@ -103,12 +129,14 @@ export async function run(ctx: CommandContext, opts: RunOptions): Promise<number
 async function follow(
   ctx: CommandContext,
   client: DaemonClient,
-  since: number,
+  position: { seen: number },
   signal: AbortSignal,
   manual: boolean,
+  scope: string[] | null,
 ): Promise<number> {
   const shownManual = new Set<string>();
   let caughtUp = false;
+  const since = position.seen;
   let seen = since;
   /** A final answer waits until the events it reflects have been printed. */
   let final: RunProgress | undefined;
@@ -119,6 +147,7 @@ async function follow(
       // No event: the engine finished a pass; progress may have changed.
     } else {
       seen = line.seq;
+      position.seen = seen;
       printEvent(ctx, line);
     }
     if (!caughtUp) continue;
@@ -130,7 +159,7 @@ async function follow(
       final = progress;
       if (seen < final.seq) continue;
     }
-    return conclude(ctx, final);
+    return conclude(ctx, final, scope);
   }
   throw daemonGone("events");
 }
@@ -143,10 +172,16 @@ function showManual(ctx: CommandContext, progress: RunProgress, shown: Set<strin
   }
 }
 
-function conclude(ctx: CommandContext, progress: RunProgress): number {
+function conclude(ctx: CommandContext, progress: RunProgress, scope: string[] | null): number {
   if (progress.done) {
     ctx.output.out(
-      paint(ctx.output.color, "green", "Done: every stage is merged, skipped or cancelled."),
+      paint(
+        ctx.output.color,
+        "green",
+        scope === null
+          ? "Done: every stage is merged, skipped or cancelled."
+          : `Done: ${scope.join(", ")} ${scope.length === 1 ? "is" : "are"} merged, skipped or cancelled (the rest of the plan was not in this run: \`flux run\` runs it).`,
+      ),
     );
     return ExitCode.ok;
   }
