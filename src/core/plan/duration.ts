@@ -3,7 +3,14 @@
 const unitMs = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const part = /(\d+)(ms|s|m|h|d)/gy;
 
-/** Milliseconds, or undefined when the text is not a duration. */
+/**
+ * The longest duration Flux takes (a stage timeout, a deadline): a year. Longer is a mistake
+ * (`99999999d` would overflow into Infinity), and timers past setTimeout's limit are chained.
+ */
+export const MAX_DURATION_MS = 365 * unitMs.d;
+export const MAX_DURATION_TEXT = "365d";
+
+/** Milliseconds, or undefined when the text is not a duration (or longer than MAX_DURATION_MS). */
 export function parseDuration(text: string): number | undefined {
   const trimmed = text.trim();
   if (trimmed === "") return undefined;
@@ -14,7 +21,9 @@ export function parseDuration(text: string): number | undefined {
     total += Number(m[1]) * unitMs[m[2] as keyof typeof unitMs];
     consumed = part.lastIndex;
   }
-  return consumed === trimmed.length ? total : undefined;
+  if (consumed !== trimmed.length || !Number.isFinite(total) || total > MAX_DURATION_MS)
+    return undefined;
+  return total;
 }
 
 /** The shortest way to write a duration: 5400000 → `1h30m`. */

@@ -4,7 +4,7 @@
  * Unknown keys are not errors here: validation reports them as warnings with suggestions.
  */
 import { z } from "zod";
-import { parseDuration } from "./duration.ts";
+import { MAX_DURATION_TEXT, parseDuration } from "./duration.ts";
 
 /** Words the CLI uses as subcommands: a stage with such an id could not be named on the command line. */
 export const RESERVED_STAGE_IDS = [
@@ -42,7 +42,7 @@ export type MergeMode = z.infer<typeof MergeMode>;
 export const Duration = z
   .string()
   .refine((s) => parseDuration(s) !== undefined, {
-    message: "not a duration: write a number with a unit, e.g. 90s, 30m, 2h, 1h30m",
+    message: `not a duration: write a number with a unit, e.g. 90s, 30m, 2h, 1h30m (at most ${MAX_DURATION_TEXT})`,
   })
   .describe("A duration: 90s, 30m, 2h, 1h30m");
 export type Duration = z.infer<typeof Duration>;
