@@ -20,6 +20,9 @@ describe("human gates", () => {
     expect(verify.stdout).toContain("work for gated");
     expect(verify.stdout).toContain("gated.txt (+1 −0)");
     expect(verify.stdout).toContain("Approved: gated is verified.");
+    expect(verify.stdout).toContain(
+      "Triggered 1 dependent stage: after (they start once gated has merged).",
+    );
     await repo.ok(["run"]);
     expect(repo.mergedOrder()).toEqual(["gated", "after"]);
   });

@@ -1,4 +1,5 @@
 /** `flux stage complete`, `flux verify`, `flux merge`, `flux resume`: requests to the engine. */
+import { userInfo } from "node:os";
 import { createInterface } from "node:readline/promises";
 import {
   ExitCode,
@@ -10,7 +11,7 @@ import {
 import type { ApiLine } from "../../server/api/types.ts";
 import type { DaemonClient } from "../client.ts";
 import { ensureDaemon } from "../client.ts";
-import { refuseInsideSession, requireWorkPaths } from "../context.ts";
+import { openStore, refuseInsideSession, requireWorkPaths } from "../context.ts";
 import type { CommandContext } from "../main.ts";
 import { json, paint } from "../output.ts";
 
@@ -161,19 +162,26 @@ export async function verify(
       "not a terminal: say --yes to approve or --reject --reason to reject",
     );
   }
-  const reviewer = `human:${ctx.env.USER ?? "unknown"}`;
+  const reviewer = `human:${ctx.env.USER ?? userInfo().username}`;
   const params = { id: stageId };
   const result =
     decision === "approve"
       ? await client.call("approveStage", { params, body: { reviewer } })
       : await client.call("rejectStage", { params, body: { reason: reason ?? "", reviewer } });
-  if (opts.json === true) ctx.output.out(json({ evidence, decision, state: result.state }));
-  else
+  const triggered = decision === "approve" ? dependentsOf(ctx, stageId) : [];
+  if (opts.json === true)
+    ctx.output.out(json({ evidence, decision, state: result.state, triggered }));
+  else {
     ctx.output.out(
       decision === "approve"
         ? `Approved: ${stageId} is ${result.state}.`
         : `Rejected: a new session works on ${stageId} with your reason.`,
     );
+    if (triggered.length > 0)
+      ctx.output.out(
+        `Triggered ${triggered.length} dependent stage${triggered.length === 1 ? "" : "s"}: ${triggered.join(", ")} (they start once ${stageId} has merged).`,
+      );
+  }
   return ExitCode.ok;
 }
 
@@ -225,4 +233,16 @@ export async function resume(ctx: CommandContext, stageId: string): Promise<numb
     `Resumed ${stageId}: a new session starts with a recovery signal. \`flux run\` follows it.`,
   );
   return ExitCode.ok;
+}
+
+/** The stages that wait on `stageId` (the approval lets them start once it has merged). */
+function dependentsOf(ctx: CommandContext, stageId: string): string[] {
+  const paths = requireWorkPaths(ctx.cwd, ctx.env);
+  using store = openStore(paths);
+  const plan = store.activePlan();
+  if (plan === undefined) return [];
+  return store
+    .stages(plan.id)
+    .filter((s) => s.spec.dependencies.includes(stageId))
+    .map((s) => s.id);
 }
