@@ -209,6 +209,8 @@ function endToEnd(kind: AgentCli, file: string) {
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !k.startsWith("FLUX_") && !k.startsWith("TMUX")),
   ) as Record<string, string>;
+  // The runner reads specs from the state directory the engine names: here, .work itself.
+  env.FLUX_STATE_DIR = work;
   const specFor = (id: string, stream: string): string => {
     const spec: SessionSpec = {
       sessionId: id,

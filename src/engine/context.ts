@@ -32,6 +32,8 @@ export interface EngineContext {
   readonly promptDir: string | undefined;
   /** Times the Stop hook sends an interactive agent back to work. */
   readonly stopReminders: number;
+  /** The repository's per-user state directory: session specs, the run's environment. */
+  readonly stateDir: string;
 
   /** Long work per stage, one task at a time. */
   readonly tasks: StageTasks;

@@ -16,6 +16,7 @@ import type { StageAction } from "../core/stage/actions.ts";
 import type { FluxEvent } from "../store/events.ts";
 import type { WorkPaths } from "../store/paths.ts";
 import { syncProjections } from "../store/projections/sync.ts";
+import { stateDirFor } from "../store/state-dir.ts";
 import type { SessionRecord } from "../store/sessions.ts";
 import { getSession, markSessionStarted } from "../store/sessions.ts";
 import type { PlanRecord, StageFacts, StageRecord, Store } from "../store/store.ts";
@@ -58,8 +59,8 @@ export interface EngineOptions {
   /** Times the Stop hook sends an interactive agent back to work (default 3). */
   stopReminders?: number | undefined;
   /**
-   * The repository's per-user state directory (store/state-dir.ts): the run's environment is
-   * kept there across restarts. undefined: in memory only (tests).
+   * The repository's per-user state directory (store/state-dir.ts): session specs and the run's
+   * environment. Default: the one of the user running the engine.
    */
   stateDir?: string | undefined;
   clock?: Clock | undefined;
@@ -103,6 +104,7 @@ export class Engine {
       return active;
     };
     const project = () => syncProjections(store, options.paths);
+    const stateDir = options.stateDir ?? stateDirFor(options.paths.root, process.env);
     const ctx: EngineContext = {
       store,
       paths: options.paths,
@@ -112,12 +114,13 @@ export class Engine {
       fluxBin: options.fluxBin,
       promptDir: options.promptDir,
       stopReminders: options.stopReminders ?? 3,
+      stateDir,
       tasks: new StageTasks((stageId, what) => this.wake(`${what} of ${stageId} done`)),
       sessions: new SessionWatch(clock),
       run: new RunScope(store, {
         maxParallel: options.maxParallel,
         env: options.env,
-        stateDir: options.stateDir,
+        stateDir,
       }),
       plan,
       stage: (id) => stageOf(store, plan(), id),

@@ -29,6 +29,8 @@ export interface RunnerReporter {
 
 export interface RunnerOptions {
   work: string;
+  /** Where the session's spec is (the per-user state directory). */
+  stateDir: string;
   sessionId: string;
   reporter: RunnerReporter;
   /** Where the agent's output is shown (the pane). */
@@ -38,7 +40,7 @@ export interface RunnerOptions {
 
 export async function runSession(options: RunnerOptions): Promise<number> {
   const now = options.now ?? (() => new Date());
-  const spec: SessionSpec = readSpec(options.work, options.sessionId);
+  const spec: SessionSpec = readSpec(options.stateDir, options.sessionId);
   fs.mkdirSync(path.dirname(spec.logFile), { recursive: true });
   const log = fs.openSync(spec.logFile, "a");
   const record = (event: Record<string, unknown>) =>

@@ -1,13 +1,16 @@
 /**
- * The files of one session under `.work/`: its spec (argv, environment, prompt — 0600, it
- * holds the session token), its exit report, its output log and its signal. tmux only ever
- * launches `"$FLUX_BIN" runner <session-id>`; the runner reads everything else from here.
+ * The files of one session: under `.work/`, its exit report, its output log and its signal;
+ * its spec (argv, environment — it holds the session's token and the run's API keys) in the
+ * per-user state directory (0600), outside the repository, where no other session reaches it
+ * through its worktree. tmux only ever launches `"$FLUX_BIN" runner <session-id>`; the runner
+ * reads everything else from these files.
  */
 import fs from "node:fs";
 import path from "node:path";
 import { ExitCode, FluxError } from "../core/errors.ts";
 import type { SessionTelemetry } from "../adapters/agents/types.ts";
 import { writeAtomic } from "../store/fs.ts";
+import { ensureStateDir } from "../store/state-dir.ts";
 
 export interface SessionSpec {
   sessionId: string;
@@ -46,8 +49,9 @@ export function sessionDir(work: string, sessionId: string): string {
   return path.join(work, "sessions", sessionId);
 }
 
-export function specFile(work: string, sessionId: string): string {
-  return path.join(sessionDir(work, sessionId), "spec.json");
+/** `<state dir>/sessions/<id>/spec.json` (store/state-dir.ts). */
+export function specFile(stateDir: string, sessionId: string): string {
+  return path.join(stateDir, "sessions", sessionId, "spec.json");
 }
 
 export function exitFile(work: string, sessionId: string): string {
@@ -67,15 +71,15 @@ export function signalFile(work: string, sessionId: string): string {
   return path.join(work, "signals", `${sessionId}.md`);
 }
 
-export function writeSpec(work: string, spec: SessionSpec): string {
-  const file = specFile(work, spec.sessionId);
+export function writeSpec(stateDir: string, spec: SessionSpec): string {
+  const file = specFile(ensureStateDir(stateDir), spec.sessionId);
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   writeAtomic(file, `${JSON.stringify(spec, null, 2)}\n`, 0o600);
   return file;
 }
 
-export function readSpec(work: string, sessionId: string): SessionSpec {
-  const file = specFile(work, sessionId);
+export function readSpec(stateDir: string, sessionId: string): SessionSpec {
+  const file = specFile(stateDir, sessionId);
   try {
     return JSON.parse(fs.readFileSync(file, "utf8")) as SessionSpec;
   } catch (error) {

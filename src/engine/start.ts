@@ -75,7 +75,7 @@ export async function startSession(
 
   const agent = agentStart(engine, stage.spec, signal, sessionId, worktree.path, env);
   const name = `flux-${stageId}`;
-  writeSpec(engine.paths.work, {
+  writeSpec(engine.stateDir, {
     sessionId,
     stageId,
     cwd: worktree.path,
@@ -106,7 +106,7 @@ export async function startSession(
 
   const runner = [process.execPath, engine.fluxBin, "runner", sessionId];
   if (engine.run.manual) {
-    const command = `cd ${shellQuote(worktree.path)} && FLUX_WORK_DIR=${shellQuote(engine.paths.work)} ${runner.map(shellQuote).join(" ")}`;
+    const command = `cd ${shellQuote(worktree.path)} && FLUX_WORK_DIR=${shellQuote(engine.paths.work)} FLUX_STATE_DIR=${shellQuote(engine.stateDir)} ${runner.map(shellQuote).join(" ")}`;
     engine.run.recordManualCommand(stageId, command);
     engine.log(`manual: ${command}`);
   } else {
@@ -117,7 +117,11 @@ export async function startSession(
       name,
       cwd: worktree.path,
       argv: runner,
-      env: { FLUX_WORK_DIR: engine.paths.work, FLUX_SESSION_ID: sessionId },
+      env: {
+        FLUX_WORK_DIR: engine.paths.work,
+        FLUX_SESSION_ID: sessionId,
+        FLUX_STATE_DIR: engine.stateDir,
+      },
       logFile: path.join(engine.paths.work, "logs", `${sessionId}.runner.log`),
     });
   }

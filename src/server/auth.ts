@@ -27,7 +27,9 @@ export function principalOf(
   if (presented === "") return undefined;
   if (sameToken(presented, adminToken)) return { kind: "admin" };
   const session = sessionByTokenHash(store, hashToken(presented));
-  return session === undefined
+  // A session's token dies with its session: a crashed session's agent, still running
+  // somewhere, cannot complete the stage its successor now works on.
+  return session === undefined || session.endedAt !== null
     ? undefined
     : { kind: "session", sessionId: session.id, stageId: session.stageId };
 }

@@ -1,8 +1,9 @@
 /**
  * The daemon: the one engine host of a repository (DESIGN.md §3). It takes the repository's
- * lock, serves the HTTP API on 127.0.0.1 with a fresh admin token (in `.work/daemon.json`,
- * mode 0600), runs the engine, streams events, and exits after an idle period with nothing
- * running or ready. `flux run --foreground` hosts the same thing in the CLI's process.
+ * lock, serves the HTTP API on 127.0.0.1 with a fresh admin token (0600, in the per-user state
+ * directory that `.work/daemon.json` names — never under `.work/`), runs the engine, streams
+ * events, and exits after an idle period with nothing running or ready. `flux run --foreground`
+ * hosts the same thing in the CLI's process.
  */
 import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
@@ -73,6 +74,7 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
     stateDir: path.join(paths.work, "sessions", "backend"),
     onSessionClosed: writeSessionClosedScript(paths, options.fluxBin),
   });
+  const stateDir = stateDirFor(paths.root, process.env);
   const engine = new Engine({
     store,
     paths,
@@ -82,7 +84,7 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
     maxParallel: options.maxParallel,
     promptDir: options.promptDir,
     stopReminders: options.stopReminders,
-    stateDir: stateDirFor(paths.root, process.env),
+    stateDir,
     log,
     // A damaged database: stop instead of failing every pass (the log says why).
     onFatal: () => void stop(),
@@ -168,6 +170,7 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
     token,
     startedAt: new Date().toISOString(),
     version: options.version,
+    stateDir,
   });
   log(`daemon ${process.pid} listening on ${url} (${backend.kind} sessions)`);
   await engine.start();

@@ -5,6 +5,10 @@ import { describe, expect, it } from "vitest";
 import { WORK, GATED } from "../kit/agents.ts";
 import { waitFor } from "../kit/tmux.ts";
 import { engineRepo } from "../kit/engine-repo.ts";
+import { TEST_STATE_HOME } from "../kit/cli.ts";
+import { readSpec } from "../../src/engine/session-files.ts";
+import { readDaemonInfo } from "../../src/server/daemon-file.ts";
+import { stateDirFor } from "../../src/store/state-dir.ts";
 
 describe("humans stepping in", () => {
   it("resumes a failed stage with a recovery signal", async () => {
@@ -262,17 +266,23 @@ describe("the daemon", () => {
     repo.gate("two");
     const run = repo.spawn(["run"]);
     await run.waitFor(/one\s+ready → running/);
-    const info = JSON.parse(repo.read(".work/daemon.json")) as { url: string; token: string };
+    const info = readDaemonInfo(path.join(repo.dir, ".work"));
+    if (info === undefined) throw new Error("no daemon");
+    expect(info.token).not.toBe("");
     expect((await fetch(`${info.url}/v1/health`)).status).toBe(401);
     expect(
       (await fetch(`${info.url}/v1/health`, { headers: { authorization: "Bearer nope" } })).status,
     ).toBe(401);
-    const spec = JSON.parse(
-      repo.read(`.work/sessions/${repo.sessions("one")[0]?.id}/spec.json`),
-    ) as { env: Record<string, string> };
+    const stateDir = stateDirFor(repo.dir, { XDG_STATE_HOME: TEST_STATE_HOME });
+    const spec = readSpec(stateDir, repo.sessions("one")[0]?.id ?? "");
     const session = { authorization: `Bearer ${spec.env.FLUX_SESSION_TOKEN}` };
     expect(spec.env.FLUX_SESSION_TOKEN).not.toBe(info.token);
     expect(JSON.stringify(spec.env)).not.toContain(info.token);
+    // No credential anywhere a session reaches through its worktree's .work symlink.
+    const secrets = [info.token, spec.env.FLUX_SESSION_TOKEN ?? ""];
+    for (const file of filesUnder(path.join(repo.dir, ".work")))
+      for (const secret of secrets)
+        expect(fs.readFileSync(file, "utf8").includes(secret), `${file} holds a token`).toBe(false);
     expect(
       (await fetch(`${info.url}/v1/stages/two/complete`, { method: "POST", headers: session }))
         .status,
@@ -299,8 +309,21 @@ describe("the daemon", () => {
     await repo.open("one");
     await repo.open("two");
     expect(await run.exit).toBe(0);
+    // A session's token dies with its session.
+    const ended = await fetch(`${info.url}/v1/sessions/${repo.sessions("one")[0]?.id}`, {
+      headers: session,
+    });
+    expect(ended.status).toBe(401);
   });
 });
+
+/** Every regular file below `dir` (symlinks not followed). */
+function filesUnder(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name));
+}
 
 /** Resolves with the file's lines once it has at least `count` (re-read on each change). */
 async function linesOf(file: string, count: number, timeoutMs = 30_000): Promise<string[]> {

@@ -213,7 +213,7 @@ describe("engine restarts", () => {
     h.engine.approve("a", "human");
     await h.until("merged", () => h?.stage("a").state === "merged");
     const b = await h.launched("b");
-    expect(readSpec(h.paths.work, b.id).env.MARK).toBe("run-env");
+    expect(readSpec(h.stateDir, b.id).env.MARK).toBe("run-env");
     // Out of scope: never started.
     expect(h.stage("other").state).toBe("ready");
     expect(h.engine.progress().waiting.map((w) => w.id)).toEqual([]);

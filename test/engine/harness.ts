@@ -20,7 +20,7 @@ import { FLUX_BIN } from "../kit/cli.ts";
 import { MemoryBackend } from "../kit/memory-backend.ts";
 import type { MemoryBackendOptions } from "../kit/memory-backend.ts";
 import { planOf } from "../kit/plans.ts";
-import { tempRepo } from "../kit/temp-repo.ts";
+import { tempDir, tempRepo } from "../kit/temp-repo.ts";
 import type { TempRepo } from "../kit/temp-repo.ts";
 import { FakeClock } from "./fake-clock.ts";
 
@@ -34,6 +34,8 @@ const GIT_ENV = {
 export interface EngineHarness extends AsyncDisposable {
   repo: TempRepo;
   paths: WorkPaths;
+  /** The engine's per-user state directory (session specs, the run's environment). */
+  stateDir: string;
   store: Store;
   engine: Engine;
   backend: MemoryBackend;
@@ -73,7 +75,7 @@ export async function engineHarness(
     baseBranch: "main",
   });
   const backend = new MemoryBackend({ now: () => clock.now(), ...options.backend });
-  const stateDir = path.join(repo.dir, ".state-of-test");
+  const stateDir = tempDir("flux-state-");
   const events: FluxEvent[] = [];
   const waiters = new Set<() => void>();
   const poke = () => {
@@ -139,6 +141,7 @@ export async function engineHarness(
   return {
     repo,
     paths,
+    stateDir,
     store,
     get engine() {
       return engine;

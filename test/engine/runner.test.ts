@@ -41,6 +41,7 @@ describe("runner", () => {
     const t = setup('rm -rf "$SESSION_DIR"; exit 3');
     const code = await runSession({
       work: t.work,
+      stateDir: t.work,
       sessionId: t.id,
       reporter: t.reporter,
       display: t.display,
@@ -55,6 +56,7 @@ describe("runner", () => {
     const started = Date.now();
     const code = await runSession({
       work: t.work,
+      stateDir: t.work,
       sessionId: t.id,
       reporter: t.reporter,
       display: t.display,

@@ -79,7 +79,7 @@ export async function apiHarness(stages: StageSpec[]): Promise<ApiHarness> {
       );
     },
     sessionToken(stageId) {
-      const token = readSpec(h.paths.work, h.session(stageId).id).env.FLUX_SESSION_TOKEN;
+      const token = readSpec(h.stateDir, h.session(stageId).id).env.FLUX_SESSION_TOKEN;
       if (token === undefined) throw new Error(`no session token for ${stageId}`);
       return token;
     },

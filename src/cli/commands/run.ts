@@ -51,7 +51,14 @@ export async function run(ctx: CommandContext, opts: RunOptions): Promise<number
     };
     const handle = await startDaemon(daemonOptions(ctx, paths, debug, { idleTimeoutMs: 0 }));
     client = clientFor(
-      { pid: process.pid, url: handle.url, token: handle.token, startedAt: "", version: VERSION },
+      {
+        pid: process.pid,
+        url: handle.url,
+        token: handle.token,
+        startedAt: "",
+        version: VERSION,
+        stateDir: "",
+      },
       {},
     );
     stopLocal = () => handle.stop();

@@ -9,6 +9,7 @@ import { runSession } from "../../engine/runner.ts";
 import { readSpec } from "../../engine/session-files.ts";
 import { readDaemonInfo } from "../../server/daemon-file.ts";
 import { workPaths } from "../../store/paths.ts";
+import { stateDirFor } from "../../store/state-dir.ts";
 import { clientFor } from "../client.ts";
 import type { CommandContext } from "../main.ts";
 
@@ -18,7 +19,9 @@ const REPORT_TIMEOUT_MS = 15_000;
 export async function runner(ctx: CommandContext, sessionId: string): Promise<number> {
   const work = ctx.env.FLUX_WORK_DIR ?? path.join(ctx.cwd, ".work");
   const paths = workPaths(path.dirname(fs.realpathSync(work)));
-  const spec = readSpec(paths.work, sessionId);
+  // The engine names its state directory (it may differ from this process's default).
+  const stateDir = ctx.env.FLUX_STATE_DIR ?? stateDirFor(paths.root, ctx.env);
+  const spec = readSpec(stateDir, sessionId);
   const env = { ...ctx.env, FLUX_SESSION_TOKEN: spec.env.FLUX_SESSION_TOKEN };
   const daemon = () => {
     const info = readDaemonInfo(paths.work);
@@ -32,6 +35,7 @@ export async function runner(ctx: CommandContext, sessionId: string): Promise<nu
   process.stdout.on("error", () => undefined);
   return runSession({
     work: paths.work,
+    stateDir,
     sessionId,
     display: process.stdout,
     reporter: {
