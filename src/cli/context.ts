@@ -6,6 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Config, ResolvedConfig } from "../core/config/schema.ts";
 import { noActivePlan, notInitialised, refusedInSession } from "../core/errors.ts";
+import { runnerAncestor } from "../adapters/process/ancestry.ts";
 import { loadConfig } from "../store/config.ts";
 import type { WorkPaths } from "../store/paths.ts";
 import { WORK_DIR_NAME, workPaths } from "../store/paths.ts";
@@ -52,11 +53,24 @@ export function requireActivePlan(store: Store) {
   return plan;
 }
 
-/** Manual transitions and gate approvals are for humans, not for agents inside a session. */
-export function refuseInsideSession(env: Env, what: string): void {
+/**
+ * Manual transitions and gate approvals are for humans, not for agents inside a session: refused
+ * when FLUX_SESSION_ID is set, and also when a session's runner of this repository is among
+ * this process's ancestors, whatever its environment (an agent that unset its FLUX_* variables).
+ */
+export function refuseInsideSession(env: Env, what: string, cwd = process.cwd()): void {
   if (env.FLUX_SESSION_ID !== undefined && env.FLUX_SESSION_ID !== "") {
     throw refusedInSession(what, env.FLUX_SESSION_ID);
   }
+  const session = sessionAncestor(env, cwd);
+  if (session !== undefined) throw refusedInSession(what, session);
+}
+
+/** The session this process runs in, found by its ancestry (see adapters/process/ancestry.ts). */
+export function sessionAncestor(env: Env, cwd = process.cwd()): string | undefined {
+  const root = findWorkRoot(cwd, env);
+  if (root === undefined) return undefined;
+  return runnerAncestor(workPaths(root).work)?.sessionId;
 }
 
 /**

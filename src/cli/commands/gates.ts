@@ -6,12 +6,13 @@ import {
   FluxError,
   daemonGone,
   forbidden,
+  refusedInSession,
   rejectionNeedsReason,
 } from "../../core/errors.ts";
 import type { ApiLine } from "../../server/api/types.ts";
 import type { DaemonClient } from "../client.ts";
 import { ensureDaemon } from "../client.ts";
-import { openStore, refuseInsideSession, requireWorkPaths } from "../context.ts";
+import { openStore, refuseInsideSession, requireWorkPaths, sessionAncestor } from "../context.ts";
 import type { CommandContext } from "../main.ts";
 import { json, paint } from "../output.ts";
 
@@ -69,6 +70,16 @@ export async function stageComplete(
   }
   if (inSession && ctx.env.FLUX_STAGE_ID !== undefined && id !== ctx.env.FLUX_STAGE_ID) {
     throw forbidden.otherStage(ctx.env.FLUX_STAGE_ID, id);
+  }
+  if (!inSession) {
+    // An agent that unset its FLUX_* variables would ask with the admin credential: its
+    // ancestry gives it away.
+    const session = sessionAncestor(ctx.env, ctx.cwd);
+    if (session !== undefined)
+      throw refusedInSession(
+        `\`flux stage ${id} complete\` without the session's own token`,
+        session,
+      );
   }
   const client = await engineClient(ctx);
   if (opts.json !== true)
