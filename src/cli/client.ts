@@ -13,8 +13,11 @@ import {
   daemonStartFailed,
   daemonGone,
   daemonUnreachable,
+  sessionNotFound,
+  stageIdInvalid,
   type WireFallback,
 } from "../core/errors.ts";
+import { isStageId } from "../core/stage/id.ts";
 import type { DaemonInfo } from "../server/daemon-file.ts";
 import { daemonFile, readDaemonInfo } from "../server/daemon-file.ts";
 // Runtime: methods and paths only (no zod). Types: from the route table, erased at run time.
@@ -61,6 +64,13 @@ function tokenFor(info: DaemonInfo, env: Env): string {
 /** Method, URL, headers and body of a call to `name`. */
 function requestOf(info: DaemonInfo, token: string, name: RouteName, input: WireInput) {
   const route = ROUTES[name];
+  // Ids from the command line are checked before any request (they are encoded too): a stage
+  // id like `../../v1/shutdown?` never reaches another route.
+  const id = input.params?.id;
+  if (id !== undefined && route.path.startsWith("/v1/stages/") && !isStageId(id))
+    throw stageIdInvalid(id);
+  if (id !== undefined && route.path.startsWith("/v1/sessions/") && !/^ses_[a-z0-9]+$/.test(id))
+    throw sessionNotFound(id);
   const query = new URLSearchParams();
   for (const [key, value] of Object.entries(input.query ?? {}))
     if (value !== undefined) query.set(key, value);

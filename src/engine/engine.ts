@@ -11,7 +11,7 @@
  */
 import type { SessionBackend } from "../adapters/sessions/backend.ts";
 import type { SessionTelemetry } from "../adapters/agents/types.ts";
-import { isDamagedDatabase, noActivePlan, stageNotFound } from "../core/errors.ts";
+import { isDamagedDatabase, noActivePlan, sessionNotFound, stageNotFound } from "../core/errors.ts";
 import type { StageAction } from "../core/stage/actions.ts";
 import type { FluxEvent } from "../store/events.ts";
 import type { WorkPaths } from "../store/paths.ts";
@@ -304,18 +304,28 @@ export class Engine {
 
   /** A runner says its agent is running. */
   sessionStarted(sessionId: string, pid: number | null): void {
+    this.knownSession(sessionId);
     this.store.write((emit) => markSessionStarted(this.store, emit, sessionId, pid));
     this.ctx.project();
   }
 
   /** A runner reports its session's end. */
   sessionExited(sessionId: string, report: ExitReport): void {
+    this.knownSession(sessionId);
     sessionEnded(this.ctx, sessionId, report.code, report.signal, "exited", report.telemetry);
   }
 
   /** An interactive agent's hook (`flux hook <event>`). */
   hook(sessionId: string, body: Record<string, unknown>): HookAnswer {
+    this.knownSession(sessionId);
     return handleHook(this.ctx, sessionId, body);
+  }
+
+  /** SESSION_NOT_FOUND for an id no session has: a report about nothing is not "ok". */
+  private knownSession(sessionId: string): SessionRecord {
+    const session = getSession(this.store, sessionId);
+    if (session === undefined) throw sessionNotFound(sessionId);
+    return session;
   }
 
   /** `flux sessions kill`: the session stops, its stage waits for a human. */

@@ -32,5 +32,15 @@ describe("errors over the daemon", () => {
     expect(environment.stderr).not.toMatch(/internal error/i);
     repo.git("branch", "-m", "trunk", "main");
     expect(repo.state("gated")).toBe("awaiting_verification");
+
+    // Ids from the command line are checked before any request: none reaches another route.
+    const sneaky = await repo.ok(["merge", "../../v1/shutdown?"], 2);
+    expect(sneaky.stderr).toContain("STAGE_ID_INVALID");
+    const path = await repo.ok(["resume", "/etc/passwd"], 2);
+    expect(path.stderr).toContain("STAGE_ID_INVALID");
+    const status = JSON.parse((await repo.ok(["daemon", "status", "--json"])).stdout) as {
+      running: boolean;
+    };
+    expect(status.running).toBe(true);
   });
 });

@@ -12,13 +12,17 @@ import { guardedStream } from "./context.ts";
 export function eventRoutes(app: App, ctx: ApiContext): void {
   app.openapi(guardedStream(app, TABLE.events), (c) => {
     const { since } = c.req.valid("query");
+    // A session sees its own stage's events only; the human's CLI sees everything.
+    const principal = c.get("principal");
+    const visible = (event: FluxEvent) =>
+      principal.kind === "admin" || event.stageId === principal.stageId;
     let last = since;
     let unsubscribe = () => undefined as void;
     const stream = ctx.streams.open<ApiLine<"events">>(() => unsubscribe());
     const send = (event: FluxEvent) => {
       if (event.seq <= last) return;
       last = event.seq;
-      stream.write(event);
+      if (visible(event)) stream.write(event);
     };
     // Live events are heard from now on; the past is read after, and `last` drops duplicates.
     unsubscribe = ctx.feed.subscribe(send, () => stream.write({ type: "settled", seq: last }));
