@@ -12,7 +12,7 @@
 import type { SessionBackend } from "../adapters/sessions/backend.ts";
 import type { SessionTelemetry } from "../adapters/agents/types.ts";
 import { isDamagedDatabase, noActivePlan, sessionNotFound, stageNotFound } from "../core/errors.ts";
-import type { StageAction } from "../core/stage/actions.ts";
+import type { ManualAction, StageAction } from "../core/stage/actions.ts";
 import type { FluxEvent } from "../store/events.ts";
 import type { WorkPaths } from "../store/paths.ts";
 import { syncProjections } from "../store/projections/sync.ts";
@@ -300,6 +300,23 @@ export class Engine {
   /** `flux resume <id>`: a blocked or failed stage starts again. */
   resume(stageId: string): StageRecord {
     return resumeStage(this.ctx, stageId);
+  }
+
+  /**
+   * A manual edge a human forces (`flux stage <id> block|reset|skip|cancel|complete --force`),
+   * recorded with who forced it; the next pass acts on it (a session whose stage moved on ends).
+   */
+  force(
+    stageId: string,
+    action: ManualAction,
+    meta: { reason?: string | undefined; actor: string },
+  ): StageRecord {
+    const plan = this.ctx.plan();
+    this.ctx.stage(stageId);
+    const { stage } = this.store.transition(plan.id, stageId, action, meta);
+    this.ctx.project();
+    this.wake(`${action} by ${meta.actor}`);
+    return stage;
   }
 
   /** A runner says its agent is running. */

@@ -6,8 +6,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { WORK } from "../kit/agents.ts";
-import { engineRepo } from "../kit/engine-repo.ts";
+import { GATED, WORK } from "../kit/agents.ts";
+import { daemonLog, engineRepo } from "../kit/engine-repo.ts";
 
 const SHED = "env -u FLUX_SESSION_ID -u FLUX_SESSION_TOKEN -u FLUX_STAGE_ID";
 
@@ -44,5 +44,26 @@ ${WORK}`,
     // Nothing the agent tried moved the gated stage: it waits for a human.
     expect(repo.state("gated")).toBe("awaiting_verification");
     expect(repo.state("sneaky")).toBe("merged");
+  });
+
+  it("a human's forced edge goes through the running daemon, recorded with who forced it", async () => {
+    await using repo = await engineRepo({
+      agents: { gated: GATED },
+      stagesYaml: `    - id: long\n      command: "sh agents/gated.sh"\n    - id: later\n      dependencies: [long]\n      command: "sh agents/gated.sh"\n`,
+    });
+    repo.gate("long");
+    const run = repo.spawn(["run"]);
+    await run.waitFor(/long\s+ready → running/);
+    const forced = await repo.ok(["stage", "later", "skip", "--reason", "not needed"], 0, {
+      USER: "ada",
+    });
+    expect(forced.stdout).toContain("later: waiting → skipped (not needed)");
+    expect(daemonLog(repo.dir)).toContain("wake: skip by human:ada");
+    const [event] = repo.db<{ data: string }>(
+      "SELECT data FROM events WHERE stage_id = 'later' AND type = 'stage.transitioned' ORDER BY seq DESC LIMIT 1",
+    );
+    expect(JSON.parse(event?.data ?? "{}")).toMatchObject({ to: "skipped", actor: "human:ada" });
+    await repo.open("long");
+    expect(await run.exit).toBe(0);
   });
 });

@@ -1,8 +1,13 @@
 /** `flux stage <id> complete --force --reason … | block | reset | skip | cancel`: manual edges. */
 import { ExitCode, FluxError } from "../../core/errors.ts";
 import { MANUAL_ACTIONS, isManualAction } from "../../core/stage/actions.ts";
+import { userInfo } from "node:os";
+import type { ManualAction } from "../../core/stage/actions.ts";
+import type { FluxEvent } from "../../store/events.ts";
+import type { WorkPaths } from "../../store/paths.ts";
 import { syncProjections } from "../../store/projections/sync.ts";
-import { notifyDaemon } from "../client.ts";
+import type { StageRecord, Store } from "../../store/store.ts";
+import { connectDaemon } from "../client.ts";
 import type { CommandContext } from "../main.ts";
 import { openStore, refuseInsideSession, requireActivePlan, requireWorkPaths } from "../context.ts";
 import { json, paintState } from "../output.ts";
@@ -39,13 +44,11 @@ export async function stage(
   const paths = requireWorkPaths(ctx.cwd, ctx.env);
   using store = openStore(paths);
   const plan = requireActivePlan(store);
-  const actor = `human:${ctx.env.USER ?? "unknown"}`;
-  const { stage: after, events } = store.transition(plan.id, id, action, {
+  const actor = `human:${ctx.env.USER ?? userInfo().username}`;
+  const { stage: after, events } = await force(ctx, paths, store, plan.id, id, action, {
     reason: opts.reason,
     actor,
   });
-  syncProjections(store, paths);
-  await notifyDaemon(paths, ctx.env);
   if (opts.json === true) {
     ctx.output.out(
       json({
@@ -72,4 +75,32 @@ export async function stage(
     );
   }
   return ExitCode.ok;
+}
+
+/**
+ * Forces the edge: through the daemon, with the admin credential, while one runs (every
+ * mutation goes through it then); straight into the store when none does.
+ */
+async function force(
+  ctx: CommandContext,
+  paths: WorkPaths,
+  store: Store,
+  planId: number,
+  id: string,
+  action: ManualAction,
+  meta: { reason?: string | undefined; actor: string },
+): Promise<{ stage: StageRecord; events: FluxEvent[] }> {
+  const client = await connectDaemon(paths, ctx.env);
+  if (client === undefined) {
+    const result = store.transition(planId, id, action, meta);
+    syncProjections(store, paths);
+    return result;
+  }
+  const { before } = await client.call("forceStage", {
+    params: { id },
+    body: { action, reason: meta.reason, actor: meta.actor },
+  });
+  const stage = store.stage(planId, id);
+  if (stage === undefined) throw new Error(`${id} vanished after its edge`);
+  return { stage, events: store.eventsSince(before) };
 }

@@ -122,6 +122,14 @@ export const ROUTES = {
     reply: "json",
     summary: "A blocked or failed stage starts again with a recovery signal.",
   },
+  forceStage: {
+    method: "post",
+    path: "/v1/stages/{id}/force",
+    principal: "admin",
+    reply: "json",
+    summary:
+      "A manual edge a human forces (complete --force, block, reset, skip, cancel): the CLI sends it here while a daemon runs.",
+  },
   getSession: {
     method: "get",
     path: "/v1/sessions/{id}",

@@ -87,4 +87,12 @@ export function stageRoutes(app: App, ctx: ApiContext): void {
     const { id } = c.req.valid("param");
     return c.json({ ok: true as const, state: engine.resume(id).state }, 200);
   });
+
+  app.openapi(guarded(TABLE.forceStage), (c) => {
+    const { id } = c.req.valid("param");
+    const { action, reason, actor } = c.req.valid("json");
+    const before = engine.store.lastSeq();
+    const state = engine.force(id, action, { reason, actor }).state;
+    return c.json({ ok: true as const, state, before }, 200);
+  });
 }

@@ -3,6 +3,7 @@
  * acceptance's progress, then the verdict or the evidence), approve, reject, merge, resume.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { MANUAL_ACTIONS } from "../../../core/stage/actions.ts";
 import { STAGE_STATES } from "../../../core/stage/states.ts";
 import {
   AcceptanceProgress,
@@ -113,4 +114,22 @@ export const resumeStage = createRoute({
   ...routeOf("resumeStage"),
   request: { params: StageParams },
   responses: reply(StageMoved, "Resumed: the stage's new state."),
+});
+
+export const ForceBody = z.strictObject({
+  action: z.enum(MANUAL_ACTIONS),
+  reason: z.string().optional(),
+  /** Who forces it, for the event log (`human:<user>`). */
+  actor: z.string().min(1).openapi({ example: "human:ada" }),
+});
+
+export const StageForced = StageMoved.extend({
+  /** The event log's last sequence number before the edge: the CLI shows what followed. */
+  before: z.number().int(),
+});
+
+export const forceStage = createRoute({
+  ...routeOf("forceStage"),
+  request: { params: StageParams, body: jsonBody(ForceBody) },
+  responses: reply(StageForced, "Forced: the stage's new state."),
 });
