@@ -48,5 +48,14 @@ describe(".work projections and validate", () => {
     const text = await repo.ok(["validate"], 7);
     expect(text.stdout).toContain("WORKTREE_MISSING");
     expect(text.stdout).toContain("flux/long keeps its work");
+    // `flux worktree list` does not pretend there is nothing: the stage still needs its worktree.
+    const list = await repo.ok(["worktree", "list"]);
+    expect(list.stdout).not.toContain("No stage worktrees.");
+    expect(list.stdout).toMatch(/long\s+running.*worktree missing: flux\/long keeps the work/);
+    const listed = JSON.parse((await repo.ok(["worktree", "list", "--json"])).stdout) as {
+      stage: string;
+      missing?: boolean;
+    }[];
+    expect(listed).toEqual([expect.objectContaining({ stage: "long", missing: true })]);
   });
 });

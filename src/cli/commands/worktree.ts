@@ -1,7 +1,15 @@
 /** `flux worktree list|clean`: the stage worktrees, and removing the finished ones safely. */
 import fs from "node:fs";
 import path from "node:path";
-import { removeWorktree, worktreeState } from "../../adapters/git/index.ts";
+import {
+  branchExists,
+  commitsBetween,
+  removeWorktree,
+  worktreeState,
+} from "../../adapters/git/index.ts";
+import { stageBranchName } from "../../core/stage/id.ts";
+import { hasWorktree } from "../../store/projections/sessions.ts";
+import { listSessions } from "../../store/sessions.ts";
 import { ExitCode, FluxError } from "../../core/errors.ts";
 import { WORKTREES_DIR_NAME } from "../../store/paths.ts";
 import { openStore, requireActivePlan, requireWorkPaths } from "../context.ts";
@@ -14,6 +22,8 @@ interface WorktreeRow {
   state: string;
   dirty: string[];
   unmerged: number;
+  /** Its directory was deleted, while its stage still needs it; its branch keeps the work. */
+  missing?: true;
 }
 
 function rows(ctx: CommandContext): {
@@ -33,7 +43,7 @@ function rows(ctx: CommandContext): {
         .filter((n) => fs.statSync(path.join(dir, n)).isDirectory())
         .sort()
     : [];
-  const out = names.map((stage) => {
+  const out: WorktreeRow[] = names.map((stage) => {
     const wt = path.join(dir, stage);
     const state = worktreeState(wt, plan.baseBranch);
     return {
@@ -44,6 +54,23 @@ function rows(ctx: CommandContext): {
       unmerged: state.unmerged,
     };
   });
+  // Stages that still have a worktree by the store's account, whose directory is gone.
+  const sessions = listSessions(store, plan.id);
+  for (const stage of store.stages(plan.id)) {
+    if (names.includes(stage.id) || !hasWorktree(stage, sessions)) continue;
+    const branch = stageBranchName(stage.id);
+    out.push({
+      stage: stage.id,
+      path: path.join(dir, stage.id),
+      state: stage.state,
+      dirty: [],
+      unmerged: branchExists(paths.root, branch)
+        ? commitsBetween(paths.root, plan.baseBranch, branch).length
+        : 0,
+      missing: true,
+    });
+  }
+  out.sort((a, b) => a.stage.localeCompare(b.stage));
   const finished = new Set(
     [...states]
       .filter(([, s]) => s === "merged" || s === "skipped" || s === "cancelled")
@@ -71,7 +98,7 @@ export function worktreeList(ctx: CommandContext, opts: { json?: boolean }): num
   );
   for (const r of list)
     ctx.output.out(
-      `${pad(r.stage, 22)}${pad(r.state, 24)}${pad(String(r.dirty.length), 13)}${r.unmerged}`,
+      `${pad(r.stage, 22)}${pad(r.state, 24)}${pad(r.missing === true ? "-" : String(r.dirty.length), 13)}${r.unmerged}${r.missing === true ? paint(ctx.output.color, "yellow", `  worktree missing: ${stageBranchName(r.stage)} keeps the work; Flux checks it out again when it needs it`) : ""}`,
     );
   return ExitCode.ok;
 }
@@ -85,6 +112,7 @@ export async function worktreeClean(
   const removed: string[] = [];
   const kept: { stage: string; why: string }[] = [];
   for (const r of list) {
+    if (r.missing === true) continue;
     if (!finished.has(r.stage)) {
       kept.push({ stage: r.stage, why: `stage is ${r.state}` });
       continue;
