@@ -4,7 +4,7 @@
  * answers. The run belongs to the engine, not to the request: the verdict lands even when the
  * caller is gone.
  */
-import { dirtyFiles, headCommit, worktreePath } from "../adapters/git/index.ts";
+import { dirtyFilesAsync, headCommitAsync, worktreePath } from "../adapters/git/index.ts";
 import { ExitCode, FluxError, stageBusy } from "../core/errors.ts";
 import type { Feedback } from "../core/signal/data.ts";
 import { completeCommandFor } from "../core/signal/data.ts";
@@ -48,11 +48,42 @@ export interface VerdictRequest {
  * before anything starts (a refusal is thrown); once they hold, the stage is `checking` and
  * `result` is the verdict to come.
  */
-export function requestCompletion(
+export async function requestCompletion(
   engine: EngineContext,
   stageId: string,
   options: { sessionId?: string | undefined; onProgress?: (event: AcceptanceProgress) => void },
-): Accepted<Verdict> {
+): Promise<Accepted<Verdict>> {
+  completable(engine, stageId);
+  const worktree = worktreePath(engine.paths.root, stageId);
+  // Off the event loop: a large checkout's status must not stall the daemon.
+  const [dirty, commit] = await Promise.all([dirtyFilesAsync(worktree), headCommitAsync(worktree)]);
+  if (dirty.length > 0) {
+    throw new FluxError(
+      "COMMIT_FIRST",
+      `uncommitted changes in ${worktree}: ${dirty.slice(0, 10).join(", ")}${dirty.length > 10 ? ", …" : ""}`,
+      {
+        hint: "commit first: acceptance runs on a committed state, and the merge takes exactly that commit",
+        exitCode: ExitCode.refused,
+        data: { files: dirty },
+      },
+    );
+  }
+  // Checked again after git answered: another request may have come first.
+  completable(engine, stageId);
+  // Asking is progress: an interactive agent's Stop reminders start again from zero.
+  if (options.sessionId !== undefined) resetReminders(engine.store, options.sessionId);
+  engine.move(stageId, "completion_requested", undefined);
+  const result = runVerdict(engine, stageId, {
+    trigger: "request",
+    commit,
+    sessionId: options.sessionId,
+    onProgress: options.onProgress,
+  });
+  return { result };
+}
+
+/** Refuses a completion request the stage cannot take now. */
+function completable(engine: EngineContext, stageId: string): void {
   const stage = engine.stage(stageId);
   if (stage.state === "checking") {
     throw new FluxError("STAGE_CHECKING", `${stageId}'s acceptance is already running`, {
@@ -77,30 +108,6 @@ export function requestCompletion(
   // it. Any other task in flight makes the request wait for nobody: it is refused.
   const inFlight = engine.tasks.what(stageId);
   if (inFlight !== undefined && inFlight !== "start") throw stageBusy(stageId, inFlight);
-  const worktree = worktreePath(engine.paths.root, stageId);
-  const dirty = dirtyFiles(worktree);
-  if (dirty.length > 0) {
-    throw new FluxError(
-      "COMMIT_FIRST",
-      `uncommitted changes in ${worktree}: ${dirty.slice(0, 10).join(", ")}${dirty.length > 10 ? ", …" : ""}`,
-      {
-        hint: "commit first: acceptance runs on a committed state, and the merge takes exactly that commit",
-        exitCode: ExitCode.refused,
-        data: { files: dirty },
-      },
-    );
-  }
-  const commit = headCommit(worktree);
-  // Asking is progress: an interactive agent's Stop reminders start again from zero.
-  if (options.sessionId !== undefined) resetReminders(engine.store, options.sessionId);
-  engine.move(stageId, "completion_requested", undefined);
-  const result = runVerdict(engine, stageId, {
-    trigger: "request",
-    commit,
-    sessionId: options.sessionId,
-    onProgress: options.onProgress,
-  });
-  return { result };
 }
 
 /**

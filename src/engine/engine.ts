@@ -162,7 +162,7 @@ export class Engine {
     // A child that ended without its runner's report (process backend): find out which.
     this.cleanups.push(this.ctx.backend.onExit(() => this.checkSessions()));
     await readoptSessions(this.ctx);
-    redoInFlight(this.ctx);
+    await redoInFlight(this.ctx);
     this.wake("start");
   }
 
@@ -273,7 +273,7 @@ export class Engine {
       onProgress?: Parameters<typeof requestCompletion>[2]["onProgress"];
     },
   ): Promise<Accepted<Verdict>> {
-    return attempt(() => requestCompletion(this.ctx, stageId, options));
+    return requestCompletion(this.ctx, stageId, options);
   }
 
   /** A gate's evidence: the acceptance again and what a reviewer needs (STAGE_NOT_AT_GATE first). */

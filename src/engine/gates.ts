@@ -3,7 +3,7 @@
  * the commits), approval and rejection. A rejected stage starts a new session with the
  * reviewer's reason as its feedback.
  */
-import { commitsBetween, diffStat, headCommit } from "../adapters/git/index.ts";
+import { commitsBetweenAsync, diffStatAsync, headCommitAsync } from "../adapters/git/index.ts";
 import type { DiffStat } from "../adapters/git/index.ts";
 import { stageNotAtGate } from "../core/errors.ts";
 import type { Feedback } from "../core/signal/data.ts";
@@ -38,7 +38,7 @@ export function gateEvidence(
   const plan = ctx.plan();
   const result = ctx.tasks.run(stageId, "verify", async (): Promise<GateEvidence> => {
     const worktree = await ensureWorktree(ctx, stageId);
-    const commit = stage.passedCommit ?? headCommit(worktree);
+    const commit = stage.passedCommit ?? (await headCommitAsync(worktree));
     const startedAt = ctx.clock.now().toISOString();
     const run = await runAcceptance({
       cwd: worktree,
@@ -63,8 +63,8 @@ export function gateEvidence(
       commit,
       passed: run.passed,
       checks: run.checks,
-      diffStat: diffStat(ctx.paths.root, plan.baseBranch, commit),
-      commits: commitsBetween(ctx.paths.root, plan.baseBranch, commit),
+      diffStat: await diffStatAsync(ctx.paths.root, plan.baseBranch, commit),
+      commits: await commitsBetweenAsync(ctx.paths.root, plan.baseBranch, commit),
     };
   });
   return { result };

@@ -16,7 +16,7 @@ import {
 import type { SessionRecord } from "../store/sessions.ts";
 import type { EngineContext } from "./context.ts";
 import { readExitReport } from "./session-files.ts";
-import { headCommit, dirtyFiles, worktreePath } from "../adapters/git/index.ts";
+import { dirtyFilesAsync, headCommitAsync, worktreePath } from "../adapters/git/index.ts";
 import { sessionNotFound } from "../core/errors.ts";
 import { telemetryRecord } from "./telemetry.ts";
 
@@ -133,7 +133,16 @@ export function sessionEnded(
     return;
   }
   if (code === 0 && signal === null) {
-    exitedWithoutAsking(ctx, session);
+    exitedWithoutAsking(ctx, session).catch((error: unknown) => {
+      ctx.log(`acceptance after exit failed: ${String(error)}`);
+      // Its worktree could not be read: a crash like any other, never a stage left running.
+      if (ctx.store.stage(session.planId, session.stageId)?.state === "running")
+        crashed(
+          ctx,
+          session.stageId,
+          `its worktree could not be read after it exited: ${String(error)}`,
+        );
+    });
     return;
   }
   crashed(
@@ -160,9 +169,14 @@ function crashReason(
   return `${base} (${telemetry.errorClass}${message})`;
 }
 
-function exitedWithoutAsking(ctx: EngineContext, session: SessionRecord): void {
+/** Exit 0 without a completion request: its acceptance runs anyway (or it crashed, if dirty). */
+async function exitedWithoutAsking(ctx: EngineContext, session: SessionRecord): Promise<void> {
   const worktree = worktreePath(ctx.paths.root, session.stageId);
-  const dirty = dirtyFiles(worktree);
+  const [dirty, commit] = await Promise.all([dirtyFilesAsync(worktree), headCommitAsync(worktree)]);
+  // git ran off the event loop: the stage may have moved meanwhile (a human, a kill).
+  const stage = ctx.store.stage(session.planId, session.stageId);
+  const latest = latestSession(ctx.store, session.planId, session.stageId);
+  if (stage?.state !== "running" || latest?.id !== session.id) return;
   if (dirty.length > 0) {
     crashed(
       ctx,
@@ -176,13 +190,7 @@ function exitedWithoutAsking(ctx: EngineContext, session: SessionRecord): void {
     "session_exited",
     "the agent exited without asking: running its acceptance",
   );
-  void ctx
-    .verdict(session.stageId, {
-      trigger: "exit",
-      commit: headCommit(worktree),
-      sessionId: session.id,
-    })
-    .catch((error: unknown) => ctx.log(`acceptance after exit failed: ${String(error)}`));
+  await ctx.verdict(session.stageId, { trigger: "exit", commit, sessionId: session.id });
 }
 
 /** Restart with a recovery signal, or `failed` when the retries are used up. */

@@ -7,8 +7,8 @@
  */
 import {
   fastForward,
-  headCommit,
-  isAncestor,
+  headCommitAsync,
+  isAncestorAsync,
   mergeStage,
   rebaseOnto,
   removeWorktree,
@@ -75,7 +75,7 @@ export async function mergeTask(
   }
   if (stage.spec.merge === "manual" && !requested)
     return { kind: "waiting", reason: `merge: manual — waiting for \`flux merge ${stageId}\`` };
-  const head = headCommit(root, branch);
+  const head = await headCommitAsync(root, branch);
   const commit = stage.passedCommit ?? head;
   if (head !== commit)
     return recheck(
@@ -98,7 +98,7 @@ export async function mergeTask(
   switch (result.kind) {
     case "merged":
     case "up_to_date": {
-      if (!isAncestor(root, commit, plan.baseBranch)) {
+      if (!(await isAncestorAsync(root, commit, plan.baseBranch))) {
         throw new FluxError(
           "MERGE_NOT_ON_BASE",
           `after merging, ${plan.baseBranch} does not contain ${commit.slice(0, 8)}`,
@@ -106,7 +106,9 @@ export async function mergeTask(
         );
       }
       const mergeCommit =
-        result.kind === "merged" ? result.mergeCommit : headCommit(root, plan.baseBranch);
+        result.kind === "merged"
+          ? result.mergeCommit
+          : await headCommitAsync(root, plan.baseBranch);
       // The worktree goes first (it is clean and merged now), so `merged` means all done —
       // unless its agent is still finishing: then it goes when the session ends.
       const session = latestSession(engine.store, plan.id, stageId);
@@ -150,8 +152,8 @@ export async function mergeTask(
   }
 }
 
-function recheck(engine: EngineContext, stageId: string, why: string): MergeOutcome {
-  const commit = headCommit(worktreePath(engine.paths.root, stageId));
+async function recheck(engine: EngineContext, stageId: string, why: string): Promise<MergeOutcome> {
+  const commit = await headCommitAsync(worktreePath(engine.paths.root, stageId));
   engine.move(stageId, "recheck_requested", `checking again: ${why}`);
   // The verdict is queued as the stage's next task: it runs once this merge task has ended.
   engine

@@ -7,7 +7,7 @@
  * Task records of other kinds need nothing: a merge is decided again by the next pass, a
  * session's start by its session row.
  */
-import { headCommit, worktreePath } from "../adapters/git/index.ts";
+import { headCommitAsync, worktreePath } from "../adapters/git/index.ts";
 import { groupAlive, leaderStatus, signalGroup } from "../adapters/process/proc.ts";
 import type { TaskRecord } from "../store/run-state.ts";
 import { endTask, openTasks } from "../store/run-state.ts";
@@ -16,7 +16,7 @@ import type { EngineContext } from "./context.ts";
 
 const TRIGGERS: readonly VerdictTrigger[] = ["request", "exit", "recheck", "verify"];
 
-export function redoInFlight(ctx: EngineContext): void {
+export async function redoInFlight(ctx: EngineContext): Promise<void> {
   const plan = ctx.store.activePlan();
   if (plan === undefined) return;
   const tasks = new Map(openTasks(ctx.store, plan.id).map((t) => [t.stageId, t]));
@@ -31,7 +31,7 @@ export function redoInFlight(ctx: EngineContext): void {
     let commit = task?.commit ?? undefined;
     if (commit === undefined) {
       try {
-        commit = headCommit(worktreePath(ctx.paths.root, stage.id));
+        commit = await headCommitAsync(worktreePath(ctx.paths.root, stage.id));
       } catch (error) {
         ctx.move(
           stage.id,

@@ -1,5 +1,5 @@
 /** Gathers what a session's signal says: the stage, its dependencies' output, feedback, recovery. */
-import { commitsBetween, dirtyFiles, stageBranch } from "../adapters/git/index.ts";
+import { commitsBetweenAsync, dirtyFilesAsync, stageBranch } from "../adapters/git/index.ts";
 import type { DependencyOutput, Feedback, Recovery, SignalData } from "../core/signal/data.ts";
 import { completeCommandFor } from "../core/signal/data.ts";
 import { renderSignal } from "../core/signal/render.ts";
@@ -11,23 +11,26 @@ import { agentTranscript, logTail } from "./session-files.ts";
 import { claudeTranscriptTail, readTranscript } from "../adapters/agents/claude/transcript.ts";
 import { loadSignalTemplate } from "./signal-templates.ts";
 
-export function buildSignal(
+/** The session's signal; the git it needs runs off the event loop. */
+export async function buildSignal(
   engine: EngineContext,
   stage: StageRecord,
   worktree: { path: string; branch: string },
   sessionId: string,
   purpose: SessionPurpose,
-): string {
+): Promise<string> {
   const plan = engine.plan();
   const data: SignalData = {
     stage: stage.spec,
     plan: { title: plan.title, overview: plan.overview },
     acceptance: stage.spec.acceptance,
-    dependencies: stage.spec.dependencies.map((id) => dependencyOutput(engine, id)),
+    dependencies: await Promise.all(
+      stage.spec.dependencies.map((id) => dependencyOutput(engine, id)),
+    ),
     feedback: parseFeedback(stage.feedback),
     recovery:
       purpose === "retry" || purpose === "resume"
-        ? recovery(engine, stage, worktree.path)
+        ? await recovery(engine, stage, worktree.path)
         : undefined,
     session: {
       id: sessionId,
@@ -39,15 +42,15 @@ export function buildSignal(
   return renderSignal(loadSignalTemplate(engine.promptDir), data);
 }
 
-function dependencyOutput(engine: EngineContext, id: string): DependencyOutput {
+async function dependencyOutput(engine: EngineContext, id: string): Promise<DependencyOutput> {
   const plan = engine.plan();
   const dep = engine.store.stage(plan.id, id);
   const branch = stageBranch(id);
   let commits: string[] = [];
   if (dep?.mergeCommit !== null && dep?.mergeCommit !== undefined) {
-    commits = commitsBetween(engine.paths.root, `${dep.mergeCommit}^1`, `${dep.mergeCommit}^2`).map(
-      (c) => `${c.sha.slice(0, 8)} ${c.subject}`,
-    );
+    commits = (
+      await commitsBetweenAsync(engine.paths.root, `${dep.mergeCommit}^1`, `${dep.mergeCommit}^2`)
+    ).map((c) => `${c.sha.slice(0, 8)} ${c.subject}`);
   }
   return { id, name: dep?.spec.name ?? id, branch, mergeCommit: dep?.mergeCommit ?? null, commits };
 }
@@ -57,16 +60,22 @@ export function parseFeedback(text: string | null): Feedback | undefined {
   return JSON.parse(text) as Feedback;
 }
 
-function recovery(engine: EngineContext, stage: StageRecord, worktree: string): Recovery {
+async function recovery(
+  engine: EngineContext,
+  stage: StageRecord,
+  worktree: string,
+): Promise<Recovery> {
   const plan = engine.plan();
   const previous = latestSession(engine.store, plan.id, stage.id);
+  const [commits, uncommittedFiles] = await Promise.all([
+    commitsBetweenAsync(engine.paths.root, plan.baseBranch, stageBranch(stage.id)),
+    dirtyFilesAsync(worktree),
+  ]);
   return {
     attempt: stage.retries + 1,
     maxAttempts: stage.spec.maxRetries + 1,
-    commits: commitsBetween(engine.paths.root, plan.baseBranch, stageBranch(stage.id)).map(
-      (c) => `${c.sha.slice(0, 8)} ${c.subject}`,
-    ),
-    uncommittedFiles: dirtyFiles(worktree),
+    commits: commits.map((c) => `${c.sha.slice(0, 8)} ${c.subject}`),
+    uncommittedFiles,
     lastOutput: previous === undefined ? [] : lastOutput(engine, previous),
   };
 }

@@ -5,7 +5,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { createWorktree, git } from "../adapters/git/index.ts";
+import { createWorktree, gitAsync } from "../adapters/git/index.ts";
 import { ExitCode, FluxError } from "../core/errors.ts";
 import { expandCommand, shellQuote } from "../core/shell.ts";
 import type { Stage } from "../core/plan/model.ts";
@@ -68,12 +68,12 @@ export async function startSession(
   const now = engine.clock.now();
   const sessionId = newSessionId(now.getTime());
   const token = newToken();
-  const prompt = buildSignal(engine, stage, worktree, sessionId, purpose);
+  const prompt = await buildSignal(engine, stage, worktree, sessionId, purpose);
   const signal = signalFile(engine.paths.work, sessionId);
   fs.mkdirSync(path.dirname(signal), { recursive: true });
   fs.writeFileSync(signal, prompt);
 
-  const agent = agentStart(engine, stage.spec, signal, sessionId, worktree.path, env);
+  const agent = await agentStart(engine, stage.spec, signal, sessionId, worktree.path, env);
   const name = `flux-${stageId}`;
   writeSpec(engine.stateDir, {
     sessionId,
@@ -145,14 +145,14 @@ export interface AgentStart {
  * shell-quoted paths, or an agent CLI's exact command line from its adapter (its config files
  * written under the session's directory).
  */
-export function agentStart(
+export async function agentStart(
   engine: EngineContext,
   stage: Stage,
   signal: string,
   sessionId: string,
   worktree: string,
   env: Record<string, string>,
-): AgentStart {
+): Promise<AgentStart> {
   if (stage.agent === "command") {
     const line = stage.command ?? "";
     return {
@@ -172,7 +172,7 @@ export function agentStart(
     env,
     isRoot: process.getuid?.() === 0,
     apiMaxRetries: AGENT_API_MAX_RETRIES,
-    git: gitDirs(worktree),
+    git: await gitDirs(worktree),
   });
   if (launch.tty === true && engine.backend.kind === "process" && !engine.run.manual) {
     throw new FluxError(
@@ -219,15 +219,14 @@ function recordTrust(engine: EngineContext, stageId: string, trust: WorkspaceTru
 }
 
 /** The worktree's own git dir and the shared one: a sandboxed agent must be allowed to write both to commit. */
-function gitDirs(worktree: string): { dir: string; commonDir: string } {
-  const [dir = "", commonDir = ""] = git(worktree, [
+async function gitDirs(worktree: string): Promise<{ dir: string; commonDir: string }> {
+  const out = await gitAsync(worktree, [
     "rev-parse",
     "--path-format=absolute",
     "--git-dir",
     "--git-common-dir",
-  ])
-    .trim()
-    .split("\n");
+  ]);
+  const [dir = "", commonDir = ""] = out.trim().split("\n");
   return { dir, commonDir };
 }
 

@@ -2,11 +2,13 @@
  * The engine in-process: a real repository, store and Engine, the in-memory session backend and a
  * fake clock. Crash, timeout, re-check and merge paths without real agents or real timers.
  */
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { FluxError } from "../../src/core/errors.ts";
 import { readSpec } from "../../src/engine/session-files.ts";
+import { tempDir } from "../kit/temp-repo.ts";
 import { engineHarness } from "./harness.ts";
 import type { EngineHarness } from "./harness.ts";
 
@@ -59,7 +61,12 @@ describe("engine, in process", () => {
   });
 
   it("answers STAGE_CHECKING or STAGE_NOT_MERGEABLE while the acceptance runs, STAGE_BUSY to a second merge", async () => {
-    h = await engineHarness([{ id: "a", merge: "manual" }]);
+    // The acceptance waits on a FIFO the test opens: the stage stays `checking` meanwhile.
+    const fifo = path.join(tempDir(), "go");
+    execFileSync("mkfifo", [fifo]);
+    h = await engineHarness([
+      { id: "a", merge: "manual", acceptance: [`read go < ${JSON.stringify(fifo)}`] },
+    ]);
     h.engine.requestRun({});
     const a = await h.launched("a");
     h.commit("a", "a.txt", "a\n");
@@ -69,6 +76,7 @@ describe("engine, in process", () => {
     expect((await rejection(h.engine.complete("a", { sessionId: a.id }))).code).toBe(
       "STAGE_CHECKING",
     );
+    await fs.promises.writeFile(fifo, "go\n");
     await result;
     const first = h.engine.merge("a");
     const second = await rejection(h.engine.merge("a"));

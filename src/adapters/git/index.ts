@@ -7,3 +7,4 @@ export * from "./worktree.ts";
 export * from "./merge.ts";
 export * from "./lock.ts";
 export * from "./version.ts";
+export * from "./inspect-async.ts";

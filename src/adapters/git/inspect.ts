@@ -1,9 +1,12 @@
 /**
- * Read-only questions about commits, diffs and checkouts. These are quick, so they run
- * synchronously like `repo.ts`; everything that writes lives in `worktree.ts` and `merge.ts`.
+ * Read-only questions about commits, diffs and checkouts, each defined once as a query (its
+ * command and how its answer is read) and asked synchronously here, for the CLI's short-lived
+ * commands, or without blocking in inspect-async.ts, for the daemon. Everything that writes
+ * lives in `worktree.ts` and `merge.ts`.
  */
 import { ExitCode, FluxError } from "../../core/errors.ts";
 import { git, GitError, gitTry } from "./run.ts";
+import type { GitResult } from "./run.ts";
 
 /**
  * Flux's own entries in a checkout: `.work` (a symlink in stage worktrees, the state directory
@@ -24,18 +27,90 @@ function assertRef(ref: string): void {
   }
 }
 
+/**
+ * A read-only git question: its command and how its answer is read. Each one is asked with
+ * `ask` (synchronously: the CLI's short-lived commands) or `askAsync` (inspect-async.ts: the
+ * daemon, whose event loop must not block on git).
+ */
+export interface GitQuery<T> {
+  cwd: string;
+  args: string[];
+  read: (result: GitResult) => T;
+}
+
+export function ask<T>(query: GitQuery<T>): T {
+  return query.read(gitTry(query.cwd, query.args));
+}
+
+/** The output of a command that must succeed. */
+function succeeded(args: readonly string[], result: GitResult): string {
+  if (result.status !== 0) throw new GitError(args, result.status, result.stderr);
+  return result.stdout;
+}
+
+export const queries = {
+  headCommit(cwd: string, ref = "HEAD"): GitQuery<string> {
+    assertRef(ref);
+    return {
+      cwd,
+      args: ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`],
+      read: (result) => {
+        if (result.status !== 0) {
+          throw new FluxError("GIT_UNKNOWN_REF", `${ref} does not name a commit in ${cwd}`, {
+            hint: "check the branch name (`git branch --list`)",
+            exitCode: ExitCode.notFound,
+            data: { ref, cwd },
+          });
+        }
+        return result.stdout.trim();
+      },
+    };
+  },
+  isAncestor(root: string, commit: string, ref: string): GitQuery<boolean> {
+    assertRef(commit);
+    assertRef(ref);
+    const args = ["merge-base", "--is-ancestor", commit, ref];
+    return {
+      cwd: root,
+      args,
+      read: (result) => {
+        // 1 is git's "no"; anything else (128: unknown revision) is a real failure.
+        if (result.status === 0) return true;
+        if (result.status === 1) return false;
+        throw new GitError(args, result.status, result.stderr);
+      },
+    };
+  },
+  diffStat(root: string, base: string, commit: string): GitQuery<DiffStat> {
+    assertRef(base);
+    assertRef(commit);
+    const args = ["diff", "--numstat", "--no-renames", "-z", `${base}...${commit}`, "--"];
+    return { cwd: root, args, read: (result) => parseNumstat(succeeded(args, result)) };
+  },
+  commitsBetween(root: string, base: string, commit: string): GitQuery<CommitSummary[]> {
+    assertRef(base);
+    assertRef(commit);
+    // %s folds the subject onto one line, so one record per line is unambiguous.
+    const args = ["log", "--format=%H %s", `${base}..${commit}`, "--"];
+    return { cwd: root, args, read: (result) => parseLog(succeeded(args, result)) };
+  },
+  dirtyFiles(cwd: string, options: { untracked?: boolean } = {}): GitQuery<string[]> {
+    // --no-optional-locks: a daemon looking at the user's checkout must not take its index lock
+    // (and make the user's own `git add` fail) just to refresh stat information.
+    const args = [
+      "--no-optional-locks",
+      "status",
+      "--porcelain=v1",
+      "-z",
+      `--untracked-files=${options.untracked === false ? "no" : "normal"}`,
+    ];
+    return { cwd, args, read: (result) => parseStatus(succeeded(args, result)) };
+  },
+};
+
 /** The full commit id `ref` points to; throws GIT_UNKNOWN_REF when it names no commit. */
 export function headCommit(cwd: string, ref = "HEAD"): string {
-  assertRef(ref);
-  const result = gitTry(cwd, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
-  if (result.status !== 0) {
-    throw new FluxError("GIT_UNKNOWN_REF", `${ref} does not name a commit in ${cwd}`, {
-      hint: "check the branch name (`git branch --list`)",
-      exitCode: ExitCode.notFound,
-      data: { ref, cwd },
-    });
-  }
-  return result.stdout.trim();
+  return ask(queries.headCommit(cwd, ref));
 }
 
 /** The commit a local branch points to, or undefined when there is no such branch. */
@@ -46,14 +121,7 @@ export function branchTip(cwd: string, branch: string): string | undefined {
 
 /** Whether `commit` is reachable from `ref` (a commit is its own ancestor). */
 export function isAncestor(root: string, commit: string, ref: string): boolean {
-  assertRef(commit);
-  assertRef(ref);
-  const args = ["merge-base", "--is-ancestor", commit, ref];
-  const result = gitTry(root, args);
-  // 1 is git's "no"; anything else (128: unknown revision) is a real failure.
-  if (result.status === 0) return true;
-  if (result.status === 1) return false;
-  throw new GitError(args, result.status, result.stderr);
+  return ask(queries.isAncestor(root, commit, ref));
 }
 
 /** NUL-separated output split into its non-empty fields. */
@@ -93,9 +161,10 @@ export interface DiffStat {
  * work, unaffected by what landed on the base since.
  */
 export function diffStat(root: string, base: string, commit: string): DiffStat {
-  assertRef(base);
-  assertRef(commit);
-  const out = git(root, ["diff", "--numstat", "--no-renames", "-z", `${base}...${commit}`, "--"]);
+  return ask(queries.diffStat(root, base, commit));
+}
+
+function parseNumstat(out: string): DiffStat {
   const files: FileStat[] = [];
   for (const record of fields(out)) {
     // `<added>\t<deleted>\t<path>`; binary files show `-` for both counts.
@@ -120,10 +189,10 @@ export interface CommitSummary {
 
 /** Commits reachable from `commit` but not from `base`, newest first (git's order). */
 export function commitsBetween(root: string, base: string, commit: string): CommitSummary[] {
-  assertRef(base);
-  assertRef(commit);
-  // %s folds the subject onto one line, so one record per line is unambiguous.
-  const out = git(root, ["log", "--format=%H %s", `${base}..${commit}`, "--"]);
+  return ask(queries.commitsBetween(root, base, commit));
+}
+
+function parseLog(out: string): CommitSummary[] {
   return out
     .split("\n")
     .filter((line) => line !== "")
@@ -140,15 +209,10 @@ export function commitsBetween(root: string, base: string, commit: string): Comm
  * `untracked: false` (default true) lists changes to tracked files only.
  */
 export function dirtyFiles(cwd: string, options: { untracked?: boolean } = {}): string[] {
-  // --no-optional-locks: a daemon looking at the user's checkout must not take its index lock
-  // (and make the user's own `git add` fail) just to refresh stat information.
-  const out = git(cwd, [
-    "--no-optional-locks",
-    "status",
-    "--porcelain=v1",
-    "-z",
-    `--untracked-files=${options.untracked === false ? "no" : "normal"}`,
-  ]);
+  return ask(queries.dirtyFiles(cwd, options));
+}
+
+function parseStatus(out: string): string[] {
   const records = out.split("\0");
   const files: string[] = [];
   for (let i = 0; i < records.length; i++) {

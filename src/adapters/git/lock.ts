@@ -8,13 +8,10 @@
  * writer of the base ref (the user's own `git commit`) is caught by the compare-and-swap in
  * `merge.ts`, not by this lock.
  *
- * The lock is re-entrant along an async call chain: the engine may hold it across a longer
- * sequence (re-check the commit, merge, verify, record) and call `mergeStage`, which takes it
- * again, without deadlocking. Calls nested inside one holder are serialised among themselves
- * too (each holder gets a queue of its own), so `Promise.all` of two merges inside a held lock
- * is still safe.
+ * Nothing takes it while holding it (the engine calls `mergeStage`, which takes it; it does not
+ * hold it around that call), so it need not be re-entrant: a nested call would wait for its
+ * own holder forever, and a test pins that no adapter function nests.
  */
-import { AsyncLocalStorage } from "node:async_hooks";
 import fs from "node:fs";
 import path from "node:path";
 
@@ -38,15 +35,7 @@ class Mutex {
   }
 }
 
-interface Held {
-  /** The queue for calls nested inside this holder. */
-  inner: Mutex;
-  /** False once the holder's function settled: a callback that escaped it holds nothing. */
-  active: boolean;
-}
-
-const topLevel = new Map<string, Mutex>();
-const held = new AsyncLocalStorage<ReadonlyMap<string, Held>>();
+const mutexes = new Map<string, Mutex>();
 
 /** One key per repository however it is spelled (relative, through a symlink). */
 function keyOf(root: string): string {
@@ -65,26 +54,12 @@ function keyOf(root: string): string {
  */
 export async function withMergeLock<T>(root: string, fn: () => Promise<T> | T): Promise<T> {
   const key = keyOf(root);
-  const scope = held.getStore();
-  const holder = scope?.get(key);
-  let mutex: Mutex;
-  if (holder?.active === true) {
-    mutex = holder.inner;
-  } else {
-    mutex = topLevel.get(key) ?? new Mutex();
-    topLevel.set(key, mutex);
-  }
+  const mutex = mutexes.get(key) ?? new Mutex();
+  mutexes.set(key, mutex);
   try {
-    return await mutex.run(async () => {
-      const mine: Held = { inner: new Mutex(), active: true };
-      try {
-        return await held.run(new Map(scope).set(key, mine), fn);
-      } finally {
-        mine.active = false;
-      }
-    });
+    return await mutex.run(async () => await fn());
   } finally {
     // Forget idle repositories so a long-lived daemon does not accumulate them.
-    if (mutex.pending === 0 && topLevel.get(key) === mutex) topLevel.delete(key);
+    if (mutex.pending === 0 && mutexes.get(key) === mutex) mutexes.delete(key);
   }
 }
