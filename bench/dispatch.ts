@@ -2,7 +2,9 @@
  * bench/dispatch: how long Flux takes from a stage's merge to its dependent's agent running, on
  * a generated chain of instant `command` stages, against the bare floor of the same steps done
  * by hand (git worktree add + tmux new-session + a node start-up) measured in the same run on
- * the same repository; the whole-run overhead per stage; and the CPU an idle daemon burns.
+ * the same repository; the whole-run overhead per stage against the whole per-stage floor
+ * (worktree add, tmux, two node starts, the acceptance shell, a merge's four git commands,
+ * worktree remove), measured the same way; and the CPU an idle daemon burns.
  * Run: npm run bench:dispatch   (builds first; needs git and tmux)
  */
 import type { ChildProcess } from "node:child_process";
@@ -158,6 +160,62 @@ function measureFloor(repo: string, socket: string, tmp: string) {
   return { total, worktree };
 }
 
+/**
+ * The whole per-stage floor, by hand with the same tools on the same repository: git worktree
+ * add, a tmux session running two node starts of bin/flux.js (the runner and `stage complete`)
+ * and the acceptance shell (`sh -c true`), the four git commands of a merge as Flux makes it
+ * (merge-tree, commit-tree, update-ref, read-tree -m -u), and git worktree remove. The agent's
+ * own commit is made untimed, as the whole-run figure subtracts the agent's work.
+ */
+function measureStageFloor(repo: string, socket: string, tmp: string) {
+  const stamps = path.join(tmp, "stage-floor.txt");
+  const totals: number[] = [];
+  for (let i = 0; i < FLOOR_RUNS; i++) {
+    const id = `whole-${i}`;
+    const wt = path.join(repo, ".worktrees", id);
+    const branch = `bench/${id}`;
+    const node = `'${process.execPath}' '${flux}' --version >/dev/null`;
+    const script = `${node}; ${node}; sh -c true; printf '%s %s\n' ${id} "$(date +%s%N)" >> '${stamps}'`;
+    let t = Date.now();
+    git(repo, "worktree", "add", "--no-track", "-b", branch, wt, "refs/heads/main");
+    execFileSync(
+      "tmux",
+      ["-L", socket, "new-session", "-d", "-s", id, "-c", wt, "--", "sh", "-c", script],
+      { env },
+    );
+    waitFor(`${id} to run`, () => readStamps(stamps).get(id));
+    waitFor(`${id} to end`, () =>
+      spawnSync("tmux", ["-L", socket, "has-session"], { env }).status === 0 ? undefined : true,
+    );
+    let timed = Date.now() - t;
+    // The agent's commit: untimed, like the agent's work in the whole-run figure.
+    fs.writeFileSync(path.join(wt, `floor-${id}.txt`), `${id}\n`);
+    git(wt, "add", `floor-${id}.txt`);
+    git(wt, "commit", "-qm", id);
+    t = Date.now();
+    const base = git(repo, "rev-parse", "refs/heads/main").trim();
+    const tree = git(repo, "merge-tree", "--write-tree", base, branch).trim().split("\n")[0]!;
+    const merge = git(
+      repo,
+      "commit-tree",
+      tree,
+      "-p",
+      base,
+      "-p",
+      branch,
+      "-m",
+      `Merge ${id}`,
+    ).trim();
+    git(repo, "update-ref", "refs/heads/main", merge, base);
+    git(repo, "read-tree", "-m", "-u", base, merge);
+    git(repo, "worktree", "remove", "--force", wt);
+    timed += Date.now() - t;
+    git(repo, "branch", "-D", branch);
+    totals.push(timed);
+  }
+  return totals;
+}
+
 /** user + system CPU of a process so far, in ms (from /proc/<pid>/stat, in clock ticks). */
 function cpuMs(pid: number, hz: number): number {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -229,6 +287,7 @@ try {
   );
 
   const floor = measureFloor(repo, socket, tmp);
+  const stageFloor = measureStageFloor(repo, socket, tmp);
   const nodeStart = median(
     Array.from({ length: 5 }, () => timeRun(process.execPath, [flux, "--version"], repo, env)),
   );
@@ -270,6 +329,15 @@ try {
   console.log(
     `                   minus Σ agent work (its start → just before \`stage complete\`, ${ms(agentWork)}): ` +
       `${ms((wallMs - agentWork) / STAGES)} overhead per stage`,
+  );
+  const overhead = (wallMs - agentWork) / STAGES;
+  const wholeRatio = overhead / median(stageFloor);
+  console.log(
+    `  per-stage floor  worktree add + tmux session (2 node starts of bin/flux.js + sh -c true) + the merge's 4 git commands + worktree remove`,
+  );
+  console.log(`                   ${stat(stageFloor)}`);
+  console.log(
+    `  whole-run ratio  ${ms(overhead)} overhead per stage / ${ms(median(stageFloor))} floor = ${wholeRatio.toFixed(2)}× (target ≤ ${TARGET}×: ${wholeRatio <= TARGET ? "met" : "MISSED"})`,
   );
   console.log(
     `  idle daemon      ${ms(idleCpu)} CPU (user + system) over ${IDLE_SECONDS} s with nothing to do (target: near zero)`,
