@@ -1,11 +1,12 @@
 /** `flux daemon start [-d] | stop | status`. */
 import fs from "node:fs";
 import path from "node:path";
-import { ExitCode } from "../../core/errors.ts";
+import { ExitCode, FluxError } from "../../core/errors.ts";
 import { readDaemonInfo } from "../../server/daemon-file.ts";
 import type { DaemonOptions } from "../../server/daemon.ts";
 import { startDaemon } from "../../server/daemon.ts";
 import type { WorkPaths } from "../../store/paths.ts";
+import type { DaemonClient } from "../client.ts";
 import { connectDaemon, ensureDaemon } from "../client.ts";
 import { loadSettings, requireWorkPaths } from "../context.ts";
 import type { CommandContext } from "../main.ts";
@@ -66,16 +67,36 @@ export function daemonOptions(
 
 export async function daemonStop(ctx: CommandContext): Promise<number> {
   const paths = requireWorkPaths(ctx.cwd, ctx.env);
-  const client = await connectDaemon(paths, ctx.env);
+  let client: DaemonClient | undefined;
+  try {
+    client = await connectDaemon(paths, ctx.env);
+  } catch (error) {
+    // Its admin token is gone (its per-user state directory was removed): its owner can still
+    // stop it, with a signal to the process daemon.json names — once it is verified to be one.
+    const info = readDaemonInfo(paths.work);
+    if (!(error instanceof FluxError && error.code === "UNAUTHORIZED") || info === undefined)
+      throw error;
+    if (!isFluxDaemon(info.pid)) throw error;
+    process.kill(info.pid, "SIGTERM");
+    await daemonGoneFrom(paths, info.pid);
+    ctx.output.out(`Stopped the Flux daemon ${info.pid} (by signal: its admin token was gone).`);
+    return ExitCode.ok;
+  }
   if (client === undefined) {
     ctx.output.out("No Flux daemon is running.");
     return ExitCode.ok;
   }
   await client.call("shutdown");
-  // The daemon removes daemon.json as it exits: wait for that (an inotify wake-up).
-  await new Promise<void>((resolve) => {
+  await daemonGoneFrom(paths, client.info.pid);
+  ctx.output.out(`Stopped the Flux daemon ${client.info.pid}.`);
+  return ExitCode.ok;
+}
+
+/** The daemon removes daemon.json as it exits: wait for that (an inotify wake-up), 15 s at most. */
+function daemonGoneFrom(paths: WorkPaths, pid: number): Promise<void> {
+  return new Promise<void>((resolve) => {
     const watcher = fs.watch(paths.work, () => {
-      if (readDaemonInfo(paths.work)?.pid !== client.info.pid) finish();
+      if (readDaemonInfo(paths.work)?.pid !== pid) finish();
     });
     const timer = setTimeout(finish, 15_000);
     function finish() {
@@ -83,10 +104,18 @@ export async function daemonStop(ctx: CommandContext): Promise<number> {
       watcher.close();
       resolve();
     }
-    if (readDaemonInfo(paths.work)?.pid !== client.info.pid) finish();
+    if (readDaemonInfo(paths.work)?.pid !== pid) finish();
   });
-  ctx.output.out(`Stopped the Flux daemon ${client.info.pid}.`);
-  return ExitCode.ok;
+}
+
+/** The process runs `flux daemon start` (a pid in daemon.json may have been reused). */
+function isFluxDaemon(pid: number): boolean {
+  try {
+    const argv = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    return argv.includes("daemon") && argv.includes("start");
+  } catch {
+    return false;
+  }
 }
 
 export async function daemonStatus(ctx: CommandContext, opts: { json?: boolean }): Promise<number> {
