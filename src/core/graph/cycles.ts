@@ -66,9 +66,10 @@ function compareCycles(a: readonly string[], b: readonly string[]): number {
 
 /**
  * Tarjan's algorithm without recursion. Components come out with their ids sorted; ids visit
- * in the adjacency's key order, so the output is deterministic.
+ * in the adjacency's key order, so the output is deterministic. A component comes after every
+ * component it reaches: dependencies first.
  */
-function stronglyConnected(adj: Adjacency): string[][] {
+export function stronglyConnected(adj: Adjacency): string[][] {
   const index = new Map<string, number>();
   const low = new Map<string, number>();
   const stack: string[] = [];

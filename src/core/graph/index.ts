@@ -7,6 +7,8 @@
 export type { GraphNode } from "./nodes.ts";
 export { findCycles, hasCycle } from "./cycles.ts";
 export type { FindCyclesOptions } from "./cycles.ts";
+export { reachability } from "./reach.ts";
+export type { Reachability, ReachabilityOptions } from "./reach.ts";
 export {
   ancestors,
   criticalPath,

@@ -7,10 +7,26 @@ export * from "./model.ts";
 export { formatDuration, parseDuration } from "./duration.ts";
 export type { ExtractedPlan, MetadataBlock } from "./extract.ts";
 export { extractMetadata, METADATA_EXAMPLE } from "./extract.ts";
-export type { ParseResult } from "./parse.ts";
+export type { ParseOptions, ParseResult } from "./parse.ts";
+export type { WorkKind, WorkMeter } from "./work.ts";
 export { parsePlan, sortDiagnostics } from "./parse.ts";
 export type { Locate, Path, Position } from "./validate.ts";
 export { validateMetadata } from "./validate.ts";
-export { closest, didYouMean, levenshtein, slugify } from "./suggest.ts";
-export { globsOverlap, overlappingGlobs, samplePaths } from "./overlap.ts";
+export {
+  boundedDistance,
+  closest,
+  didYouMean,
+  levenshtein,
+  MAX_SUGGEST_LENGTH,
+  slugify,
+  SuggestBudget,
+} from "./suggest.ts";
+export {
+  globsOverlap,
+  literalPrefixes,
+  MAX_GLOB_LENGTH,
+  overlappingClasses,
+  overlappingGlobs,
+  samplePaths,
+} from "./overlap.ts";
 export { PLAN_SCHEMA_ID, planJsonSchema, planJsonSchemaText } from "./json-schema.ts";

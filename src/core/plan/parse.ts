@@ -6,7 +6,7 @@
  * line:column. Nothing throws on bad input; the plan is returned only when there is no error.
  */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit } from "yaml";
-import type { Document, Node as YamlNode, YAMLError } from "yaml";
+import type { Document, Pair, YAMLMap, Node as YamlNode, YAMLError } from "yaml";
 import type { Diagnostic } from "../diagnostics.ts";
 import { hasErrors } from "../diagnostics.ts";
 import { extractMetadata } from "./extract.ts";
@@ -14,8 +14,16 @@ import type { Plan } from "./model.ts";
 import { resolvePlan } from "./model.ts";
 import { PlanMetadata } from "./schema.ts";
 import { checkUnknownKeys, schemaDiagnostics } from "./schema-check.ts";
+import { summariseRepeated } from "./summary.ts";
 import type { Locate, Path, Position } from "./validate.ts";
 import { isRecord, validateMetadata } from "./validate.ts";
+import type { WorkMeter } from "./work.ts";
+import { NO_METER } from "./work.ts";
+
+export interface ParseOptions {
+  /** Counts validation's steps; tests bound them per stage. None by default. */
+  meter?: WorkMeter | undefined;
+}
 
 export interface ParseResult {
   /** Present only when there are no errors (warnings allowed). */
@@ -26,11 +34,16 @@ export interface ParseResult {
   diagnostics: Diagnostic[];
 }
 
-export function parsePlan(text: string, file: string): ParseResult {
+export function parsePlan(text: string, file: string, options: ParseOptions = {}): ParseResult {
+  const meter = options.meter ?? NO_METER;
   const extracted = extractMetadata(text, file);
   const diagnostics = [...extracted.diagnostics];
+  // A loop, not push(...list): spreading 500,000 diagnostics overflows the call stack.
+  const add = (list: readonly Diagnostic[]): void => {
+    for (const d of list) diagnostics.push(d);
+  };
   const block = extracted.block;
-  const done = (): ParseResult => ({ diagnostics: sortDiagnostics(diagnostics) });
+  const done = (): ParseResult => ({ diagnostics: finish(diagnostics) });
   if (block === undefined) return done();
 
   const counter = new LineCounter();
@@ -66,8 +79,9 @@ export function parsePlan(text: string, file: string): ParseResult {
     return done();
   }
 
+  const keys = new KeyIndex(meter);
   const position = (path: Path, target: "key" | "value" = "value"): Position | undefined => {
-    const offset = offsetOf(doc, path, target);
+    const offset = offsetOf(doc, path, target, keys);
     return offset === undefined ? { line: block.line, column: 1 } : toFile(offset);
   };
   const locate: Locate = (path, target) => position(["flux", ...path], target);
@@ -87,7 +101,7 @@ export function parsePlan(text: string, file: string): ParseResult {
     });
     return done();
   }
-  diagnostics.push(...checkUnknownKeys(root, file, position));
+  add(checkUnknownKeys(root, file, position));
   const flux = root.flux;
   if (!isRecord(flux)) {
     diagnostics.push({
@@ -101,8 +115,8 @@ export function parsePlan(text: string, file: string): ParseResult {
     });
     return done();
   }
-  diagnostics.push(...envelope(flux, file, locate));
-  diagnostics.push(...validateMetadata(flux, file, locate));
+  add(envelope(flux, file, locate));
+  add(validateMetadata(flux, file, locate, meter));
 
   // A specific error on a value (PLAN_VERSION, PLAN_MERGE_PR, …) explains it better than the
   // generic type error on the same value, so that one is dropped.
@@ -124,7 +138,34 @@ export function parsePlan(text: string, file: string): ParseResult {
   });
   const title = extracted.title ?? (file.split(/[\\/]/).pop() ?? file).replace(/\.md$/i, "");
   const plan = resolvePlan(parsed.data, { file, title, overview: extracted.overview, lines });
-  return { plan, metadata: parsed.data, diagnostics: sortDiagnostics(diagnostics) };
+  return { plan, metadata: parsed.data, diagnostics: finish(diagnostics) };
+}
+
+function finish(diagnostics: Diagnostic[]): Diagnostic[] {
+  return summariseRepeated(sortDiagnostics(diagnostics));
+}
+
+/**
+ * Each YAML mapping's keys, indexed on first use: finding a key by scanning the mapping made
+ * locating every key of a 20,000-key mapping quadratic.
+ */
+class KeyIndex {
+  readonly #maps = new WeakMap<YAMLMap, Map<string, Pair>>();
+  constructor(private readonly meter: WorkMeter) {}
+  find(map: YAMLMap, key: string): Pair | undefined {
+    let index = this.#maps.get(map);
+    if (index === undefined) {
+      index = new Map();
+      for (const pair of map.items) {
+        const name = isScalar(pair.key) ? String(pair.key.value) : undefined;
+        if (name !== undefined && !index.has(name)) index.set(name, pair);
+      }
+      this.#maps.set(map, index);
+      this.meter.count("locate", map.items.length);
+    }
+    this.meter.count("locate", 1);
+    return index.get(key);
+  }
 }
 
 /** Version and stage list: the two things every plan needs, each with its own code. */
@@ -201,15 +242,18 @@ function openingQuote(doc: Document, offset: number): number | undefined {
 }
 
 /** Offset of the node at `path` (or of its key), else of the deepest enclosing node found. */
-function offsetOf(doc: Document, path: Path, target: "key" | "value"): number | undefined {
+function offsetOf(
+  doc: Document,
+  path: Path,
+  target: "key" | "value",
+  keys: KeyIndex,
+): number | undefined {
   let node: unknown = doc.contents;
   let offset = doc.contents?.range?.[0];
   for (const [i, segment] of path.entries()) {
     const last = i === path.length - 1;
     if (isMap(node)) {
-      const pair = node.items.find(
-        (p) => isScalar(p.key) && String(p.key.value) === String(segment),
-      );
+      const pair = keys.find(node, String(segment));
       if (pair === undefined) return offset;
       const keyOffset = isScalar(pair.key) ? pair.key.range?.[0] : undefined;
       const value = pair.value as YamlNode | null;

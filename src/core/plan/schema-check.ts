@@ -16,6 +16,7 @@ import {
 } from "./schema.ts";
 import { closest, didYouMean } from "./suggest.ts";
 import type { Locate, Path, Position } from "./validate.ts";
+import { quote } from "./work.ts";
 import { isRecord } from "./validate.ts";
 
 type Data = Record<string, unknown>;
@@ -188,13 +189,15 @@ export function checkUnknownKeys(
       if (allowed.includes(key)) continue;
       const stageOnly = path[1] === "defaults" && known.stage.includes(key);
       const match = closest(key, allowed);
+      const guess = match === undefined ? "" : ` Did you mean "${match}"?`;
+      const name = key.length > 80 ? quote(key) : `\`${key}\``;
       const at = position([...path, key], "key");
       out.push({
         code: "PLAN_UNKNOWN_KEY",
         severity: "warning",
         message: stageOnly
           ? `\`${key}\` can only be set on a stage, not in defaults`
-          : `unknown key \`${key}\` in ${where}; Flux ignores it.${didYouMean(key, allowed)}`,
+          : `unknown key ${name} in ${where}; Flux ignores it.${guess}`,
         file,
         line: at?.line,
         column: at?.column,

@@ -5,10 +5,21 @@
  * schema accepted it) so that one pass reports every problem, even in a plan with type errors.
  */
 import type { Diagnostic, Severity } from "../diagnostics.ts";
+import { findCycles } from "../graph/index.ts";
+import type { GraphNode } from "../graph/index.ts";
 import { STAGE_ID_RULE, isStageId } from "../stage/id.ts";
-import { overlappingGlobs } from "./overlap.ts";
+import { MAX_GLOB_LENGTH, globProblem } from "./overlap.ts";
+import { checkOverlaps } from "./overlap-check.ts";
 import { INACTIVE_FIELDS, RESERVED_STAGE_IDS } from "./schema.ts";
-import { closest, didYouMean, slugify } from "./suggest.ts";
+import { SuggestBudget, closest, slugify } from "./suggest.ts";
+import type { WorkMeter } from "./work.ts";
+import { NO_METER, formatCount, quote } from "./work.ts";
+
+/** Steps "did you mean" may take in one validation (see SuggestBudget). */
+export const SUGGEST_BUDGET = 1_000_000;
+/** Cycles reported per strongly connected component, and stages shown of a long one. */
+const CYCLES_PER_COMPONENT = 10;
+const CYCLE_SHOWN = 10;
 
 export type Path = (string | number)[];
 export interface Position {
@@ -40,7 +51,12 @@ interface StageView {
   first: boolean;
 }
 
-export function validateMetadata(flux: Data, file: string, locate: Locate): Diagnostic[] {
+export function validateMetadata(
+  flux: Data,
+  file: string,
+  locate: Locate,
+  meter: WorkMeter = NO_METER,
+): Diagnostic[] {
   const out: Diagnostic[] = [];
   const report = (
     code: string,
@@ -57,14 +73,27 @@ export function validateMetadata(flux: Data, file: string, locate: Locate): Diag
   const stages = readStages(flux);
   const ids = new Set(stages.flatMap((s) => (s.id === undefined ? [] : [s.id])));
   const lineOf = (s: StageView): number | undefined => locate(["stages", s.index, "id"])?.line;
+  const budget = new SuggestBudget(SUGGEST_BUDGET, meter);
   checkIds(stages, ids, lineOf, report);
-  checkDependencies(stages, ids, report);
+  checkDependencies(stages, ids, budget, report);
   const graph = dependencyGraph(stages);
   checkCycles(stages, graph, report);
 
   checkSettings(isRecord(flux.defaults) ? flux.defaults : {}, stages, report);
-  checkGroups(flux, stages, report);
-  checkOverlaps(stages, graph, report);
+  checkGroups(flux, stages, budget, report);
+  checkGlobs(stages, report);
+  const nodes: GraphNode[] = [...graph].map(([id, edges]) => ({
+    id,
+    dependencies: edges.map((e) => e.to),
+  }));
+  const withFiles = stages.flatMap((s) =>
+    s.first && s.id !== undefined && strings(s.data.files).length > 0
+      ? [{ index: s.index, id: s.id, files: strings(s.data.files) }]
+      : [],
+  );
+  checkOverlaps(withFiles, nodes, meter, (message, path, hint) =>
+    report("PLAN_FILES_OVERLAP", "warning", message, path, hint),
+  );
   return out;
 }
 
@@ -199,7 +228,14 @@ function freeId(wanted: string, ids: Set<string>): string {
   return `${wanted}-${n}`;
 }
 
-function checkDependencies(stages: StageView[], ids: Set<string>, report: Report): void {
+function checkDependencies(
+  stages: StageView[],
+  ids: Set<string>,
+  budget: SuggestBudget,
+  report: Report,
+): void {
+  const candidates = [...ids];
+  const known = candidates.slice(0, 12).join(", ") || "(none yet)";
   for (const s of stages) {
     for (const [dep, k] of strings(s.data.dependencies)) {
       const path = ["stages", s.index, "dependencies", k];
@@ -212,14 +248,15 @@ function checkDependencies(stages: StageView[], ids: Set<string>, report: Report
           "Remove it from its own dependencies: a stage cannot wait for itself.",
         );
       } else if (!ids.has(dep)) {
-        const match = closest(dep, ids);
+        const match = closest(dep, candidates, budget);
+        const guess = match === undefined ? "" : ` Did you mean "${match}"?`;
         report(
           "PLAN_UNKNOWN_DEPENDENCY",
           "error",
-          `${label(s)} depends on "${dep}", which is not a stage of this plan.${didYouMean(dep, ids)}`,
+          `${label(s)} depends on ${quote(dep)}, which is not a stage of this plan.${guess}`,
           path,
           match === undefined
-            ? `Use one of the plan's stage ids: ${[...ids].slice(0, 12).join(", ") || "(none yet)"}.`
+            ? `Use one of the plan's stage ids: ${known}.`
             : `Change it to "${match}".`,
         );
       }
@@ -243,36 +280,30 @@ function dependencyGraph(stages: StageView[]): Graph {
 }
 
 /**
- * One depth-first search: every back edge closes a cycle. A cycle found from several starting
- * points is reported once, written from the stage that comes first in the file.
+ * Each elementary cycle (up to a few per tangle of stages, from core/graph's iterative search)
+ * once, written from the stage that comes first in the file.
  */
 function checkCycles(stages: StageView[], graph: Graph, report: Report): void {
   const order = new Map(stages.filter((s) => s.first).map((s) => [s.id ?? "", s.index]));
-  const state = new Map<string, "open" | "done">();
-  const stack: string[] = [];
-  const seen = new Set<string>();
-  const visit = (id: string): void => {
-    state.set(id, "open");
-    stack.push(id);
-    for (const { to } of graph.get(id) ?? []) {
-      if (state.get(to) === "open") {
-        const cycle = stack.slice(stack.indexOf(to));
-        const start = cycle.reduce(
-          (best, c, i) => ((order.get(c) ?? 0) < (order.get(cycle[best] ?? "") ?? 0) ? i : best),
-          0,
-        );
-        const rotated = [...cycle.slice(start), ...cycle.slice(0, start)];
-        const key = rotated.join("\u0000");
-        if (!seen.has(key)) {
-          seen.add(key);
-          reportCycle(rotated, graph, order, report);
-        }
-      } else if (state.get(to) === undefined) visit(to);
-    }
-    stack.pop();
-    state.set(id, "done");
-  };
-  for (const id of graph.keys()) if (state.get(id) === undefined) visit(id);
+  const nodes = [...graph].map(([id, edges]) => ({ id, dependencies: edges.map((e) => e.to) }));
+  const cycles = findCycles(nodes, { maxPerComponent: CYCLES_PER_COMPONENT });
+  for (const closed of cycles) {
+    const cycle = closed.slice(0, -1);
+    const start = cycle.reduce(
+      (best, c, i) => ((order.get(c) ?? 0) < (order.get(cycle[best] ?? "") ?? 0) ? i : best),
+      0,
+    );
+    reportCycle([...cycle.slice(start), ...cycle.slice(0, start)], graph, order, report);
+  }
+}
+
+/** `a → b → c`, or for a long path its first stages, a count, and its last two. */
+function chain(ids: readonly string[]): string {
+  if (ids.length <= CYCLE_SHOWN + 2) return ids.join(" → ");
+  const hidden = ids.length - CYCLE_SHOWN - 2;
+  return [...ids.slice(0, CYCLE_SHOWN), `… (${formatCount(hidden)} more) …`, ...ids.slice(-2)].join(
+    " → ",
+  );
 }
 
 function reportCycle(
@@ -284,30 +315,33 @@ function reportCycle(
   const head = cycle[0] ?? "";
   const next = cycle[1] ?? head;
   const edge = graph.get(head)?.find((e) => e.to === next);
-  const links = cycle.map((c, i) => `${c} → ${cycle[(i + 1) % cycle.length] ?? ""}`);
+  const shown = cycle.length <= CYCLE_SHOWN ? cycle : cycle.slice(0, CYCLE_SHOWN);
+  const links = shown.map((c, i) => `${c} → ${cycle[(i + 1) % cycle.length] ?? ""}`);
+  const rest = cycle.length - shown.length;
   report(
     "PLAN_CYCLE",
     "error",
-    `dependency cycle: ${[...cycle, head].join(" → ")} (each stage waits for the next, so none can start)`,
+    `dependency cycle: ${chain([...cycle, head])} (each stage waits for the next, so none can start)`,
     ["stages", order.get(head) ?? 0, "dependencies", edge?.index ?? 0],
-    `Remove one of these dependencies: ${links.join(", ")}.`,
+    `Remove one of these dependencies: ${links.join(", ")}${rest > 0 ? ` (or one of the ${formatCount(rest)} others in the cycle)` : ""}.`,
   );
 }
 
-function checkGroups(flux: Data, stages: StageView[], report: Report): void {
+function checkGroups(flux: Data, stages: StageView[], budget: SuggestBudget, report: Report): void {
   if (!isRecord(flux.groups)) return;
   const used = new Set(
     stages.flatMap((s) =>
       typeof s.data.parallel_group === "string" ? [s.data.parallel_group] : [],
     ),
   );
+  const names = [...used];
   for (const name of Object.keys(flux.groups)) {
     if (used.has(name)) continue;
-    const match = closest(name, used);
+    const match = closest(name, names, budget);
     report(
       "PLAN_UNUSED_GROUP",
       "warning",
-      `group "${name}" is declared but no stage has parallel_group: ${name}`,
+      `group ${quote(name)} is declared but no stage has parallel_group: ${name}`,
       ["groups", name],
       match === undefined
         ? `Set parallel_group: ${name} on the stages it should limit, or remove the group.`
@@ -317,44 +351,35 @@ function checkGroups(flux: Data, stages: StageView[], report: Report): void {
   }
 }
 
-/** Every stage that `id` waits for, directly or not. */
-function ancestors(id: string, graph: Graph): Set<string> {
-  const found = new Set<string>();
-  const todo = [id];
-  for (let current = todo.pop(); current !== undefined; current = todo.pop()) {
-    for (const { to } of graph.get(current) ?? []) {
-      if (!found.has(to)) {
-        found.add(to);
-        todo.push(to);
+/**
+ * Globs the overlap check cannot read: empty ones (`""`, `"./"`, `" "`) match no file, and
+ * over-long ones are refused (picomatch itself throws past 65,536 characters).
+ */
+function checkGlobs(stages: StageView[], report: Report): void {
+  for (const s of stages) {
+    for (const [glob, k] of strings(s.data.files)) {
+      const problem = globProblem(glob);
+      if (problem === undefined) continue;
+      const field = `${label(s)}: \`files[${k}]\``;
+      if (problem === "empty") {
+        report(
+          "PLAN_BAD_GLOB",
+          "warning",
+          glob === ""
+            ? `${field} is empty, so it matches no file`
+            : `${field} is ${quote(glob)}, which matches no file`,
+          ["stages", s.index, "files", k],
+          'Write a glob relative to the repository root, e.g. "src/**" for a whole directory, or remove the entry. The overlap check ignores it.',
+        );
+      } else {
+        report(
+          "PLAN_BAD_GLOB",
+          "warning",
+          `${field} is ${formatCount(glob.length)} characters long; globs are limited to ${formatCount(MAX_GLOB_LENGTH)}`,
+          ["stages", s.index, "files", k],
+          'Use a shorter glob, e.g. the directory with "/**". The overlap check ignores this one.',
+        );
       }
-    }
-  }
-  return found;
-}
-
-function checkOverlaps(stages: StageView[], graph: Graph, report: Report): void {
-  const withFiles = stages.filter((s) => s.first && strings(s.data.files).length > 0);
-  const reach = new Map(withFiles.map((s) => [s.id ?? "", ancestors(s.id ?? "", graph)]));
-  for (const [i, a] of withFiles.entries()) {
-    for (const b of withFiles.slice(i + 1)) {
-      const idA = a.id ?? "";
-      const idB = b.id ?? "";
-      if (reach.get(idA)?.has(idB) || reach.get(idB)?.has(idA)) continue;
-      const filesB = strings(b.data.files);
-      const pairs = overlappingGlobs(
-        strings(a.data.files).map(([g]) => g),
-        filesB.map(([g]) => g),
-      );
-      const [globA, globB] = pairs[0] ?? [];
-      if (globA === undefined || globB === undefined) continue;
-      const more = pairs.length > 1 ? ` (and ${pairs.length - 1} more pair(s) of globs)` : "";
-      report(
-        "PLAN_FILES_OVERLAP",
-        "warning",
-        `stages "${idA}" and "${idB}" may run at the same time and both change files matching "${globA}" (${idA}) and "${globB}" (${idB})${more}`,
-        ["stages", b.index, "files", filesB.find(([g]) => g === globB)?.[1] ?? 0],
-        `Their branches may conflict when merged. Make one wait for the other (add "${idA}" to the dependencies of "${idB}"), or narrow the globs.`,
-      );
     }
   }
 }
