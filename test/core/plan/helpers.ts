@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Diagnostic } from "../../../src/core/diagnostics.ts";
-import type { ParseResult } from "../../../src/core/plan/index.ts";
+import type { ParseResult, WorkKind } from "../../../src/core/plan/index.ts";
 import { parsePlan } from "../../../src/core/plan/index.ts";
 
 const fixtures = new URL("../../fixtures/plans/", import.meta.url);
@@ -27,4 +27,20 @@ export function codes(diagnostics: readonly Diagnostic[]): string[] {
 
 export function errors(result: ParseResult): Diagnostic[] {
   return result.diagnostics.filter((d) => d.severity === "error");
+}
+
+/** Sums the steps validation reports, by kind. */
+export function workMeter(): {
+  by: Partial<Record<WorkKind, number>>;
+  total: () => number;
+  count: (kind: WorkKind, steps: number) => void;
+} {
+  const by: Partial<Record<WorkKind, number>> = {};
+  return {
+    by,
+    total: () => Object.values(by).reduce((a, b) => a + b, 0),
+    count: (kind, steps) => {
+      by[kind] = (by[kind] ?? 0) + steps;
+    },
+  };
 }

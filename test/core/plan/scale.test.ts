@@ -6,9 +6,9 @@
 import { describe, expect, it } from "vitest";
 import type { Diagnostic } from "../../../src/core/diagnostics.ts";
 import { parsePlan } from "../../../src/core/plan/index.ts";
-import type { ParseResult, WorkKind } from "../../../src/core/plan/index.ts";
+import type { ParseResult } from "../../../src/core/plan/index.ts";
 import { SUGGEST_BUDGET } from "../../../src/core/plan/validate.ts";
-import { codes } from "./helpers.ts";
+import { codes, workMeter } from "./helpers.ts";
 import {
   bigCycle,
   braceGlobs,
@@ -20,22 +20,6 @@ import {
   unknownDependencies,
   unknownKeys,
 } from "./shapes.ts";
-
-/** Sums the steps validation reports, by kind. */
-export function workMeter(): {
-  by: Partial<Record<WorkKind, number>>;
-  total: () => number;
-  count: (kind: WorkKind, steps: number) => void;
-} {
-  const by: Partial<Record<WorkKind, number>> = {};
-  return {
-    by,
-    total: () => Object.values(by).reduce((a, b) => a + b, 0),
-    count: (kind, steps) => {
-      by[kind] = (by[kind] ?? 0) + steps;
-    },
-  };
-}
 
 function parse(text: string, meter = workMeter()): ParseResult {
   const result = parsePlan(text, "doc/plans/big.md", { meter });
