@@ -14,6 +14,7 @@ import { registerSessionCommands } from "./program/sessions.ts";
 import type { Run, SetResult } from "./program/shared.ts";
 import { examples } from "./program/shared.ts";
 import { registerToolCommands } from "./program/tools.ts";
+import { UsageError, throwUsageErrors } from "./program/usage.ts";
 import { VERSION } from "./version.ts";
 
 export interface CommandContext {
@@ -67,25 +68,14 @@ export async function main(argv: string[], ctx: Partial<CommandContext> = {}): P
     run = r;
     asJson = json;
   });
-  program.exitOverride();
-  for (const sub of program.commands) {
-    sub.exitOverride();
-    for (const leaf of sub.commands) leaf.exitOverride();
-  }
+  // Commander's usage errors come back as UsageErrors (program/usage.ts); what it still throws
+  // itself says that the help or the version was printed.
+  throwUsageErrors(program, argv);
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (error) {
-    if (error instanceof CommanderError) {
-      if (
-        error.code === "commander.helpDisplayed" ||
-        error.code === "commander.version" ||
-        error.code === "commander.help"
-      ) {
-        return ExitCode.ok;
-      }
-      return ExitCode.usage;
-    }
-    return reportError(context.output, error, false);
+    if (error instanceof CommanderError) return ExitCode.ok;
+    return reportError(context.output, error, error instanceof UsageError && error.json);
   }
   if (run === undefined) return ExitCode.ok;
   try {

@@ -121,7 +121,7 @@ describe("help, version, completion, exit codes", () => {
   it("exits 2 on bad usage, with a suggestion", async () => {
     const result = await flux(["stauts"], { cwd: tempDir() });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain("(Did you mean status?)");
+    expect(result.stderr).toContain("error[USAGE]: unknown command 'stauts'. Did you mean status?");
     expect((await flux(["init"], { cwd: tempDir() })).code).toBe(2);
   });
 

@@ -2,10 +2,17 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { currentBranch, ensureExcluded, findRepo } from "../../adapters/git/index.ts";
+import {
+  branchExists,
+  currentBranch,
+  ensureExcluded,
+  findRepo,
+  gitTry,
+} from "../../adapters/git/index.ts";
 import type { Diagnostic } from "../../core/diagnostics.ts";
 import { hasErrors } from "../../core/diagnostics.ts";
-import { ExitCode, FluxError } from "../../core/errors.ts";
+import { ExitCode, FluxError, noCommits } from "../../core/errors.ts";
+import type { ParseResult } from "../../core/plan/index.ts";
 import { parsePlan } from "../../core/plan/index.ts";
 import type { Plan } from "../../core/plan/model.ts";
 import type { PlanDiff } from "../../core/reconcile.ts";
@@ -35,32 +42,22 @@ export interface LoadedPlan {
   warnings: Diagnostic[];
 }
 
-/** Reads and validates a plan file; prints its diagnostics; throws on errors. */
-export function loadPlan(
-  ctx: CommandContext,
-  root: string,
-  planPath: string,
-  asJson: boolean,
-): LoadedPlan {
-  const absolute = path.resolve(ctx.cwd, planPath);
-  const file = path.relative(root, absolute).split(path.sep).join("/");
-  if (file.startsWith("..") || path.isAbsolute(file)) {
-    throw new FluxError("PLAN_OUTSIDE_REPO", `${planPath} is outside the repository ${root}`, {
-      hint: "keep plans in the repository, e.g. doc/plans/PLAN-<name>.md",
-      exitCode: ExitCode.usage,
-    });
-  }
-  let text: string;
+/** A plan file's text; PLAN_NOT_FOUND when there is none at `absolute` (named as `planPath`). */
+export function readPlanText(absolute: string, planPath: string): string {
   try {
-    text = fs.readFileSync(absolute, "utf8");
+    return fs.readFileSync(absolute, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code !== "ENOENT" && code !== "EISDIR") throw error;
+    if (code !== "ENOENT" && code !== "EISDIR" && code !== "ENOTDIR") throw error;
     throw new FluxError("PLAN_NOT_FOUND", `plan file not found: ${planPath}`, {
       hint: "check the path, or write a template with `flux plan new <name>`",
       exitCode: ExitCode.notFound,
     });
   }
+}
+
+/** Parses and validates a plan's text, with Flux's own warnings; `file` labels the diagnostics. */
+export function checkPlan(text: string, file: string): ParseResult {
   const result = parsePlan(text, file);
   // Only Claude Code's TUI has been verified under Flux: say so before a run, not at its start.
   if (result.plan !== undefined) {
@@ -76,6 +73,26 @@ export function loadPlan(
       });
     }
   }
+  return result;
+}
+
+/** Reads and validates a plan file; prints its diagnostics; throws on errors. */
+export function loadPlan(
+  ctx: CommandContext,
+  root: string,
+  planPath: string,
+  asJson: boolean,
+): LoadedPlan {
+  const absolute = path.resolve(ctx.cwd, planPath);
+  const file = path.relative(root, absolute).split(path.sep).join("/");
+  if (file.startsWith("..") || path.isAbsolute(file)) {
+    throw new FluxError("PLAN_OUTSIDE_REPO", `${planPath} is outside the repository ${root}`, {
+      hint: "keep plans in the repository, e.g. doc/plans/PLAN-<name>.md",
+      exitCode: ExitCode.usage,
+    });
+  }
+  const text = readPlanText(absolute, planPath);
+  const result = checkPlan(text, file);
   // With --json the diagnostics travel in the error's data (or the result's warnings).
   if (!asJson) printDiagnostics(ctx.output, result.diagnostics);
   if (hasErrors(result.diagnostics) || result.plan === undefined) {
@@ -107,6 +124,8 @@ export async function init(
   const paths = workPaths(repo.root);
   loadSettings(ctx, paths);
   const loaded = loadPlan(ctx, repo.root, planPath, opts.json === true);
+  // Stages branch from the base branch's last commit: without one a run would only wait.
+  if (!hasCommit(repo.root, loaded.plan.baseBranch)) throw noCommits(repo.root);
   ensureWorkDir(paths);
   ensureExcluded(repo, [WORK_DIR_NAME, `${WORKTREES_DIR_NAME}/`]);
   if (truncatedDatabase(paths)) {
@@ -128,6 +147,12 @@ export async function init(
   await notifyDaemon(paths, ctx.env);
   report(ctx, loaded, result, opts.json === true);
   return ExitCode.ok;
+}
+
+/** HEAD names a commit, or the plan's base branch exists (an unborn HEAD aside). */
+function hasCommit(root: string, baseBranch: string | undefined): boolean {
+  if (gitTry(root, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]).status === 0) return true;
+  return baseBranch !== undefined && branchExists(root, baseBranch);
 }
 
 /** A zero-length database where projections show a plan was initialised: it was truncated. */

@@ -2,11 +2,17 @@
 import { spawn } from "node:child_process";
 import { chooseBackend } from "../../adapters/sessions/index.ts";
 import type { SessionBackend } from "../../adapters/sessions/backend.ts";
-import { ExitCode, FluxError, sessionNotFound } from "../../core/errors.ts";
+import {
+  ExitCode,
+  FluxError,
+  sessionEnded,
+  sessionNotFound,
+  unknownSession,
+} from "../../core/errors.ts";
 import { tmuxSocketName } from "../../server/daemon.ts";
 import type { WorkPaths } from "../../store/paths.ts";
 import type { SessionRecord } from "../../store/sessions.ts";
-import { listSessions } from "../../store/sessions.ts";
+import { getSession, listSessions } from "../../store/sessions.ts";
 import { ensureDaemon } from "../client.ts";
 import {
   loadSettings,
@@ -76,12 +82,38 @@ export async function sessionsList(
 export async function sessionsKill(ctx: CommandContext, sessionId: string): Promise<number> {
   refuseInsideSession(ctx.env, `flux sessions kill ${sessionId}`);
   const paths = requireWorkPaths(ctx.cwd, ctx.env);
+  // The database answers a mistyped id or an ended session: no daemon is started for that.
+  assertKillable(paths, sessionId);
   const client = await ensureDaemon(paths, ctx.env, ctx.fluxBin);
   const { session } = await client.call("killSession", { params: { id: sessionId } });
   ctx.output.out(
     `Killed ${session.id}; stage ${session.stageId} is blocked ("killed by user"). \`flux resume ${session.stageId}\` starts it again.`,
   );
   return ExitCode.ok;
+}
+
+/** Throws unless `id` names a session that has not ended, saying what to kill instead. */
+function assertKillable(paths: WorkPaths, id: string): void {
+  using store = openStore(paths);
+  const session = getSession(store, id);
+  const plan = store.activePlan();
+  const liveOf = (stageId: string) =>
+    plan === undefined
+      ? undefined
+      : listSessions(store, plan.id)
+          .filter((s) => s.stageId === stageId && s.endedAt === null)
+          .at(-1);
+  if (session === undefined) {
+    const live = liveOf(id);
+    throw unknownSession(
+      id,
+      live === undefined
+        ? "`flux sessions list` shows the live sessions (`--all`: the ended ones too)"
+        : `stage ${id} runs in ${live.id}: \`flux sessions kill ${live.id}\` stops it`,
+    );
+  }
+  if (session.endedAt !== null)
+    throw sessionEnded(session.id, session.stageId, session.status, liveOf(session.stageId)?.id);
 }
 
 export async function attachList(ctx: CommandContext, opts: { json?: boolean }): Promise<number> {

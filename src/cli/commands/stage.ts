@@ -1,5 +1,5 @@
 /** `flux stage <id> complete --force --reason … | block | reset | skip | cancel`: manual edges. */
-import { ExitCode, FluxError } from "../../core/errors.ts";
+import { ExitCode, FluxError, stageActionMissing, stageNotFound } from "../../core/errors.ts";
 import { MANUAL_ACTIONS, isManualAction } from "../../core/stage/actions.ts";
 import { userInfo } from "node:os";
 import type { ManualAction } from "../../core/stage/actions.ts";
@@ -20,10 +20,11 @@ export interface StageOptions {
 
 export async function stage(
   ctx: CommandContext,
-  id: string,
+  id: string | undefined,
   action: string,
   opts: StageOptions,
 ): Promise<number> {
+  if (id === undefined) throw oneWord(ctx, action);
   if (!isManualAction(action)) {
     throw new FluxError("STAGE_UNKNOWN_ACTION", `"${action}" is not a stage action`, {
       hint: `use one of: ${MANUAL_ACTIONS.join(", ")}`,
@@ -75,6 +76,26 @@ export async function stage(
     );
   }
   return ExitCode.ok;
+}
+
+/**
+ * `flux stage <word>`: an action without its stage, a stage without its action, or neither (a
+ * misspelt stage: the closest id). The database is only read.
+ */
+function oneWord(ctx: CommandContext, word: string): FluxError {
+  if (isManualAction(word)) {
+    return new FluxError("STAGE_ID_MISSING", `flux stage ${word} needs a stage id`, {
+      hint: `name the stage: \`flux stage <id> ${word}\` (\`flux status\` lists the stages)`,
+      exitCode: ExitCode.usage,
+    });
+  }
+  const paths = requireWorkPaths(ctx.cwd, ctx.env);
+  using store = openStore(paths);
+  const plan = requireActivePlan(store);
+  const known = store.stages(plan.id).map((s) => s.id);
+  return known.includes(word)
+    ? stageActionMissing(word, MANUAL_ACTIONS)
+    : stageNotFound(word, known);
 }
 
 /**

@@ -1,12 +1,14 @@
 /**
  * `flux validate`: the database, the `.work/` projections and the plan file checked against
- * each other. Exit 0 only when every check holds.
+ * each other. Exit 0 only when every check holds. `flux validate <plan>` checks a plan file
+ * alone, anywhere: exit 0 when it is valid (warnings allowed), 3 when it is not.
  */
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { branchExists } from "../../adapters/git/index.ts";
-import { ExitCode } from "../../core/errors.ts";
+import { hasErrors } from "../../core/diagnostics.ts";
+import { ExitCode, FluxError } from "../../core/errors.ts";
 import { stageBranchName, stageWorktreeDir } from "../../core/stage/id.ts";
 import { isStageState } from "../../core/stage/states.ts";
 import { readConfigFile } from "../../store/config.ts";
@@ -23,7 +25,9 @@ import type { Store } from "../../store/store.ts";
 import { sessionBackend } from "./sessions.ts";
 import type { CommandContext } from "../main.ts";
 import { openStore, requireActivePlan, requireWorkPaths } from "../context.ts";
+import { printDiagnostics } from "../errors.ts";
 import { json, paint } from "../output.ts";
+import { checkPlan, readPlanText } from "./init.ts";
 
 export interface Problem {
   code: string;
@@ -213,8 +217,10 @@ async function checkWorld(
 
 export async function validate(
   ctx: CommandContext,
+  planPath: string | undefined,
   opts: { json?: boolean; fix?: boolean },
 ): Promise<number> {
+  if (planPath !== undefined) return validatePlanFile(ctx, planPath, opts);
   const paths = requireWorkPaths(ctx.cwd, ctx.env);
   using store = openStore(paths);
   const plan = requireActivePlan(store);
@@ -241,4 +247,59 @@ export async function validate(
     }
   }
   return ok ? ExitCode.ok : ExitCode.checkFailed;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+/**
+ * One plan file, parsed and validated like `flux init` would, and nothing else: no repository,
+ * no `.work/`. Diagnostics name the file as it was given, so `file:line` opens from here.
+ */
+function validatePlanFile(
+  ctx: CommandContext,
+  planPath: string,
+  opts: { json?: boolean; fix?: boolean },
+): number {
+  if (opts.fix === true) {
+    throw new FluxError(
+      "USAGE",
+      "flux validate: --fix rewrites the .work/ projections; it does not apply to a plan file",
+      {
+        hint: "`flux validate --fix` alone fixes the projections; `flux init <plan>` applies a plan",
+      },
+    );
+  }
+  const file = path.normalize(planPath).split(path.sep).join("/");
+  const text = readPlanText(path.resolve(ctx.cwd, planPath), planPath);
+  const { plan, diagnostics } = checkPlan(text, file);
+  const ok = plan !== undefined && !hasErrors(diagnostics);
+  const errors = diagnostics.filter((d) => d.severity === "error").length;
+  const warnings = diagnostics.length - errors;
+  if (opts.json === true) {
+    ctx.output.out(
+      json({
+        ok,
+        file,
+        title: plan?.title,
+        stages: plan?.stages.length,
+        errors,
+        warnings,
+        diagnostics,
+      }),
+    );
+    return ok ? ExitCode.ok : ExitCode.invalidPlan;
+  }
+  printDiagnostics(ctx.output, diagnostics);
+  if (!ok) {
+    throw new FluxError(
+      "PLAN_INVALID",
+      `${file} has ${plural(errors, "error")}${warnings > 0 ? ` and ${plural(warnings, "warning")}` : ""}`,
+      { hint: "fix the errors above and run `flux validate` on it again" },
+    );
+  }
+  const stages = plural(plan.stages.length, "stage");
+  ctx.output.out(
+    `${file} is valid: ${stages}${warnings > 0 ? `, ${plural(warnings, "warning")}` : ""}.`,
+  );
+  return ExitCode.ok;
 }

@@ -41,7 +41,7 @@ export function registerRunCommands(program: Command, setResult: SetResult): voi
           return;
         }
         setResult(
-          async (c) => (await import("../commands/stage.ts")).stage(c, id ?? "", action, opts),
+          async (c) => (await import("../commands/stage.ts")).stage(c, id, action, opts),
           opts.json === true,
         );
       },

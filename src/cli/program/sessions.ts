@@ -1,21 +1,31 @@
 /** `flux attach`, `sessions`, `worktree`, `daemon`: what a run leaves running. */
 import type { Command } from "commander";
+import { FluxError } from "../../core/errors.ts";
 import type { SetResult } from "./shared.ts";
 import { examples } from "./shared.ts";
+
+function attachNeedsTarget(): FluxError {
+  return new FluxError("USAGE", "flux attach needs a target: a stage id, a session id, or `list`", {
+    hint: "`flux attach list` shows the sessions you can attach to; `flux attach <stage>` attaches to a stage's session",
+  });
+}
 
 export function registerSessionCommands(program: Command, setResult: SetResult): void {
   program
     .command("attach")
     .description("attach your terminal to a stage's session (detach: Ctrl-B D)")
-    .argument("<target>", "a stage id or a session id, or `list`")
+    // Optional, so that its absence gets Flux's own answer: which target to give.
+    .argument("[target]", "a stage id or a session id, or `list`")
     .option("--json", "with list: print as JSON")
     .addHelpText("after", examples("flux attach list", "flux attach api"))
-    .action((target: string, opts: { json?: boolean }) => {
+    .action((target: string | undefined, opts: { json?: boolean }) => {
       setResult(
         async (c) =>
-          target === "list"
-            ? (await import("../commands/sessions.ts")).attachList(c, opts)
-            : (await import("../commands/sessions.ts")).attach(c, target),
+          target === undefined
+            ? Promise.reject(attachNeedsTarget())
+            : target === "list"
+              ? (await import("../commands/sessions.ts")).attachList(c, opts)
+              : (await import("../commands/sessions.ts")).attach(c, target),
         opts.json === true,
       );
     });

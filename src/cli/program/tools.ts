@@ -42,13 +42,19 @@ export function registerToolCommands(program: Command, setResult: SetResult): vo
 
   program
     .command("validate")
-    .description("check the database, the .work/ projections and the plan file against each other")
+    .description(
+      "check the database, the .work/ projections and the plan file against each other; or one plan file",
+    )
+    .argument("[plan]", "check only this plan file (parse and validate; no .work/ needed)")
     .option("--json", "print the findings as JSON")
     .option("--fix", "rewrite the projections from the database")
-    .addHelpText("after", examples("flux validate", "flux validate --fix"))
-    .action((opts: { json?: boolean; fix?: boolean }) => {
+    .addHelpText(
+      "after",
+      examples("flux validate", "flux validate --fix", "flux validate doc/plans/PLAN-auth.md"),
+    )
+    .action((plan: string | undefined, opts: { json?: boolean; fix?: boolean }) => {
       setResult(
-        async (c) => (await import("../commands/validate.ts")).validate(c, opts),
+        async (c) => (await import("../commands/validate.ts")).validate(c, plan, opts),
         opts.json === true,
       );
     });

@@ -43,6 +43,18 @@ export function notAGitRepo(cwd: string): FluxError {
   });
 }
 
+/** A repository whose branch has no commit yet: stages branch from a commit, so there is none. */
+export function noCommits(root: string): FluxError {
+  return new FluxError(
+    "NO_COMMITS",
+    `the repository ${root} has no commit yet: stages branch from the base branch's last commit`,
+    {
+      hint: "make a first commit (`git commit --allow-empty -m init`), then run the command again",
+      data: { root },
+    },
+  );
+}
+
 export function baseBranchMissing(baseBranch: string): FluxError {
   return new FluxError("BASE_BRANCH_MISSING", `the base branch ${baseBranch} does not exist`, {
     hint: "create it, or set the plan's base branch to an existing one",

@@ -26,6 +26,21 @@ export function stageNotFound(id: string, known?: readonly string[]): FluxError 
   );
 }
 
+/**
+ * `flux stage <id>` without an action. `actions` lists the manual actions (core/stage/actions.ts,
+ * which this catalogue does not import: it stays free of the state machine).
+ */
+export function stageActionMissing(id: string, actions: readonly string[]): FluxError {
+  return new FluxError(
+    "STAGE_ACTION_MISSING",
+    `stage ${id} needs an action: ${actions.join(", ")}`,
+    {
+      hint: `e.g. \`flux stage ${id} reset\`, \`flux stage ${id} block --reason "…"\`, \`flux stage ${id} complete\` (runs its acceptance); \`flux stage --help\` explains each`,
+      data: { stageId: id, actions: [...actions] },
+    },
+  );
+}
+
 /** An id that breaks the stage id rule (it would become a branch, a path and a tmux name). */
 export function stageIdInvalid(id: string): FluxError {
   return new FluxError("STAGE_ID_INVALID", `invalid stage id ${JSON.stringify(id)}`, {
