@@ -26,6 +26,11 @@ export function schedule(ctx: EngineContext): void {
       continue;
     }
     const finished = stage.state === "completed" || stage.state === "verified";
+    if (finished && stage.spec.merge === "manual" && stage.reason === null) {
+      // In the store, not in memory: `flux status` and a restarted daemon say the same.
+      ctx.note(stage.id, { reason: `merge: manual — waiting for \`flux merge ${stage.id}\`` });
+      continue;
+    }
     if (finished && stage.spec.merge !== "manual" && !ctx.run.mergeHeld(stage.id)) {
       ctx.tasks.spawn(
         stage.id,

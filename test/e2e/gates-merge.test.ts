@@ -69,7 +69,7 @@ describe("merge modes", () => {
       stagesYaml: `    - id: held\n      command: "sh agents/work.sh"\n      merge: manual\n`,
     });
     const run = await repo.ok(["run"], 4);
-    expect(run.stdout).toMatch(/held\s+completed/);
+    expect(run.stdout).toMatch(/held\s+completed\s+merge: manual — waiting for `flux merge held`/);
     expect(repo.git("log", "--format=%s", "-1", "main").trim()).toBe("fixtures");
     const merged = JSON.parse((await repo.ok(["merge", "held", "--json"])).stdout) as {
       kind: string;
