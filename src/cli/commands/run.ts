@@ -106,7 +106,10 @@ export async function run(ctx: CommandContext, opts: RunOptions): Promise<number
         // The daemon went away (killed, crashed): what it did is in the store, and a new one
         // goes on from there. Follow it, from the last event shown. A daemon this process
         // hosts went with it: nothing to reconnect to.
-        const gone = error instanceof FluxError && error.code === "DAEMON_GONE";
+        // Mid-stream (DAEMON_GONE) or between two calls (DAEMON_UNREACHABLE): it went away.
+        const gone =
+          error instanceof FluxError &&
+          (error.code === "DAEMON_GONE" || error.code === "DAEMON_UNREACHABLE");
         if (!gone || abort.signal.aborted || stopLocal !== undefined || reconnects >= 3)
           throw error;
         ctx.output.out(
