@@ -18,6 +18,17 @@ afterEach(async () => {
   h = undefined;
 });
 
+/** Runs a stage to its gate: its agent commits, asks, passes, and exits. */
+async function toGate(harness: EngineHarness, id: string): Promise<void> {
+  const session = await harness.launched(id);
+  harness.commit(id, `${id}.txt`, `${id}\n`);
+  await (
+    await harness.engine.complete(id, { sessionId: session.id })
+  ).result;
+  await harness.until("the gate", () => harness.stage(id).state === "awaiting_verification");
+  harness.engine.sessionExited(session.id, { code: 0, signal: null });
+}
+
 async function rejection(promise: Promise<unknown>): Promise<FluxError> {
   const error = await promise.then(
     () => undefined,
@@ -181,13 +192,7 @@ describe("a worktree deleted by hand", () => {
   it("is checked out again from its branch for the gate's evidence; nothing is lost", async () => {
     h = await engineHarness([{ id: "a", verify: "human", acceptance: ["test -f a.txt"] }]);
     h.engine.requestRun({});
-    const a = await h.launched("a");
-    h.commit("a", "a.txt", "a\n");
-    await (
-      await h.engine.complete("a", { sessionId: a.id })
-    ).result;
-    await h.until("the gate", () => h?.stage("a").state === "awaiting_verification");
-    h.engine.sessionExited(a.id, { code: 0, signal: null });
+    await toGate(h, "a");
     const dir = path.join(h.repo.dir, ".worktrees", "a");
     fs.rmSync(dir, { recursive: true, force: true });
     const evidence = await (await h.engine.evidence("a")).result;
@@ -210,13 +215,7 @@ describe("engine restarts", () => {
       withDeps: true,
       env: { PATH: process.env.PATH, MARK: "run-env" },
     });
-    const a = await h.launched("a");
-    h.commit("a", "a.txt", "a\n");
-    await (
-      await h.engine.complete("a", { sessionId: a.id })
-    ).result;
-    await h.until("the gate", () => h?.stage("a").state === "awaiting_verification");
-    h.engine.sessionExited(a.id, { code: 0, signal: null });
+    await toGate(h, "a");
     await h.restart();
     h.engine.approve("a", "human");
     await h.until("merged", () => h?.stage("a").state === "merged");
@@ -230,13 +229,7 @@ describe("engine restarts", () => {
   it("keeps a rejected gate's purpose across a restart", async () => {
     h = await engineHarness([{ id: "a", verify: "human" }]);
     h.engine.requestRun({});
-    const a = await h.launched("a");
-    h.commit("a", "a.txt", "a\n");
-    await (
-      await h.engine.complete("a", { sessionId: a.id })
-    ).result;
-    await h.until("the gate", () => h?.stage("a").state === "awaiting_verification");
-    h.engine.sessionExited(a.id, { code: 0, signal: null });
+    await toGate(h, "a");
     // The rejection is recorded, then the daemon goes before its pass starts the new session.
     h.engine.reject("a", "say hello", "human");
     await h.restart();
