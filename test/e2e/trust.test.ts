@@ -20,6 +20,7 @@ probe verify ${SHED} "$FLUX_BIN" verify gated --yes
 probe force ${SHED} "$FLUX_BIN" stage gated complete --force --reason "done, trust me"
 probe complete ${SHED} "$FLUX_BIN" stage gated complete
 probe skip ${SHED} -u FLUX_WORK_DIR "$FLUX_BIN" stage gated skip --reason nope
+probe reinit ${SHED} -u FLUX_WORK_DIR "$FLUX_BIN" init doc/plans/PLAN-e2e.md --force
 # Flux on another repository, from inside this session, is not refused.
 inner="$SCRATCH/inner"
 mkdir -p "$inner/doc/plans" && cd "$inner" && git init -q -b main && git commit -q --allow-empty -m init
@@ -34,7 +35,7 @@ ${WORK}`,
     });
     await repo.ok(["run"], 4);
     const read = (name: string) => fs.readFileSync(path.join(repo.scratch, `${name}.out`), "utf8");
-    for (const name of ["verify", "force", "complete", "skip"]) {
+    for (const name of ["verify", "force", "complete", "skip", "reinit"]) {
       const text = read(name);
       expect(text, name).toContain("REFUSED_IN_SESSION");
       expect(text, name).toMatch(/rc=4\s*$/);

@@ -4,7 +4,13 @@ import path from "node:path";
 import { ExitCode, FluxError } from "../../core/errors.ts";
 import { isEmptyDiff } from "../../core/reconcile.ts";
 import type { CommandContext } from "../main.ts";
-import { loadSettings, openStore, requireActivePlan, requireWorkPaths } from "../context.ts";
+import {
+  loadSettings,
+  openStore,
+  refuseInsideSession,
+  requireActivePlan,
+  requireWorkPaths,
+} from "../context.ts";
 import { json } from "../output.ts";
 import {
   buildGraph,
@@ -41,6 +47,8 @@ export function graphShow(
  * expanded by sh; the file is passed as "$1", never spliced into the command string.
  */
 export async function graphEdit(ctx: CommandContext, opts: { force?: boolean }): Promise<number> {
+  // Editing the plan is the human's: never a session's.
+  refuseInsideSession(ctx.env, "flux graph edit", ctx.cwd);
   const paths = requireWorkPaths(ctx.cwd, ctx.env);
   let file: string;
   {

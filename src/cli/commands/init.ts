@@ -24,7 +24,7 @@ import { WORK_DIR_NAME, WORKTREES_DIR_NAME, ensureWorkDir, workPaths } from "../
 import { syncProjections } from "../../store/projections/sync.ts";
 import { Store } from "../../store/store.ts";
 import { notifyDaemon } from "../client.ts";
-import { loadSettings } from "../context.ts";
+import { loadSettings, refuseInsideSession } from "../context.ts";
 import { printDiagnostics } from "../errors.ts";
 import type { CommandContext } from "../main.ts";
 import { json, paint } from "../output.ts";
@@ -120,6 +120,8 @@ export async function init(
   planPath: string,
   opts: InitOptions,
 ): Promise<number> {
+  // Reconciling the plan (its acceptance, its stages) is the human's: never a session's.
+  refuseInsideSession(ctx.env, `flux init ${planPath}`, ctx.cwd);
   const repo = findRepo(ctx.cwd);
   const paths = workPaths(repo.root);
   loadSettings(ctx, paths);
