@@ -1,4 +1,7 @@
-/** `flux init`, `status`, `graph show|edit`: store the plan, follow its progress, draw or edit it. */
+/**
+ * `flux init`, `status`, `graph show|edit`: store the plan, follow its progress, draw or edit it;
+ * `flux plan draft`: have an agent write one.
+ */
 import type { Command } from "commander";
 import { Option } from "commander";
 import type { SetResult } from "./shared.ts";
@@ -76,4 +79,49 @@ export function registerPlanCommands(program: Command, setResult: SetResult): vo
     .action((opts: { force?: boolean }) => {
       setResult(async (c) => (await import("../commands/graph.ts")).graphEdit(c, opts), false);
     });
+}
+
+/** `flux plan draft "<goal>"`, registered under the `plan` group (program/tools.ts creates it). */
+export function registerPlanDraftCommand(plan: Command, setResult: SetResult): void {
+  plan
+    .command("draft")
+    .description(
+      "have an agent (read-only) write a plan for a goal to doc/plans/PLAN-<name>.md, validated and repaired until it is valid",
+    )
+    .argument("<goal>", "what the plan should achieve, in a sentence or a paragraph")
+    .addOption(
+      new Option("--agent <agent>", "the agent CLI that writes the plan")
+        .choices(["claude", "codex", "opencode"])
+        .default("claude"),
+    )
+    .option("--name <name>", "the plan's name (default: made from the goal)")
+    .option("--rounds <n>", "most attempts, each one fed the last one's diagnostics (1-10)", "3")
+    .option("--model <model>", "the model the agent uses (default: its own)")
+    .option("--force", "overwrite an existing plan file")
+    .option("--json", "print the result as JSON")
+    .addHelpText(
+      "after",
+      examples(
+        'flux plan draft "add JWT login to the API"',
+        'flux plan draft "move billing into its own module" --agent codex --name billing',
+      ),
+    )
+    .action(
+      (
+        goal: string,
+        opts: {
+          agent: string;
+          name?: string;
+          rounds: string;
+          model?: string;
+          force?: boolean;
+          json?: boolean;
+        },
+      ) => {
+        setResult(
+          async (c) => (await import("../commands/plan-draft.ts")).planDraft(c, goal, opts),
+          opts.json === true,
+        );
+      },
+    );
 }

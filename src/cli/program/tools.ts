@@ -7,6 +7,7 @@ import { Argument } from "commander";
 import type { SetResult } from "./shared.ts";
 import { examples } from "./shared.ts";
 import { registerInstallCommands } from "./install.ts";
+import { registerPlanDraftCommand } from "./plan.ts";
 
 export function registerToolCommands(program: Command, setResult: SetResult): void {
   program
@@ -77,7 +78,7 @@ export function registerToolCommands(program: Command, setResult: SetResult): vo
 
   const plan = program
     .command("plan")
-    .description("write plan templates, print the plan JSON Schema");
+    .description("write plan templates, draft plans with an agent, print the plan JSON Schema");
   plan
     .command("new")
     .description("write a commented plan template to doc/plans/PLAN-<name>.md")
@@ -94,6 +95,7 @@ export function registerToolCommands(program: Command, setResult: SetResult): vo
     .action(() => {
       setResult(async (c) => (await import("../commands/plan.ts")).planSchema(c), false);
     });
+  registerPlanDraftCommand(plan, setResult);
 
   program
     .command("completion")

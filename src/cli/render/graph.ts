@@ -20,7 +20,10 @@ export interface GraphView {
   criticalPath: string[];
 }
 
-export function buildGraph(plan: PlanRecord, records: readonly StageRecord[]): GraphView {
+export function buildGraph(
+  plan: Pick<PlanRecord, "file" | "title" | "baseBranch">,
+  records: readonly Pick<StageRecord, "id" | "state" | "spec">[],
+): GraphView {
   const nodes = records.map((r) => ({
     id: r.id,
     dependencies: r.spec.dependencies,
