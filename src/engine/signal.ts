@@ -10,6 +10,7 @@ import type { EngineContext } from "./context.ts";
 import { agentTranscript, logTail } from "./session-files.ts";
 import { claudeTranscriptTail, readTranscript } from "../adapters/agents/claude/transcript.ts";
 import { loadSignalTemplate } from "./signal-templates.ts";
+import { skillsForStage } from "../adapters/library/skills.ts";
 
 /** The session's signal; the git it needs runs off the event loop. */
 export async function buildSignal(
@@ -38,6 +39,8 @@ export async function buildSignal(
       branch: worktree.branch,
       completeCommand: completeCommandFor(stage.spec.agent),
     },
+    // Last in the signal, after feedback and recovery: it never shifts the stable prefix.
+    skills: skillsForStage(stage.spec, { ...engine.run.env, ...stage.spec.env }),
   };
   return renderSignal(loadSignalTemplate(engine.promptDir), data);
 }

@@ -1,5 +1,6 @@
 /** What a signal is made of: everything comes in as data, so rendering stays pure. */
 import type { Acceptance, Plan, Stage } from "../plan/model.ts";
+import type { SignalSkills } from "./skills.ts";
 
 /** The command an agent runs to ask Flux to verify and complete its stage (DESIGN.md §3). */
 export const COMPLETE_COMMAND = '"$FLUX_BIN" stage complete';
@@ -75,4 +76,6 @@ export interface SignalData {
   feedback?: Feedback | undefined;
   recovery?: Recovery | undefined;
   session: SessionFacts;
+  /** Installed skills that may help with the stage: the signal's last part. */
+  skills?: SignalSkills | undefined;
 }

@@ -14,6 +14,8 @@ export type {
 } from "./data.ts";
 export { COMPLETE_COMMAND } from "./data.ts";
 export { formatFeedback } from "./feedback.ts";
+export { renderSkills } from "./skills.ts";
+export type { SignalSkills } from "./skills.ts";
 export { SIGNAL_PLACEHOLDERS, checkSignalTemplate, renderSignal, signalValues } from "./render.ts";
 export type { SignalPlaceholder } from "./render.ts";
 export { checkNames, parseTemplate, renderTemplate } from "./template.ts";

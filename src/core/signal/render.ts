@@ -11,6 +11,7 @@ import type { DependencyOutput, Recovery, SignalData } from "./data.ts";
 import { COMPLETE_COMMAND } from "./data.ts";
 import { formatFeedback } from "./feedback.ts";
 import { bullets, codeBlock, codeSpan, indent } from "./markdown.ts";
+import { renderSkills } from "./skills.ts";
 import { checkNames, parseTemplate, renderTemplate } from "./template.ts";
 
 /** Every placeholder a signal template may use. */
@@ -30,6 +31,7 @@ export const SIGNAL_PLACEHOLDERS = [
   "worktree",
   "branch",
   "complete_command",
+  "skills",
 ] as const;
 export type SignalPlaceholder = (typeof SIGNAL_PLACEHOLDERS)[number];
 
@@ -65,6 +67,7 @@ export function signalValues(data: SignalData): Record<SignalPlaceholder, string
     worktree: data.session.worktree,
     branch: data.session.branch,
     complete_command: data.session.completeCommand ?? COMPLETE_COMMAND,
+    skills: renderSkills(data.skills),
   };
 }
 
