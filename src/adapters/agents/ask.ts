@@ -168,7 +168,7 @@ export interface AskOptions extends AskArgs {
   /** The environment the CLI runs with (askEnv is added to it here). */
   env: Readonly<Record<string, string | undefined>>;
   prompt: string;
-  /** Default 30 minutes; the CLI's process group is killed past it. */
+  /** Default 30 minutes; the CLI is killed past it. */
   timeoutMs?: number;
 }
 
@@ -196,11 +196,10 @@ export async function askAgent(options: AskOptions): Promise<AskResult> {
   const started = Date.now();
   const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>(
     (resolve, reject) => {
-      // Its own process group, so a timeout also ends whatever the agent started.
+      // In flux's own process group: a Ctrl-C at the terminal reaches the agent too.
       const child = spawn(options.bin, argv.slice(1), {
         cwd: options.cwd,
         env,
-        detached: true,
         stdio: ["pipe", "pipe", "pipe"],
       });
       let err = "";
@@ -216,7 +215,7 @@ export async function askAgent(options: AskOptions): Promise<AskResult> {
       child.stdin.end(options.prompt);
       const timeoutMs = options.timeoutMs ?? 30 * 60_000;
       const timer = setTimeout(() => {
-        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+        child.kill("SIGKILL");
       }, timeoutMs);
       child.on("error", (error) => {
         clearTimeout(timer);
