@@ -4,6 +4,8 @@
  * readers — `flux run`, the daemon's `/v1/events` stream, later the dashboard and MCP clients —
  * get the right one by narrowing on `type`.
  */
+import type { ContextLevel } from "../core/context/levels.ts";
+import type { HandoffAuthor, HandoffReason } from "../core/handoff/types.ts";
 import type { StageTransitioned } from "../core/stage/event.ts";
 import type { StageState } from "../core/stage/states.ts";
 import type { Db } from "./db.ts";
@@ -50,6 +52,24 @@ export interface EventDataMap {
   "session.resumed": { session: string; waitedFor: string };
   /** Flux is ending the session, and why. */
   "session.ending": { session: string; reason: string };
+  /** The session's context after a model call: a report from its runner or its hooks. */
+  "session.context": {
+    session: string;
+    tokens: number;
+    window: number;
+    percent: number;
+    level: ContextLevel;
+  };
+  /** The agent was told to write its handoff and stop (red), or Flux will do it (`limit`). */
+  "session.handoff_asked": { session: string; percent: number; why: string };
+  /** A handoff was stored (`.work/handoffs/<stage>-handoff-NNN.md`). */
+  "handoff.created": {
+    handoff: number;
+    number: number;
+    session: string | null;
+    author: HandoffAuthor;
+    reason: HandoffReason;
+  };
   "acceptance.finished": {
     run: number;
     passed: boolean;
@@ -79,6 +99,9 @@ export const EVENT_TYPES = [
   "session.waiting",
   "session.resumed",
   "session.ending",
+  "session.context",
+  "session.handoff_asked",
+  "handoff.created",
   "acceptance.finished",
   "run.requested",
   "run.notice",

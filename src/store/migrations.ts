@@ -181,4 +181,30 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 6,
+    name: "context: each session's window and level, the handoff asked of it; handoffs",
+    sql: `
+      ALTER TABLE sessions ADD COLUMN context_window INTEGER;
+      ALTER TABLE sessions ADD COLUMN context_level TEXT;
+      ALTER TABLE sessions ADD COLUMN context_at TEXT;
+      ALTER TABLE sessions ADD COLUMN handoff_asked_at TEXT;
+      ALTER TABLE sessions ADD COLUMN handoff_steps INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE sessions ADD COLUMN compact_blocked INTEGER NOT NULL DEFAULT 0;
+      CREATE TABLE handoffs (
+        id         INTEGER PRIMARY KEY,
+        plan_id    INTEGER NOT NULL,
+        stage_id   TEXT NOT NULL,
+        number     INTEGER NOT NULL,
+        session_id TEXT,
+        author     TEXT NOT NULL CHECK (author IN ('agent', 'flux')),
+        reason     TEXT NOT NULL,
+        body       TEXT NOT NULL,
+        facts      TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (plan_id, stage_id, number),
+        FOREIGN KEY (plan_id, stage_id) REFERENCES stages (plan_id, id) ON DELETE CASCADE
+      ) STRICT;
+    `,
+  },
 ];

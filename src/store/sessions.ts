@@ -1,4 +1,5 @@
 /** Sessions: one agent process working on one stage. Rows are written by the engine. */
+import type { ContextLevel } from "../core/context/levels.ts";
 import type { FluxEvent, NewEvent } from "./events.ts";
 import type { Store } from "./store.ts";
 
@@ -6,7 +7,16 @@ export const SESSION_STATUSES = ["starting", "running", "exited", "killed", "los
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
 
 /** Why a session was started: its signal says so to the agent. */
-export type SessionPurpose = "start" | "retry" | "fix" | "rejected" | "resume" | "manual";
+export const SESSION_PURPOSES = [
+  "start",
+  "retry",
+  "fix",
+  "rejected",
+  "resume",
+  "manual",
+  "handoff",
+] as const;
+export type SessionPurpose = (typeof SESSION_PURPOSES)[number];
 
 /** What the agent CLI reported about a session (src/adapters/agents parses it). */
 export interface SessionTelemetryRecord {
@@ -47,6 +57,17 @@ export interface SessionRecord extends SessionTelemetryRecord {
   waitingSince: string | null;
   /** Times the Stop hook sent the agent back to work since its last completion request. */
   remindersSent: number;
+  /** The window `contextTokens` was measured against, when a figure was reported. */
+  contextWindow: number | null;
+  /** The level of the last context report (core/context), or null before the first. */
+  contextLevel: ContextLevel | null;
+  contextAt: string | null;
+  /** When the agent was told to hand off (red), or null. */
+  handoffAskedAt: string | null;
+  /** Tool calls the agent made since it was told to hand off (the backstop counts them). */
+  handoffSteps: number;
+  /** Claude's first compaction was blocked (PreCompact) with a demand for a handoff. */
+  compactBlocked: boolean;
   pid: number | null;
   exitCode: number | null;
   exitSignal: string | null;
@@ -81,6 +102,12 @@ interface SessionRow {
   waiting_for: string | null;
   waiting_since: string | null;
   reminders_sent: number;
+  context_window: number | null;
+  context_level: ContextLevel | null;
+  context_at: string | null;
+  handoff_asked_at: string | null;
+  handoff_steps: number;
+  compact_blocked: number;
   pid: number | null;
   exit_code: number | null;
   exit_signal: string | null;
@@ -103,6 +130,12 @@ function fromRow(row: SessionRow): SessionRecord {
     waitingFor: row.waiting_for,
     waitingSince: row.waiting_since,
     remindersSent: row.reminders_sent,
+    contextWindow: row.context_window,
+    contextLevel: row.context_level,
+    contextAt: row.context_at,
+    handoffAskedAt: row.handoff_asked_at,
+    handoffSteps: row.handoff_steps,
+    compactBlocked: row.compact_blocked === 1,
     pid: row.pid,
     exitCode: row.exit_code,
     exitSignal: row.exit_signal,

@@ -23,6 +23,10 @@ const duration: Check = (v) =>
   typeof v === "string" && parseDuration(v) !== undefined
     ? undefined
     : 'must be a duration such as "90s", "10m", "2h"';
+const percent: Check = (v) =>
+  typeof v === "number" && Number.isInteger(v) && v >= 1 && v <= 100
+    ? undefined
+    : "must be a whole percent from 1 to 100";
 const oneOf =
   (...values: string[]): Check =>
   (v) =>
@@ -57,6 +61,20 @@ export const CONFIG_SCHEMA = {
      */
     stop_reminders: wholeNumber,
   },
+  context: {
+    /** The context window in tokens when the agent CLI does not report it (default 200000; 1M for `[1m]` models). */
+    window: positiveInt,
+    /** Percent at which a session's context turns yellow (default 60). */
+    warn: percent,
+    /** Percent at which the agent is told to write its handoff and stop (red, default 75). */
+    handoff: percent,
+    /** Percent at which Flux stops the session and writes the handoff itself (default 90). */
+    hard: percent,
+    /** Tool calls an agent told to hand off may make before Flux does it (default 10). */
+    handoff_steps: positiveInt,
+    /** Time an agent told to hand off has before Flux does it (default "5m"). */
+    handoff_timeout: duration,
+  },
 } as const satisfies Record<string, Record<string, Check>>;
 
 export interface Config {
@@ -68,6 +86,14 @@ export interface Config {
     backend?: "auto" | "tmux" | "process";
     prompt_dir?: string;
     stop_reminders?: number;
+  };
+  context?: {
+    window?: number;
+    warn?: number;
+    handoff?: number;
+    hard?: number;
+    handoff_steps?: number;
+    handoff_timeout?: string;
   };
 }
 
@@ -119,6 +145,10 @@ export interface ResolvedConfig {
   backend: "auto" | "tmux" | "process";
   promptDir: string | undefined;
   stopReminders: number;
+  /** `[context]` thresholds and window, before a plan's or stage's own. */
+  context: { window?: number; warn?: number; handoff?: number; hard?: number };
+  handoffSteps: number;
+  handoffTimeoutMs: number;
 }
 
 export const DEFAULT_CONFIG: ResolvedConfig = {
@@ -129,6 +159,9 @@ export const DEFAULT_CONFIG: ResolvedConfig = {
   backend: "auto",
   promptDir: undefined,
   stopReminders: 3,
+  context: {},
+  handoffSteps: 10,
+  handoffTimeoutMs: 5 * 60_000,
 };
 
 /** Later layers win key by key. */
@@ -144,6 +177,13 @@ export function mergeConfig(layers: readonly Config[]): ResolvedConfig {
     if (layer.sessions?.prompt_dir !== undefined) out.promptDir = layer.sessions.prompt_dir;
     const reminders = layer.sessions?.stop_reminders;
     if (reminders !== undefined) out.stopReminders = reminders;
+    const ctx = layer.context;
+    if (ctx !== undefined) {
+      const { handoff_steps: steps, handoff_timeout: timeout, ...thresholds } = ctx;
+      out.context = { ...out.context, ...thresholds };
+      if (steps !== undefined) out.handoffSteps = steps;
+      if (timeout !== undefined) out.handoffTimeoutMs = parseDuration(timeout) ?? out.handoffTimeoutMs;
+    }
   }
   return out;
 }
@@ -187,4 +227,12 @@ file = ""
 # backend = "auto"        # tmux | process | auto: tmux when installed (FLUX_SESSION_BACKEND)
 # prompt_dir = ".flux/prompts"   # your own signal.md template
 # stop_reminders = 3      # times an interactive agent that stops early is sent back to work
+
+# [context]               # percent of the model's context window in use
+# warn = 60               # yellow
+# handoff = 75            # red: the agent writes its handoff and stops
+# hard = 90               # Flux stops the session and writes the handoff itself
+# window = 200000         # tokens, when the agent CLI does not report its window
+# handoff_steps = 10      # tool calls an agent told to hand off may still make
+# handoff_timeout = "5m"  # time it has before Flux hands off for it
 `;

@@ -4,7 +4,8 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { HOOK_EVENTS } from "../../../engine/hook-events.ts";
-import { SESSION_STATUSES } from "../../../store/sessions.ts";
+import { CONTEXT_LEVELS } from "../../../core/context/levels.ts";
+import { SESSION_PURPOSES, SESSION_STATUSES } from "../../../store/sessions.ts";
 import { Ok, SessionParams, jsonBody, reply, routeOf } from "./common.ts";
 
 /**
@@ -40,11 +41,17 @@ export const Session = z
     agent: z.string(),
     backend: z.string(),
     name: z.string(),
-    purpose: z.enum(["start", "retry", "fix", "rejected", "resume", "manual"]),
+    purpose: z.enum(SESSION_PURPOSES),
     interactive: z.boolean(),
     waitingFor: z.string().nullable(),
     waitingSince: z.string().nullable(),
     remindersSent: z.number().int(),
+    contextWindow: z.number().int().nullable(),
+    contextLevel: z.enum(CONTEXT_LEVELS).nullable(),
+    contextAt: z.string().nullable(),
+    handoffAskedAt: z.string().nullable(),
+    handoffSteps: z.number().int(),
+    compactBlocked: z.boolean(),
     pid: z.number().int().nullable(),
     exitCode: z.number().int().nullable(),
     exitSignal: z.string().nullable(),
