@@ -9,6 +9,7 @@ export * from "./errors/flux-error.ts";
 export * from "./errors/access.ts";
 export * from "./errors/daemon.ts";
 export * from "./errors/environment.ts";
+export * from "./errors/handoff.ts";
 export * from "./errors/session.ts";
 export * from "./errors/stage.ts";
 export * from "./errors/system.ts";
