@@ -9,8 +9,10 @@ import path from "node:path";
 import { writeAtomic } from "../fs.ts";
 import type { WorkPaths } from "../paths.ts";
 import type { Store, StageRecord } from "../store.ts";
+import { handoffsSince, planHandoffs } from "../handoffs.ts";
 import { listSessions } from "../sessions.ts";
 import type { SessionRecord } from "../sessions.ts";
+import { handoffFiles, handoffsDir } from "./handoffs.ts";
 import { renderExecutionGraph, renderStage } from "./render.ts";
 import { hasWorktree, renderSession, renderWorktree } from "./sessions.ts";
 
@@ -30,7 +32,11 @@ export interface RenderedProjections {
   seq: number;
 }
 
-/** Renders every projection from the current store state (for sync and for validate). */
+/**
+ * Renders every projection from the current store state (for sync and for validate). With
+ * `only`, the stages' files and their sessions' are rendered, and no handoff: a handoff never
+ * changes, so a sync writes the new ones alone (`handoffsSince`).
+ */
 export function renderAll(
   store: Store,
   paths: WorkPaths,
@@ -65,6 +71,9 @@ export function renderAll(
     if (only !== undefined && !only.has(session.stageId)) continue;
     files.set(paths.sessionFile(session.id), renderSession(session, byId.get(session.stageId)));
   }
+  if (only === undefined)
+    for (const [file, content] of handoffFiles(paths, planHandoffs(store, plan.id)))
+      files.set(file, content);
   return { files, seq };
 }
 
@@ -103,8 +112,13 @@ export function syncProjections(
       const stages = plan === undefined ? [] : store.stages(plan.id);
       const only = options.full === true ? undefined : touchedStages(store, done, stages);
       const { files } = renderAll(store, paths, only);
-      for (const dir of [paths.stagesDir, paths.sessionsDir, paths.worktreesDir])
-        fs.mkdirSync(dir, { recursive: true });
+      if (only !== undefined && plan !== undefined)
+        for (const [file, content] of handoffFiles(paths, handoffsSince(store, plan.id, done)))
+          files.set(file, content);
+      const dirs = [paths.stagesDir, paths.sessionsDir, paths.worktreesDir];
+      const handoffs = handoffsDir(paths);
+      if ([...files.keys()].some((file) => path.dirname(file) === handoffs)) dirs.push(handoffs);
+      for (const dir of dirs) fs.mkdirSync(dir, { recursive: true });
       for (const [file, content] of files) writeAtomic(file, content);
       const ids = new Set(stages.map((s) => s.id));
       const gone =

@@ -1,0 +1,161 @@
+/**
+ * Handoffs in a real SQLite store: numbering per stage inside the caller's write, the event,
+ * the reads, and the `.work/handoffs/` projection (written once, rendered again by validate).
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { renderHandoff } from "../../src/core/handoff/render.ts";
+import type { Handoff } from "../../src/core/handoff/types.ts";
+import type { NewHandoff } from "../../src/store/handoffs.ts";
+import {
+  getHandoff,
+  insertHandoff,
+  latestHandoff,
+  listHandoffs,
+} from "../../src/store/handoffs.ts";
+import type { WorkPaths } from "../../src/store/paths.ts";
+import { ensureWorkDir, workPaths } from "../../src/store/paths.ts";
+import { handoffFile } from "../../src/store/projections/handoffs.ts";
+import { renderAll, syncProjections } from "../../src/store/projections/sync.ts";
+import { Store } from "../../src/store/store.ts";
+import { diamond, planOf } from "../kit/plans.ts";
+import { tempDir } from "../kit/temp-repo.ts";
+
+const HANDOFF: Handoff = {
+  summary: "Half done.",
+  completed: ["parser"],
+  remaining: [{ task: "renderer", refs: ["src/r.ts:1"] }],
+  decisions: [],
+  questions: [],
+};
+
+let dir: string;
+let paths: WorkPaths;
+let store: Store;
+let planId: number;
+
+const input = (stageId: string, over: Partial<NewHandoff> = {}): NewHandoff => ({
+  planId,
+  stageId,
+  sessionId: "ses_one",
+  author: "agent",
+  reason: "context",
+  handoff: HANDOFF,
+  facts: { commits: ["abcd1234 parser"], diffStat: " a | 1 +", uncommittedFiles: [] },
+  ...over,
+});
+
+const insert = (stageId: string, over: Partial<NewHandoff> = {}) =>
+  store.write((emit) => insertHandoff(store, emit, input(stageId, over)));
+
+beforeEach(() => {
+  dir = tempDir();
+  paths = workPaths(dir);
+  ensureWorkDir(paths);
+  store = new Store(paths.db, { clock: () => new Date("2026-01-02T03:04:05Z") });
+  planId = store.applyPlan({
+    plan: planOf(diamond()),
+    file: "doc/plans/PLAN-test.md",
+    contentHash: "hash",
+    baseBranch: "main",
+  }).planId;
+});
+afterEach(() => {
+  store.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe("the handoff store", () => {
+  it("numbers each stage's handoffs from 1 and emits handoff.created with the row", () => {
+    const first = insert("a");
+    const second = insert("a", { author: "flux", reason: "limit", sessionId: null });
+    const other = insert("b");
+    expect([first.result.number, second.result.number, other.result.number]).toEqual([1, 2, 1]);
+    expect(first.result).toEqual({
+      id: first.result.id,
+      planId,
+      stageId: "a",
+      number: 1,
+      sessionId: "ses_one",
+      author: "agent",
+      reason: "context",
+      handoff: HANDOFF,
+      facts: { commits: ["abcd1234 parser"], diffStat: " a | 1 +", uncommittedFiles: [] },
+      createdAt: "2026-01-02T03:04:05.000Z",
+    });
+    expect(second.events).toEqual([
+      expect.objectContaining({
+        type: "handoff.created",
+        planId,
+        stageId: "a",
+        data: {
+          handoff: second.result.id,
+          number: 2,
+          session: null,
+          author: "flux",
+          reason: "limit",
+        },
+      }),
+    ]);
+  });
+
+  it("reads a stage's handoffs back as they were written", () => {
+    expect(latestHandoff(store, planId, "a")).toBeUndefined();
+    expect(listHandoffs(store, planId, "a")).toEqual([]);
+    const first = insert("a").result;
+    const second = insert("a", {
+      facts: {
+        context: { percent: 80, tokens: 160_000, window: 200_000 },
+        commits: [],
+        diffStat: "",
+        uncommittedFiles: ["x"],
+        wipCommit: "feedbeef",
+      },
+    }).result;
+    insert("b");
+    expect(listHandoffs(store, planId, "a")).toEqual([first, second]);
+    expect(latestHandoff(store, planId, "a")).toEqual(second);
+    expect(getHandoff(store, planId, "a", 1)).toEqual(first);
+    expect(getHandoff(store, planId, "a", 3)).toBeUndefined();
+    expect(getHandoff(store, planId, "c", 1)).toBeUndefined();
+  });
+
+  it("rolls the number back with the caller's transaction", () => {
+    expect(() =>
+      store.write((emit) => {
+        insertHandoff(store, emit, input("a"));
+        throw new Error("the caller failed");
+      }),
+    ).toThrow("the caller failed");
+    expect(insert("a").result.number).toBe(1);
+  });
+});
+
+describe("the handoff projection", () => {
+  it("writes .work/handoffs/<stage>-handoff-NNN.md once, and validate renders it again", () => {
+    syncProjections(store, paths);
+    expect(fs.existsSync(path.join(paths.work, "handoffs"))).toBe(false);
+    const record = insert("a").result;
+    const file = path.join(paths.work, "handoffs", "a-handoff-001.md");
+    expect(handoffFile(paths, "a", 1)).toBe(file);
+    syncProjections(store, paths);
+    const text = fs.readFileSync(file, "utf8");
+    expect(text).toBe(
+      `<!-- Generated by Flux from .work/flux.db. Do not edit. -->\n${renderHandoff(record)}`,
+    );
+    expect(renderAll(store, paths).files.get(file)).toBe(text);
+
+    // An incremental sync writes new handoffs only; a file edited by hand is never read back.
+    fs.writeFileSync(file, "edited by hand\n");
+    insert("a");
+    store.transition(planId, "a", "block", { reason: "x", actor: "test" });
+    syncProjections(store, paths);
+    expect(fs.readFileSync(file, "utf8")).toBe("edited by hand\n");
+    expect(fs.readFileSync(handoffFile(paths, "a", 2), "utf8")).toContain("# Handoff 002: a");
+    expect(renderAll(store, paths).files.get(file)).toBe(text);
+    // A full sync (`flux validate --fix`) writes every one again.
+    syncProjections(store, paths, { full: true });
+    expect(fs.readFileSync(file, "utf8")).toBe(text);
+  });
+});
