@@ -32,6 +32,7 @@ import { hostAndOriginGuard } from "./guard.ts";
 import type { App } from "./handlers/context.ts";
 import { daemonRoutes } from "./handlers/daemon.ts";
 import { eventRoutes } from "./handlers/events.ts";
+import { handoffRoutes } from "./handlers/handoffs.ts";
 import { runRoutes } from "./handlers/runs.ts";
 import { sessionRoutes } from "./handlers/sessions.ts";
 import { stageRoutes } from "./handlers/stages.ts";
@@ -94,6 +95,7 @@ export function buildApp(options: AppOptions): DaemonApp {
   runRoutes(app, ctx);
   eventRoutes(app, ctx);
   stageRoutes(app, ctx);
+  handoffRoutes(app, ctx);
   sessionRoutes(app, ctx);
   // The seam for later surfaces, behind the same guard and auth, e.g.
   //   app.route("/ui", dashboardApp); app.get("/v1/ws", upgradeWebSocket(…)); app.all("/mcp", …)

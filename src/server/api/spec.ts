@@ -130,6 +130,21 @@ export const ROUTES = {
     summary:
       "A manual edge a human forces (complete --force, block, reset, skip, cancel): the CLI sends it here while a daemon runs.",
   },
+  createHandoff: {
+    method: "post",
+    path: "/v1/stages/{id}/handoff",
+    principal: "stage",
+    reply: "json",
+    summary:
+      "A session hands its stage to a fresh one: its handoff document (markdown or JSON) is checked, stored with what Flux knows, and the stage goes to needs_handoff.",
+  },
+  listHandoffs: {
+    method: "get",
+    path: "/v1/stages/{id}/handoffs",
+    principal: "stage",
+    reply: "json",
+    summary: "A stage's handoffs, oldest first.",
+  },
   getSession: {
     method: "get",
     path: "/v1/sessions/{id}",

@@ -9,6 +9,7 @@ import type { ZodType } from "zod";
 import type { RouteName, StreamRouteName } from "./spec.ts";
 import { health, notify, openapi, shutdown } from "./schemas/daemon.ts";
 import { EventsLine, events } from "./schemas/events.ts";
+import { createHandoff, listHandoffs } from "./schemas/handoffs.ts";
 import { progress, run } from "./schemas/runs.ts";
 import {
   getSession,
@@ -44,6 +45,8 @@ export const TABLE = {
   mergeStage,
   resumeStage,
   forceStage,
+  createHandoff,
+  listHandoffs,
   getSession,
   sessionStarted,
   sessionExited,
