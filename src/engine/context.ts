@@ -6,6 +6,7 @@
  * is no runtime import circle.
  */
 import type { SessionBackend } from "../adapters/sessions/backend.ts";
+import type { ContextLayer } from "../core/context/levels.ts";
 import type { StageAction } from "../core/stage/actions.ts";
 import type { WorkPaths } from "../store/paths.ts";
 import type { PlanRecord, StageFacts, StageRecord, Store } from "../store/store.ts";
@@ -34,6 +35,11 @@ export interface EngineContext {
   readonly stopReminders: number;
   /** The repository's per-user state directory: session specs, the run's environment. */
   readonly stateDir: string;
+  /**
+   * `[context]`: thresholds and window before a plan's or stage's own, and the bounds on an
+   * agent told to hand off (tool calls, time) before Flux does it.
+   */
+  readonly handoff: { settings: ContextLayer; steps: number; timeoutMs: number };
 
   /** Long work per stage, one task at a time. */
   readonly tasks: StageTasks;
@@ -61,6 +67,8 @@ export interface EngineContext {
   verdict(stageId: string, request: VerdictRequest): Promise<Verdict>;
   /** A stage's session failed: restart it with a recovery signal, or fail it (lifecycle.ts). */
   crashed(stageId: string, why: string): void;
+  /** Re-arms the deadline of an agent told to hand off, after a restart (context-report.ts). */
+  rearmHandoff(sessionId: string, ms: number): void;
   /** Removes a merged stage's worktree when it is clean (merge.ts). */
   removeMergedWorktree(stageId: string): Promise<void>;
 }

@@ -12,6 +12,8 @@
 import type { SessionBackend } from "../adapters/sessions/backend.ts";
 import type { SessionTelemetry } from "../adapters/agents/types.ts";
 import { isDamagedDatabase, noActivePlan, sessionNotFound, stageNotFound } from "../core/errors.ts";
+import type { ContextLayer } from "../core/context/levels.ts";
+import type { Handoff, HandoffRecord } from "../core/handoff/types.ts";
 import type { ManualAction, StageAction } from "../core/stage/actions.ts";
 import type { FluxEvent } from "../store/events.ts";
 import type { WorkPaths } from "../store/paths.ts";
@@ -29,7 +31,9 @@ import type { Accepted, EngineContext } from "./context.ts";
 export type { Accepted } from "./context.ts";
 import type { GateEvidence } from "./gates.ts";
 import { approveGate, gateEvidence, rejectGate } from "./gates.ts";
-import type { HookAnswer } from "./hook-events.ts";
+import { armHandoffDeadline, reportContext } from "./context-report.ts";
+import { createHandoff } from "./handoff.ts";
+import type { ContextAnswer, ContextReportBody, HookAnswer } from "./hook-events.ts";
 import { handleHook } from "./hooks.ts";
 import { checkSessions, crashed, killSession, readoptSessions, sessionEnded } from "./lifecycle.ts";
 import type { MergeOutcome } from "./merge.ts";
@@ -58,6 +62,12 @@ export interface EngineOptions {
   promptDir?: string | undefined;
   /** Times the Stop hook sends an interactive agent back to work (default 3). */
   stopReminders?: number | undefined;
+  /** `[context]`: thresholds and window (a plan's or stage's own win key by key). */
+  context?: ContextLayer | undefined;
+  /** Tool calls an agent told to hand off may make before Flux does it (default 10). */
+  handoffSteps?: number | undefined;
+  /** Time an agent told to hand off has before Flux does it (default 5 minutes). */
+  handoffTimeoutMs?: number | undefined;
   /**
    * The repository's per-user state directory (store/state-dir.ts): session specs and the run's
    * environment. Default: the one of the user running the engine.
@@ -115,6 +125,11 @@ export class Engine {
       promptDir: options.promptDir,
       stopReminders: options.stopReminders ?? 3,
       stateDir,
+      handoff: {
+        settings: options.context ?? {},
+        steps: options.handoffSteps ?? 10,
+        timeoutMs: options.handoffTimeoutMs ?? 5 * 60_000,
+      },
       tasks: new StageTasks((stageId, what) => this.wake(`${what} of ${stageId} done`)),
       sessions: new SessionWatch(clock),
       run: new RunScope(store, {
@@ -148,6 +163,7 @@ export class Engine {
       verdict: (stageId, request) => runVerdict(ctx, stageId, request),
       crashed: (stageId, why) => crashed(ctx, stageId, why),
       removeMergedWorktree: (stageId) => removeMergedWorktree(ctx, stageId),
+      rearmHandoff: (sessionId, ms) => armHandoffDeadline(ctx, sessionId, ms),
     };
     this.ctx = ctx;
     this.cleanups.push(
@@ -336,6 +352,25 @@ export class Engine {
   hook(sessionId: string, body: Record<string, unknown>): HookAnswer {
     this.knownSession(sessionId);
     return handleHook(this.ctx, sessionId, body);
+  }
+
+  /** A session's context, from its runner or its hooks: recorded, and what the agent must do. */
+  context(sessionId: string, body: ContextReportBody): ContextAnswer {
+    this.knownSession(sessionId);
+    const answer = reportContext(this.ctx, sessionId, body);
+    if (answer.action === "stop") this.wake("context");
+    return answer;
+  }
+
+  /**
+   * `flux handoff create`: stores the agent's handoff with what Flux knows, moves the stage to
+   * `needs_handoff`; its session ends and a fresh one continues from it.
+   */
+  createHandoff(
+    stageId: string,
+    input: { handoff: Handoff; sessionId?: string | undefined },
+  ): Promise<HandoffRecord> {
+    return createHandoff(this.ctx, stageId, input);
   }
 
   /** SESSION_NOT_FOUND for an id no session has: a report about nothing is not "ok". */

@@ -17,7 +17,9 @@ import path from "node:path";
 import { WAITING_MARKER } from "../adapters/agents/claude/interactive.ts";
 import type { SessionTelemetry } from "../adapters/agents/types.ts";
 import { unknownHookEvent } from "../core/errors.ts";
+import { DEFAULT_WINDOW, contextPercent } from "../core/context/levels.ts";
 import { completeCommandFor } from "../core/signal/data.ts";
+import { askForHandoff, handoffInstruction, sessionPolicy } from "./context-report.ts";
 import { clearWaiting, countReminder, markWaiting } from "../store/session-input.ts";
 import { getSession, latestSession, recordTelemetry } from "../store/sessions.ts";
 import type { SessionRecord } from "../store/sessions.ts";
@@ -48,6 +50,8 @@ export function handleHook(
   switch (event as HookEvent) {
     case "stop":
       return stopped(engine, session, body.telemetry);
+    case "pre-compact":
+      return preCompact(engine, session);
     case "stop-failure":
       // The TUI would sit on the error: handled like a headless agent's failed exit (a retry).
       endSession(
@@ -94,6 +98,13 @@ function stopped(engine: EngineContext, session: SessionRecord, telemetry: unkno
     return NONE;
   }
   active(engine, session);
+  if (session.handoffAskedAt !== null) {
+    const policy = sessionPolicy(engine, stage.spec.context);
+    return {
+      decision: "continue",
+      reason: handoffInstruction(stage.spec.agent, contextPercentOf(session), policy),
+    };
+  }
   const complete = completeCommandFor(stage.spec.agent);
   return {
     decision: "continue",
@@ -102,6 +113,35 @@ function stopped(engine: EngineContext, session: SessionRecord, telemetry: unkno
       `Keep working on the assignment. When the work is done, commit it and run \`${complete}\`: ` +
       "Flux runs the acceptance and tells you what failed. If you cannot go on without a human, say why in one line and stop.",
   };
+}
+
+/**
+ * Claude is about to compact the conversation: the first time, Flux refuses and asks for a
+ * handoff instead (a summary loses the decisions a handoff keeps); later ones go through.
+ */
+function preCompact(engine: EngineContext, session: SessionRecord): HookAnswer {
+  const stage = engine.store.stage(session.planId, session.stageId);
+  if (session.compactBlocked || stage?.state !== "running") return NONE;
+  const { result: first } = engine.store.write(() => {
+    const info = engine.store.db
+      .prepare("UPDATE sessions SET compact_blocked = 1 WHERE id = ? AND compact_blocked = 0")
+      .run(session.id);
+    return info.changes > 0;
+  });
+  if (!first) return NONE;
+  const policy = sessionPolicy(engine, stage.spec.context);
+  const percent = contextPercentOf(session);
+  if (session.handoffAskedAt === null)
+    askForHandoff(engine, session, percent, policy, "it asked to compact its conversation");
+  return {
+    decision: "block",
+    reason: `Flux: compaction is refused once; write a handoff instead.\n${handoffInstruction(stage.spec.agent, percent, policy)}`,
+  };
+}
+
+function contextPercentOf(session: SessionRecord): number {
+  if (session.contextTokens === null) return 0;
+  return contextPercent(session.contextTokens, session.contextWindow ?? DEFAULT_WINDOW);
 }
 
 function waiting(engine: EngineContext, session: SessionRecord, reason: string): void {

@@ -33,6 +33,11 @@ export async function readoptSessions(ctx: EngineContext): Promise<void> {
     if (session.backend === "manual") continue;
     if (session.backend === ctx.backend.kind && (await ctx.backend.isAlive(session.name))) {
       ctx.log(`re-adopted ${session.id} (${session.name})`);
+      const state = ctx.store.stage(plan.id, session.stageId)?.state;
+      if (session.handoffAskedAt !== null && state === "running") {
+        const since = ctx.clock.now().getTime() - Date.parse(session.handoffAskedAt);
+        ctx.rearmHandoff(session.id, ctx.handoff.timeoutMs - since);
+      }
       const spec = ctx.store.stage(plan.id, session.stageId)?.spec;
       if (spec?.timeoutMs !== undefined) {
         const elapsed = ctx.clock.now().getTime() - Date.parse(session.createdAt);
@@ -124,12 +129,25 @@ export function sessionEnded(
   }
   if (status === "killed") {
     ctx.project();
+    // A session Flux ended after a handoff: its continuation can start now.
+    if (stage?.state === "needs_handoff") ctx.wake("session ended");
     return;
   }
   if (stage === undefined || latest?.id !== sessionId || stage.state !== "running") {
     // A completion in flight (checking) decides for itself; other states need nothing.
     ctx.project();
     ctx.wake("session ended");
+    return;
+  }
+  if (session.handoffAskedAt !== null) {
+    // Told to hand off, it ended without doing it (or its runner ended it at red): Flux
+    // writes the handoff, and a fresh session continues (handoff.ts).
+    ctx.move(
+      session.stageId,
+      "handoff_requested",
+      `the session ended at its hand-off point without a handoff of its own: Flux writes it`,
+    );
+    ctx.wake("handoff");
     return;
   }
   if (code === 0 && signal === null) {

@@ -5,10 +5,16 @@ import type { EngineContext } from "./context.ts";
 
 export function resumeStage(ctx: EngineContext, stageId: string): StageRecord {
   const stage = ctx.stage(stageId);
+  if (stage.state === "needs_handoff") {
+    // Its session handed off while no run was going: the continuation starts now.
+    ctx.run.include(stageId);
+    ctx.wake("resume");
+    return stage;
+  }
   if (stage.state !== "blocked" && stage.state !== "failed") {
     throw new FluxError(
       "STAGE_NOT_RESUMABLE",
-      `${stageId} is ${stage.state}: only a blocked or failed stage resumes`,
+      `${stageId} is ${stage.state}: only a blocked, failed or handed-off stage resumes`,
       {
         hint: "`flux stage <id> reset` starts any stage over",
         exitCode: ExitCode.refused,

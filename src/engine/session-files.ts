@@ -34,6 +34,11 @@ export interface SessionSpec {
    * and its telemetry comes from its transcript (agent.json names it), not from its output.
    */
   tty?: true;
+  /**
+   * The session's context thresholds and configured window (core/context): the runner stops a
+   * headless agent at once when a model call crosses `hard`, before it asks the daemon.
+   */
+  context?: { window?: number | undefined; warn: number; handoff: number; hard: number };
   createdAt: string;
 }
 

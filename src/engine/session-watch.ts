@@ -12,10 +12,17 @@ export type SessionTimer =
   /** The backend session is gone: the runner's report has this long to arrive. */
   | "report-grace"
   /** Flux sent SIGTERM to an interactive agent: it has this long to exit. */
-  | "end-grace";
+  | "end-grace"
+  /** The session handed off: a headless agent has this long to end its turn and exit. */
+  | "handoff-exit";
 
 interface Watch {
   timer?: { kind: SessionTimer; cancel: () => void };
+  /**
+   * The agent was told to hand off: Flux does it for the agent at this deadline. Its own slot,
+   * beside the stage's timeout.
+   */
+  handoff?: () => void;
   /** Why Flux is ending this session (set once). */
   ending?: string;
   /** Its liveness is being asked of the backend. */
@@ -37,6 +44,18 @@ export class SessionWatch {
       fn();
     });
     watch.timer = { kind, cancel };
+  }
+
+  /** Arms the deadline of an agent told to hand off (once: a later call changes nothing). */
+  armHandoff(sessionId: string, ms: number, fn: () => void): void {
+    const watch = this.watch(sessionId);
+    if (watch.handoff !== undefined) return;
+    const cancel = this.clock.after(ms, () => {
+      if (watch.handoff === cancel) delete watch.handoff;
+      this.prune(sessionId);
+      fn();
+    });
+    watch.handoff = cancel;
   }
 
   disarm(sessionId: string): void {
@@ -86,13 +105,17 @@ export class SessionWatch {
   ended(sessionId: string): string | undefined {
     const watch = this.watches.get(sessionId);
     watch?.timer?.cancel();
+    watch?.handoff?.();
     this.watches.delete(sessionId);
     return watch?.ending;
   }
 
   /** Cancels every timer (the engine stops). */
   clear(): void {
-    for (const watch of this.watches.values()) watch.timer?.cancel();
+    for (const watch of this.watches.values()) {
+      watch.timer?.cancel();
+      watch.handoff?.();
+    }
     this.watches.clear();
   }
 
@@ -114,6 +137,7 @@ export class SessionWatch {
     if (
       watch !== undefined &&
       watch.timer === undefined &&
+      watch.handoff === undefined &&
       watch.ending === undefined &&
       watch.checking !== true
     )

@@ -1,7 +1,9 @@
 /** Gathers what a session's signal says: the stage, its dependencies' output, feedback, recovery. */
 import { commitsBetweenAsync, dirtyFilesAsync, stageBranch } from "../adapters/git/index.ts";
 import type { DependencyOutput, Feedback, Recovery, SignalData } from "../core/signal/data.ts";
-import { completeCommandFor } from "../core/signal/data.ts";
+import { completeCommandFor, handoffCommandFor } from "../core/signal/data.ts";
+import { renderHandoff } from "../core/handoff/render.ts";
+import { latestHandoff } from "../store/handoffs.ts";
 import { renderSignal } from "../core/signal/render.ts";
 import type { SessionPurpose, SessionRecord } from "../store/sessions.ts";
 import { latestSession } from "../store/sessions.ts";
@@ -33,11 +35,13 @@ export async function buildSignal(
       purpose === "retry" || purpose === "resume"
         ? await recovery(engine, stage, worktree.path)
         : undefined,
+    handoff: latestHandoffText(engine, stage.id),
     session: {
       id: sessionId,
       worktree: worktree.path,
       branch: worktree.branch,
       completeCommand: completeCommandFor(stage.spec.agent),
+      handoffCommand: handoffCommandFor(stage.spec.agent),
     },
     // Last in the signal, after feedback and recovery: it never shifts the stable prefix.
     skills: skillsForStage(stage.spec, { ...engine.run.env, ...stage.spec.env }),
@@ -89,4 +93,21 @@ function lastOutput(engine: EngineContext, session: SessionRecord): string[] {
   // Claude's own file, gone or unreadable: the signal goes without it.
   const text = readTranscript(agentTranscript(engine.paths.work, session.id));
   return text === undefined ? [] : claudeTranscriptTail(text, 30);
+}
+
+/**
+ * The stage's latest handoff, rendered, its headings one level down (it sits in a section of
+ * the signal): in the prompt itself, since agents often fail to go and read a file.
+ */
+function latestHandoffText(engine: EngineContext, stageId: string): string | undefined {
+  const record = latestHandoff(engine.store, engine.plan().id, stageId);
+  if (record === undefined) return undefined;
+  let fenced = false;
+  return renderHandoff(record)
+    .split("\n")
+    .map((line) => {
+      if (line.startsWith("```")) fenced = !fenced;
+      return !fenced && line.startsWith("#") ? `##${line}` : line;
+    })
+    .join("\n");
 }

@@ -26,6 +26,7 @@ import {
 import type { WorkspaceTrust } from "../adapters/agents/index.ts";
 import { packageRoot } from "./signal-templates.ts";
 import { armTimeout } from "./lifecycle.ts";
+import { sessionPolicy } from "./context-report.ts";
 
 /** Setup commands (e.g. `npm ci`) may take a while; each gets this long. */
 const SETUP_TIMEOUT_MS = 30 * 60_000;
@@ -37,7 +38,14 @@ export async function startSession(
 ): Promise<void> {
   const plan = engine.plan();
   const stage = engine.stage(stageId);
-  if (stage.state !== "ready" || !engine.run.has(stageId)) return;
+  // A fresh stage, or one whose last session handed off (its continuation).
+  const edge =
+    stage.state === "ready"
+      ? "session_started"
+      : stage.state === "needs_handoff"
+        ? "handoff_resumed"
+        : undefined;
+  if (edge === undefined || !engine.run.has(stageId)) return;
   const worktree = await createWorktree({
     root: engine.paths.root,
     stageId,
@@ -84,6 +92,7 @@ export async function startSession(
     stdin: agent.stdin,
     output: agent.output,
     ...(agent.tty === true ? { tty: true as const } : {}),
+    context: sessionPolicy(engine, stage.spec.context),
     logFile: logFile(engine.paths.work, sessionId),
     exitFile: exitFile(engine.paths.work, sessionId),
     createdAt: now.toISOString(),
@@ -100,7 +109,7 @@ export async function startSession(
       purpose,
       interactive: agent.tty === true,
     });
-    engine.store.transitionWithin(emit, plan.id, stageId, "session_started", { actor: "flux" });
+    engine.store.transitionWithin(emit, plan.id, stageId, edge, { actor: "flux" });
     engine.store.noteStage(emit, plan.id, stageId, { reason: null, feedback: null });
   });
 
@@ -173,6 +182,7 @@ export async function agentStart(
     isRoot: process.getuid?.() === 0,
     apiMaxRetries: AGENT_API_MAX_RETRIES,
     git: await gitDirs(worktree),
+    context: sessionPolicy(engine, stage.context),
   });
   if (launch.tty === true && engine.backend.kind === "process" && !engine.run.manual) {
     throw new FluxError(

@@ -7,6 +7,7 @@ import { SLOT_STATES } from "../core/graph/concurrency.ts";
 import type { StageState } from "../core/stage/states.ts";
 import { latestSession, openSessions } from "../store/sessions.ts";
 import type { EngineContext } from "./context.ts";
+import { handOn } from "./handoff.ts";
 import { endSession, sessionEnded } from "./lifecycle.ts";
 import { mergeTask } from "./merge.ts";
 import { startable } from "./progress.ts";
@@ -21,6 +22,10 @@ export function schedule(ctx: EngineContext): void {
 
   for (const stage of stages) {
     if (ctx.tasks.has(stage.id)) continue;
+    if (stage.state === "needs_handoff") {
+      handOn(ctx, stage.id);
+      continue;
+    }
     if (stage.state === "completed" && stage.spec.verify === "human") {
       ctx.move(stage.id, "gate_opened", `waiting for \`flux verify ${stage.id}\``);
       continue;

@@ -39,6 +39,10 @@ export interface DaemonOptions {
   promptDir?: string | undefined;
   /** Stop hook reminders for interactive sessions (config `sessions.stop_reminders`). */
   stopReminders?: number | undefined;
+  /** `[context]` thresholds and window, and the bounds on an agent told to hand off. */
+  context?: { window?: number; warn?: number; handoff?: number; hard?: number } | undefined;
+  handoffSteps?: number | undefined;
+  handoffTimeoutMs?: number | undefined;
   log?: (line: string) => void;
 }
 
@@ -84,6 +88,9 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
     maxParallel: options.maxParallel,
     promptDir: options.promptDir,
     stopReminders: options.stopReminders,
+    context: options.context,
+    handoffSteps: options.handoffSteps,
+    handoffTimeoutMs: options.handoffTimeoutMs,
     stateDir,
     log,
     // A damaged database: stop instead of failing every pass (the log says why).

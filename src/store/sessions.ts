@@ -333,3 +333,43 @@ export function recordTelemetry(
     data: { session: id, ...t },
   });
 }
+
+/** A session's context after a model call (DESIGN.md §4): what status and the lists show. */
+export interface ContextReport {
+  tokens: number;
+  window: number;
+  percent: number;
+  level: ContextLevel;
+}
+
+/**
+ * Records a context report. Emits `session.context` only when the percentage or the level
+ * changed, so a report per tool call does not flood the event log. Returns whether it did.
+ */
+export function recordContext(
+  store: Store,
+  emit: (e: NewEvent) => FluxEvent,
+  id: string,
+  report: ContextReport,
+): boolean {
+  const session = getSession(store, id);
+  if (session === undefined) return false;
+  const before =
+    session.contextTokens === null || session.contextWindow === null
+      ? undefined
+      : Math.floor((session.contextTokens * 100) / session.contextWindow);
+  store.db
+    .prepare(
+      `UPDATE sessions SET context_tokens = ?, context_window = ?, context_level = ?, context_at = ?,
+         updated_at = ? WHERE id = ?`,
+    )
+    .run(report.tokens, report.window, report.level, store.now(), store.now(), id);
+  if (before === report.percent && session.contextLevel === report.level) return false;
+  emit({
+    type: "session.context",
+    planId: session.planId,
+    stageId: session.stageId,
+    data: { session: id, ...report },
+  });
+  return true;
+}

@@ -29,6 +29,12 @@ export interface LaunchInput {
    * workspace-write sandbox needs them made writable, or the agent cannot commit (measured).
    */
   git?: { dir: string; commonDir: string } | undefined;
+  /**
+   * The session's context thresholds (percent) and configured window (core/context): Claude's
+   * context gate compares against them before it calls Flux.
+   */
+  context?:
+    { window?: number | undefined; warn: number; handoff: number; hard: number } | undefined;
 }
 
 export interface AgentLaunch {

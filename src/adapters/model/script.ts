@@ -8,7 +8,8 @@
  *     {"end": true, "text": "All done."} ]
  *
  * or several scripts chosen by a `[[script:name]]` marker in the conversation's first user
- * prompt (no marker: the script named `default`; a single script ignores markers):
+ * prompt — the last one when there are several (no marker: the script named `default`; a
+ * single script ignores markers):
  *
  *   {"scripts": {"default": [...], "fails": {"turns": [...], "after_end": "Stopped."}},
  *    "after_end": "Done.", "compact": "Summary text"}
@@ -155,7 +156,17 @@ export function parseScript(value: unknown, source = "script"): Script {
   return { scripts, byMarker: true, compact };
 }
 
-const MARKER = /\[\[script:([A-Za-z0-9_.-]+)\]\]/;
+const MARKERS = /\[\[script:([A-Za-z0-9_.-]+)\]\]/g;
+
+/**
+ * The last marker of the first prompt: a continuation's signal carries its stage's marker and,
+ * after it, the handoff it continues from, which may name the script of the next session.
+ */
+function lastMarker(prompt: string): string | undefined {
+  let name: string | undefined;
+  for (const match of prompt.matchAll(MARKERS)) name = match[1];
+  return name;
+}
 
 /** The facts about a request that pick its answer. */
 export interface Conversation {
@@ -173,7 +184,7 @@ export type Resolved =
 
 /** Picks the script and turn for a request and expands its placeholders. Pure. */
 export function resolveTurn(script: Script, conv: Conversation): Resolved {
-  const marker = script.byMarker ? MARKER.exec(conv.firstPrompt)?.[1] : undefined;
+  const marker = script.byMarker ? lastMarker(conv.firstPrompt) : undefined;
   const name = marker ?? "default";
   const chosen = script.scripts[name];
   if (chosen === undefined) {

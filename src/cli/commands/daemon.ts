@@ -60,6 +60,9 @@ export function daemonOptions(
     promptDir:
       config.promptDir === undefined ? undefined : path.resolve(paths.root, config.promptDir),
     stopReminders: config.stopReminders,
+    context: config.context,
+    handoffSteps: config.handoffSteps,
+    handoffTimeoutMs: config.handoffTimeoutMs,
     log,
     ...overrides,
   };

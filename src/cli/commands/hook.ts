@@ -49,11 +49,13 @@ export async function hook(ctx: CommandContext, event: string, args: string[]): 
       exitCode: ExitCode.environment,
     });
   }
-  if (event !== "session-start" && !(HOOK_EVENTS as readonly string[]).includes(event)) {
-    throw unknownHookEvent(event, ["session-start", ...HOOK_EVENTS]);
+  const own = ["session-start", "context"];
+  if (!own.includes(event) && !(HOOK_EVENTS as readonly string[]).includes(event)) {
+    throw unknownHookEvent(event, [...own, ...HOOK_EVENTS]);
   }
   const payload = parsePayload(await readStdin());
   if (event === "session-start") return sessionStart(ctx, work, sessionId, payload, args[0]);
+  if (event === "context") return context(ctx, work, sessionId, payload, args[0]);
 
   const body: HookBody = { event: event as HookEvent, ...hookFacts(event as HookEvent, payload) };
   if (event === "stop") {
@@ -61,9 +63,75 @@ export async function hook(ctx: CommandContext, event: string, args: string[]): 
     if (telemetry !== undefined) body.telemetry = telemetry;
   }
   const answer = await ask(ctx, work, sessionId, body);
-  if (answer?.decision === "continue") {
+  if (answer?.decision === "continue" || answer?.decision === "block") {
     process.stderr.write(`${answer.reason}\n`);
     return BLOCK;
+  }
+  return 0;
+}
+
+/**
+ * `flux hook context pre|post`: the context gate found the session past `warn` (or the daemon
+ * marked it so). Measures the transcript exactly, reports it, and tells Claude what Flux
+ * decided: at the hard limit the tool is denied and the session stops (PreToolUse); at red the
+ * agent gets the handoff instruction as feedback it must act on (PostToolUse).
+ */
+async function context(
+  ctx: CommandContext,
+  work: string,
+  sessionId: string,
+  payload: Json,
+  phase: string | undefined,
+): Promise<number> {
+  if (phase !== "pre" && phase !== "post") {
+    throw new FluxError(
+      "HOOK_UNKNOWN",
+      `flux hook context takes pre or post, not ${String(phase)}`,
+      {
+        hint: "Claude calls it from the context gate of a session's settings",
+        exitCode: ExitCode.usage,
+      },
+    );
+  }
+  const telemetry = transcriptTelemetry(payload);
+  if (telemetry?.contextTokens === undefined) return 0;
+  const body = {
+    tokens: telemetry.contextTokens,
+    ...(telemetry.contextWindow === undefined ? {} : { window: telemetry.contextWindow }),
+    ...(telemetry.model === undefined ? {} : { model: telemetry.model }),
+    source: "transcript" as const,
+    phase: phase === "pre" ? ("pre-tool" as const) : ("post-tool" as const),
+  };
+  const answer = await askDaemon(work, sessionId, "context", () =>
+    clientFor(daemonInfo(work), ctx.env).call(
+      "sessionContext",
+      { params: { id: sessionId }, body },
+      { signal: AbortSignal.timeout(DAEMON_TIMEOUT_MS) },
+    ),
+  );
+  if (answer === undefined || answer.action === "none") return 0;
+  if (answer.action === "stop") {
+    const reason = `Flux: this session's context reached ${answer.percent}%, over its hard limit. It stops now; Flux writes the handoff from your commits and a fresh session continues.`;
+    ctx.output.out(
+      JSON.stringify(
+        phase === "pre"
+          ? {
+              continue: false,
+              stopReason: reason,
+              hookSpecificOutput: {
+                hookEventName: "PreToolUse",
+                permissionDecision: "deny",
+                permissionDecisionReason: reason,
+              },
+            }
+          : { continue: false, stopReason: reason },
+      ),
+    );
+    return 0;
+  }
+  // At red: the instruction after each tool call, until the handoff is given.
+  if (phase === "post") {
+    ctx.output.out(JSON.stringify({ decision: "block", reason: answer.instruction ?? "" }));
   }
   return 0;
 }
@@ -93,6 +161,12 @@ function sessionStart(
       cause: error,
     });
   }
+  // After a compaction (or a resume) the agent has only a summary: re-anchor it.
+  const source = str(payload.source) ?? "startup";
+  if (source !== "startup") {
+    const what = source === "compact" ? "compacted" : "resumed";
+    additionalContext = `Flux: your conversation was ${what}. Here is your assignment again, in full; continue from where your work stands (git log, git status).\n\n${additionalContext}`;
+  }
   ctx.output.out(
     JSON.stringify({ hookSpecificOutput: { hookEventName: "SessionStart", additionalContext } }),
   );
@@ -117,6 +191,8 @@ function hookFacts(event: HookEvent, payload: Json): Omit<HookBody, "event" | "t
       };
     case "stop":
       return { message: (str(payload.last_assistant_message) ?? "").slice(0, 500) };
+    case "pre-compact":
+      return { kind: str(payload.trigger) ?? "" };
     case "active":
       return {};
   }
@@ -127,22 +203,38 @@ function transcriptTelemetry(payload: Json): SessionTelemetry | undefined {
   return text === undefined ? undefined : claudeTranscriptTelemetry(text);
 }
 
-async function ask(
+function ask(
   ctx: CommandContext,
   work: string,
   sessionId: string,
   body: HookBody,
 ): Promise<HookAnswer | undefined> {
-  const info = readDaemonInfo(work);
-  try {
-    if (info === undefined) throw new Error("no daemon.json: the daemon is not running");
-    return await clientFor(info, ctx.env).call(
+  return askDaemon(work, sessionId, String(body.event), () =>
+    clientFor(daemonInfo(work), ctx.env).call(
       "sessionHook",
       { params: { id: sessionId }, body },
       { signal: AbortSignal.timeout(DAEMON_TIMEOUT_MS) },
-    );
+    ),
+  );
+}
+
+function daemonInfo(work: string): NonNullable<ReturnType<typeof readDaemonInfo>> {
+  const info = readDaemonInfo(work);
+  if (info === undefined) throw new Error("no daemon.json: the daemon is not running");
+  return info;
+}
+
+/** A hook must never break the agent: a daemon that cannot answer is logged, not raised. */
+async function askDaemon<T>(
+  work: string,
+  sessionId: string,
+  what: string,
+  call: () => Promise<T>,
+): Promise<T | undefined> {
+  try {
+    return await call();
   } catch (error) {
-    const line = `${new Date().toISOString()} ${String(body.event)}: ${error instanceof Error ? error.message : String(error)}\n`;
+    const line = `${new Date().toISOString()} ${what}: ${error instanceof Error ? error.message : String(error)}\n`;
     fs.mkdirSync(path.join(work, "logs"), { recursive: true });
     fs.appendFileSync(path.join(work, "logs", `${sessionId}.hooks.log`), line);
     return undefined;

@@ -73,6 +73,7 @@ export const ERROR_EXIT_CODES = {
   GIT_UNKNOWN_REF: notFound,
   HANDOFF_INVALID: usage,
   HANDOFF_NOT_FOUND: notFound,
+  HANDOFF_REFUSED: refused,
   HANDOFF_UNREADABLE: notFound,
   HOOK_OUTSIDE_SESSION: environment,
   HOOK_UNKNOWN: usage,

@@ -59,6 +59,11 @@ export function completeCommandFor(agent: string): string {
   return agent === "claude" ? "flux stage complete" : COMPLETE_COMMAND;
 }
 
+/** How an agent gives Flux its handoff (same reasons as completeCommandFor). */
+export function handoffCommandFor(agent: string): string {
+  return agent === "claude" ? "flux handoff create" : '"$FLUX_BIN" handoff create';
+}
+
 export interface SessionFacts {
   id: string;
   /** Absolute path of the worktree: the session's working directory. */
@@ -66,6 +71,8 @@ export interface SessionFacts {
   branch: string;
   /** The completion command this agent is told to run (default COMPLETE_COMMAND). */
   completeCommand?: string | undefined;
+  /** The command this agent gives Flux its handoff with (default handoffCommandFor("")). */
+  handoffCommand?: string | undefined;
 }
 
 export interface SignalData {
@@ -75,6 +82,11 @@ export interface SignalData {
   dependencies: DependencyOutput[];
   feedback?: Feedback | undefined;
   recovery?: Recovery | undefined;
+  /**
+   * The latest handoff of the stage, rendered (core/handoff/render.ts): the continuation of a
+   * session that handed off starts from it, and so does any later session of the stage.
+   */
+  handoff?: string | undefined;
   session: SessionFacts;
   /** Installed skills that may help with the stage: the signal's last part. */
   skills?: SignalSkills | undefined;

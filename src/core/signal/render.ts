@@ -8,7 +8,7 @@
  */
 import { formatDuration } from "../plan/duration.ts";
 import type { DependencyOutput, Recovery, SignalData } from "./data.ts";
-import { COMPLETE_COMMAND } from "./data.ts";
+import { COMPLETE_COMMAND, handoffCommandFor } from "./data.ts";
 import { formatFeedback } from "./feedback.ts";
 import { bullets, codeBlock, codeSpan, indent } from "./markdown.ts";
 import { renderSkills } from "./skills.ts";
@@ -27,6 +27,8 @@ export const SIGNAL_PLACEHOLDERS = [
   "acceptance",
   "feedback",
   "recovery",
+  "handoff",
+  "handoff_command",
   "session_id",
   "worktree",
   "branch",
@@ -63,6 +65,8 @@ export function signalValues(data: SignalData): Record<SignalPlaceholder, string
         ? ""
         : formatFeedback(data.feedback, data.session.completeCommand ?? COMPLETE_COMMAND),
     recovery: data.recovery === undefined ? "" : renderRecovery(data.recovery),
+    handoff: data.handoff?.trim() ?? "",
+    handoff_command: data.session.handoffCommand ?? handoffCommandFor(""),
     session_id: data.session.id,
     worktree: data.session.worktree,
     branch: data.session.branch,

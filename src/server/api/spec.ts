@@ -174,6 +174,14 @@ export const ROUTES = {
     summary:
       "An interactive agent's hook (`flux hook <event>`): waiting for input, active again, stop reminders.",
   },
+  sessionContext: {
+    method: "post",
+    path: "/v1/sessions/{id}/context",
+    principal: "session",
+    reply: "json",
+    summary:
+      "A session's context after a model call (its runner) or around a tool call (its hooks): recorded, and what the agent must do now — nothing, write its handoff, or stop.",
+  },
   killSession: {
     method: "post",
     path: "/v1/sessions/{id}/kill",

@@ -14,6 +14,7 @@ import { progress, run } from "./schemas/runs.ts";
 import {
   getSession,
   killSession,
+  sessionContext,
   sessionExited,
   sessionHook,
   sessionStarted,
@@ -51,6 +52,7 @@ export const TABLE = {
   sessionStarted,
   sessionExited,
   sessionHook,
+  sessionContext,
   killSession,
 } satisfies { [N in RouteName]: RouteConfig };
 

@@ -30,6 +30,12 @@ export function sessionRoutes(app: App, ctx: ApiContext): void {
     return c.json(engine.hook(id, c.req.valid("json")), 200);
   });
 
+  // A session's context: from its runner (after each model call) or its hooks (around a tool).
+  app.openapi(guarded(TABLE.sessionContext), (c) => {
+    const { id } = c.req.valid("param");
+    return c.json(engine.context(id, c.req.valid("json")), 200);
+  });
+
   app.openapi(guarded(TABLE.killSession), async (c) => {
     const { id } = c.req.valid("param");
     return c.json({ session: await engine.killSession(id) }, 200);

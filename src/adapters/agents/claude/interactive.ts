@@ -21,8 +21,12 @@ import type { AgentLaunch, LaunchInput } from "../types.ts";
 import {
   CLAUDE_PERMISSION_MODES,
   CLAUDE_SETTINGS_FILE,
+  HOOK_TIMEOUT_S,
   claudeEnv,
   claudeSettings,
+  contextGateFile,
+  contextHooks,
+  fluxCommand,
 } from "./launch.ts";
 import { claudeConfigFile } from "./trust.ts";
 
@@ -32,15 +36,6 @@ export const CLAUDE_KICKOFF =
 
 /** The marker file a waiting session has; the "active" hooks only call flux when it exists. */
 export const WAITING_MARKER = "waiting";
-
-/** Seconds Claude gives a Flux hook; a Stop hook asks the daemon, which answers at once. */
-const HOOK_TIMEOUT_S = 30;
-
-/** `flux` as hooks call it: the session's own shim (PATH may be reset by the user's shell). */
-function fluxCommand(env: Record<string, string>): string {
-  const work = env.FLUX_WORK_DIR;
-  return work === undefined ? "flux" : shellQuote(path.join(work, "bin", "flux"));
-}
 
 function hook(command: string): Json {
   return { type: "command", command, timeout: HOOK_TIMEOUT_S };
@@ -52,15 +47,21 @@ export function claudeInteractiveSettings(input: LaunchInput): Json {
     hook([flux, "hook", event, ...args.map(shellQuote)].join(" "));
   const marker = shellQuote(path.join(input.sessionDir, WAITING_MARKER));
   const active = hook(`if [ -e ${marker} ]; then ${flux} hook active; fi`);
+  const context = contextHooks(input);
   const settings: Json = {
     ...claudeSettings(input),
     hooks: {
-      SessionStart: [{ matcher: "startup", hooks: [call("session-start", input.promptFile)] }],
+      SessionStart: [
+        { matcher: "startup", hooks: [call("session-start", input.promptFile)] },
+        ...context.SessionStart,
+      ],
       Stop: [{ hooks: [call("stop")] }],
       StopFailure: [{ hooks: [call("stop-failure")] }],
       PermissionRequest: [{ matcher: "*", hooks: [call("permission-request")] }],
       Notification: [{ hooks: [call("notification")] }],
-      PostToolUse: [{ matcher: "*", hooks: [active] }],
+      PreToolUse: context.PreToolUse,
+      PostToolUse: [{ matcher: "*", hooks: [active] }, ...context.PostToolUse],
+      PreCompact: context.PreCompact,
       UserPromptSubmit: [{ hooks: [active] }],
     },
   };
@@ -85,7 +86,7 @@ export function claudeInteractiveLaunch(input: LaunchInput): AgentLaunch {
     argv,
     env,
     stdin: "inherit",
-    files: [{ path: settings, content, mode: 0o600 }],
+    files: [{ path: settings, content, mode: 0o600 }, contextGateFile(input)],
     notices,
     output: "text",
     tty: true,

@@ -6,6 +6,8 @@
  */
 import path from "node:path";
 import type { PermissionMode } from "../../../core/plan/schema.ts";
+import { shellQuote } from "../../../core/shell.ts";
+import { contextGate } from "./context-gate.ts";
 import { PROTOCOL_COMMANDS } from "../shared.ts";
 import type { AgentLaunch, LaunchInput } from "../types.ts";
 
@@ -34,6 +36,50 @@ export function claudeSettings(input: LaunchInput): Record<string, unknown> {
   };
 }
 
+/** Seconds Claude gives a Flux hook; the daemon answers at once. */
+export const HOOK_TIMEOUT_S = 30;
+
+/** `flux` as hooks call it: the session's own shim (PATH may be reset by the user's shell). */
+export function fluxCommand(env: Record<string, string>): string {
+  const work = env.FLUX_WORK_DIR;
+  return work === undefined ? "flux" : shellQuote(path.join(work, "bin", "flux"));
+}
+
+/**
+ * The hooks that watch a Claude session's context, headless or interactive (DESIGN.md §4): the
+ * context gate around each tool call, PreCompact (the first compaction is refused with a
+ * demand for a handoff), and SessionStart after a compaction or resume (the assignment again).
+ */
+export function contextHooks(input: LaunchInput): {
+  PreToolUse: unknown[];
+  PostToolUse: unknown[];
+  PreCompact: unknown[];
+  SessionStart: unknown[];
+} {
+  const flux = fluxCommand(input.env);
+  const call = (...args: string[]) => ({
+    type: "command",
+    command: [flux, "hook", ...args.map(shellQuote)].join(" "),
+    timeout: HOOK_TIMEOUT_S,
+  });
+  const gate = contextGate(input, flux, HOOK_TIMEOUT_S);
+  return {
+    PreToolUse: gate.hooks.PreToolUse ?? [],
+    PostToolUse: gate.hooks.PostToolUse ?? [],
+    PreCompact: [{ hooks: [call("pre-compact")] }],
+    SessionStart: [{ matcher: "compact|resume", hooks: [call("session-start", input.promptFile)] }],
+  };
+}
+
+/** The context gate's script, written into the session's directory. */
+export function contextGateFile(input: LaunchInput): {
+  path: string;
+  content: string;
+  mode: number;
+} {
+  return contextGate(input, fluxCommand(input.env), HOOK_TIMEOUT_S).file;
+}
+
 export function claudeHeadlessLaunch(input: LaunchInput): AgentLaunch {
   const { stage } = input;
   const settings = path.join(input.sessionDir, CLAUDE_SETTINGS_FILE);
@@ -48,12 +94,12 @@ export function claudeHeadlessLaunch(input: LaunchInput): AgentLaunch {
       `stage ${stage.id}: Claude runs headless with permission_mode ${stage.permissionMode}; nothing can answer its permission prompts, so tools needing approval are denied (flux and git add/commit are allowed)`,
     );
   }
-  const content = `${JSON.stringify(claudeSettings(input), null, 2)}\n`;
+  const content = `${JSON.stringify({ ...claudeSettings(input), hooks: contextHooks(input) }, null, 2)}\n`;
   return {
     argv,
     env,
     stdin: { file: input.promptFile },
-    files: [{ path: settings, content, mode: 0o600 }],
+    files: [{ path: settings, content, mode: 0o600 }, contextGateFile(input)],
     notices,
     output: "claude-stream-json",
   };

@@ -3,7 +3,12 @@
  * reading it, and killing it (a human's).
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { HOOK_EVENTS } from "../../../engine/hook-events.ts";
+import {
+  CONTEXT_ACTIONS,
+  CONTEXT_PHASES,
+  CONTEXT_SOURCES,
+  HOOK_EVENTS,
+} from "../../../engine/hook-events.ts";
 import { CONTEXT_LEVELS } from "../../../core/context/levels.ts";
 import { SESSION_PURPOSES, SESSION_STATUSES } from "../../../store/sessions.ts";
 import { Ok, SessionParams, jsonBody, reply, routeOf } from "./common.ts";
@@ -95,8 +100,31 @@ export const HookBody = z.strictObject({
 /** `continue`: the hook exits 2 with `reason`, which Claude gives the model as feedback. */
 export const HookAnswer = z.discriminatedUnion("decision", [
   z.strictObject({ decision: z.literal("continue"), reason: z.string() }),
+  z.strictObject({ decision: z.literal("block"), reason: z.string() }),
   z.strictObject({ decision: z.literal("none") }),
 ]);
+
+/** A context figure (engine/hook-events.ts ContextReportBody). */
+export const ContextBody = z.strictObject({
+  tokens: z.number().int().nonnegative(),
+  window: z.number().int().positive().optional(),
+  model: z.string().optional(),
+  source: z.enum(CONTEXT_SOURCES),
+  phase: z.enum(CONTEXT_PHASES).optional(),
+});
+
+export const ContextAnswer = z.strictObject({
+  percent: z.number().int(),
+  level: z.enum(CONTEXT_LEVELS),
+  action: z.enum(CONTEXT_ACTIONS),
+  instruction: z.string().optional(),
+});
+
+export const sessionContext = createRoute({
+  ...routeOf("sessionContext"),
+  request: { params: SessionParams, body: jsonBody(ContextBody) },
+  responses: reply(ContextAnswer, "The level, and what the agent must do now."),
+});
 
 export const getSession = createRoute({
   ...routeOf("getSession"),
