@@ -8,6 +8,7 @@ import { ExitCode } from "../core/errors.ts";
 import { reportError } from "./errors.ts";
 import type { Output } from "./output.ts";
 import { stdOutput } from "./output.ts";
+import { registerHandoffCommands } from "./program/handoff.ts";
 import { registerPlanCommands } from "./program/plan.ts";
 import { registerRunCommands } from "./program/run.ts";
 import { registerSessionCommands } from "./program/sessions.ts";
@@ -49,6 +50,7 @@ export function buildProgram(ctx: CommandContext, setResult: SetResult): Command
   // Registration order is the order `flux --help` lists the commands in.
   registerPlanCommands(program, setResult);
   registerRunCommands(program, setResult);
+  registerHandoffCommands(program, setResult);
   registerSessionCommands(program, setResult);
   registerToolCommands(program, setResult);
 

@@ -63,13 +63,22 @@ describe("claude interactive launch", () => {
         unknown
       >;
     const call = (command: string) => ({ type: "command", command, timeout: 30 });
+    const gate = (phase: string) => ({
+      matcher: "*",
+      hooks: [call(`sh /repo/.work/sessions/ses_1/context-gate.sh ${phase}`)],
+    });
     const hooks = {
-      SessionStart: [{ matcher: "startup", hooks: [call(`${FLUX} hook session-start ${SIGNAL}`)] }],
+      SessionStart: [
+        { matcher: "startup", hooks: [call(`${FLUX} hook session-start ${SIGNAL}`)] },
+        { matcher: "compact|resume", hooks: [call(`${FLUX} hook session-start ${SIGNAL}`)] },
+      ],
       Stop: [{ hooks: [call(`${FLUX} hook stop`)] }],
       StopFailure: [{ hooks: [call(`${FLUX} hook stop-failure`)] }],
       PermissionRequest: [{ matcher: "*", hooks: [call(`${FLUX} hook permission-request`)] }],
       Notification: [{ hooks: [call(`${FLUX} hook notification`)] }],
-      PostToolUse: [{ matcher: "*", hooks: [call(ACTIVE)] }],
+      PreToolUse: [gate("pre")],
+      PostToolUse: [{ matcher: "*", hooks: [call(ACTIVE)] }, gate("post")],
+      PreCompact: [{ hooks: [call(`${FLUX} hook pre-compact`)] }],
       UserPromptSubmit: [{ hooks: [call(ACTIVE)] }],
     };
     expect(settings("bypass")).toMatchObject({ hooks, skipDangerousModePermissionPrompt: true });

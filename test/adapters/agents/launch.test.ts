@@ -176,11 +176,32 @@ describe("claude", () => {
   });
 
   it("writes a minimal settings file: Flux's commands allowed, the work dir readable", () => {
-    const [file, ...rest] = launch(bypass).files;
+    const [file, gate, ...rest] = launch(bypass).files;
     expect(rest).toEqual([]);
     expect(file?.path).toBe(SETTINGS);
     expect(file?.mode).toBe(0o600);
+    // The context gate around each tool call (context-gate.test.ts runs it).
+    expect(gate).toMatchObject({ path: "/repo/.work/sessions/ses_1/context-gate.sh", mode: 0o700 });
+    const gateHook = (phase: string) => [
+      { matcher: "*", hooks: [{ type: "command", command: `sh /repo/.work/sessions/ses_1/context-gate.sh ${phase}`, timeout: 30 }] },
+    ]; // prettier-ignore
+    const call = (...args: string[]) => ({
+      type: "command",
+      command: ["/repo/.work/bin/flux", "hook", ...args].join(" "),
+      timeout: 30,
+    });
     expect(JSON.parse(file?.content ?? "")).toEqual({
+      hooks: {
+        PreToolUse: gateHook("pre"),
+        PostToolUse: gateHook("post"),
+        PreCompact: [{ hooks: [call("pre-compact")] }],
+        SessionStart: [
+          {
+            matcher: "compact|resume",
+            hooks: [call("session-start", "/repo/.work/signals/ses_1.md")],
+          },
+        ],
+      },
       permissions: {
         allow: [
           "Bash(flux:*)",

@@ -98,7 +98,8 @@ None.
         },
       }),
     );
-    expect(text.split("\n## Where things stand (from Flux)\n\n")[1]).toBe(`- Context when it handed off: 91% (182,000 of 200,000 tokens).
+    expect(text.split("\n## Where things stand (from Flux)\n\n")[1])
+      .toBe(`- Context when it handed off: 91% (182,000 of 200,000 tokens).
 - Last acceptance run: failed on \`abcd1234\`: \`npm test\` exited 1.
 - Flux committed the files the session left uncommitted as \`feedbeef\`: check that work before building on it.
 

@@ -42,6 +42,7 @@ export function fullSignal(): SignalData {
       uncommittedFiles: [" M src/api/routes.ts"],
       lastOutput: ["Running tests…", "Editing routes.ts"],
     },
+    handoff: "### Handoff 001: api\n\nThe routes are half done.",
     session: { id: "ses_01", worktree: "/repo/.worktrees/api", branch: "flux/api" },
   };
 }

@@ -55,6 +55,12 @@ describe("the default signal template", () => {
       "## Acceptance",
       "1. `npm test` (exit 0, timeout 10m)",
       '2. `./check.sh` (exit 3, stdout contains "ok", timeout 30s)',
+      "## Where you work",
+      "- Worktree (your working directory): `/repo/.worktrees/api`",
+      "- Branch: `flux/api`",
+      '- When Flux tells you to hand off: `"$FLUX_BIN" handoff create`',
+      "## Continue from the handoff",
+      "### Handoff 001",
       "## Feedback on the previous attempt",
       "FAIL api.test.ts",
       "## Recovery",
@@ -62,16 +68,14 @@ describe("the default signal template", () => {
       "- def5678 Add route",
       "Editing routes.ts",
       "## This session",
-      "- Session: `ses_01`",
-      "- Worktree (your working directory): `/repo/.worktrees/api`",
-      "- Branch: `flux/api`",
+      "Session `ses_01`.",
     ];
     const positions = order.map((needle) => position(text, needle));
     expect(positions).toEqual([...positions].sort((a, b) => a - b));
     expect(emptyHeadings(text)).toEqual([]);
     expect(text).not.toContain("{{");
     expect(text).not.toMatch(/\n\n\n/);
-    expect(text.endsWith("`\n")).toBe(true);
+    expect(text.endsWith("Session `ses_01`.\n")).toBe(true);
   });
 
   it("puts feedback and recovery after every stable part", () => {
@@ -86,16 +90,27 @@ describe("the default signal template", () => {
     ]) {
       expect(position(text, stable)).toBeLessThan(volatile);
     }
-    // Only the session facts come after them.
+    // Only the session's id comes after them.
     const after = text.slice(position(text, "## Recovery") + 1);
     expect(after.match(/^## .*/gm)).toEqual(["## This session"]);
+    expect(position(text, "## Continue from the handoff")).toBeLessThan(volatile);
+    expect(position(text, "## Where you work")).toBeLessThan(
+      position(text, "## Continue from the handoff"),
+    );
   });
 
   it("leaves no empty headings when every optional part is absent", () => {
     const text = renderSignal(DEFAULT, bareSignal());
     expect(emptyHeadings(text)).toEqual([]);
     expect(text).not.toMatch(/\n\n\n/);
-    for (const absent of ["## The plan", "## What this", "## Feedback", "## Recovery", "<plan>"]) {
+    for (const absent of [
+      "## The plan",
+      "## What this",
+      "## Continue from",
+      "## Feedback",
+      "## Recovery",
+      "<plan>",
+    ]) {
       expect(text).not.toContain(absent);
     }
     expect(text).toContain("## Your stage: `api`");

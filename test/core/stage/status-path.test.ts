@@ -1,7 +1,8 @@
 /**
  * `flux status` loads the stage and graph modules; zod alone costs ~80 ms of start-up, so their
  * runtime imports must never reach it (type-only imports are erased and do not count). The same
- * holds for `flux hook`, `flux runner` and `flux stage complete`, which talk to the daemon.
+ * holds for `flux hook`, `flux runner`, `flux stage complete` and `flux handoff create`, which
+ * talk to the daemon.
  */
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -32,12 +33,14 @@ describe("the status path", () => {
     "src/core/graph/index.ts",
     "src/cli/main.ts",
     "src/cli/commands/status.ts",
-    // Hot paths: every hook of an interactive agent, every session's runner, `stage complete`.
+    // Hot paths: every hook of an interactive agent, every session's runner, `stage complete`,
+    // `handoff create`.
     // They reach the daemon through the client, which takes only types from the route table.
     "src/cli/client.ts",
     "src/cli/commands/hook.ts",
     "src/cli/commands/runner.ts",
     "src/cli/commands/gates.ts",
+    "src/cli/commands/handoff.ts",
   ])("%s does not load zod", (entry) => {
     const modules = runtimeModules(entry);
     expect(modules.size).toBeGreaterThan(2);

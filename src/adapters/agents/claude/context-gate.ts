@@ -40,7 +40,7 @@ export function contextGateScript(input: GateInput): string {
 # $1 is pre or post. Below ${input.warnTokens} tokens in use it returns at once.
 [ -e ${marker} ] && exec ${input.flux} hook context "$1"
 payload=$(cat)
-ask() { printf '%s' "$payload" | exec ${input.flux} hook context "$1"; }
+ask() { printf '%s' "$payload" | ${input.flux} hook context "$1"; exit $?; }
 transcript=$(printf '%s' "$payload" | sed -n 's/.*"transcript_path" *: *"\\([^"]*\\)".*/\\1/p')
 [ -n "$transcript" ] && [ -r "$transcript" ] || ask "$1"
 line=$(tail -c ${TAIL_BYTES} "$transcript" | grep '"type":"assistant"' | grep -v '"isSidechain":true' | tail -n 1)
