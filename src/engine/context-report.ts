@@ -25,6 +25,7 @@ import {
 } from "../core/context/levels.ts";
 import type { ContextPolicy } from "../core/context/levels.ts";
 import { CONTEXT_MARKER } from "../adapters/agents/claude/context-gate.ts";
+import { handoffTemplate } from "../core/handoff/render.ts";
 import { handoffCommandFor } from "../core/signal/data.ts";
 import type { SessionRecord } from "../store/sessions.ts";
 import { getSession, latestSession, recordContext } from "../store/sessions.ts";
@@ -98,7 +99,10 @@ export function handoffInstruction(agent: string, percent: number, policy: Conte
   return [
     `Flux: your context is at ${percent}% of the model's window (hand-off point ${policy.handoff}%, hard limit ${policy.hard}%). Hand off now, before you start anything new:`,
     "1. Finish the step you are on, and commit your work (git add, git commit).",
-    `2. Write your handoff and give it to Flux: \`${command} --stdin\` with the document on stdin (a heredoc), in markdown with the sections ## Summary, ## Completed, ## Remaining (each task with file:line references), ## Decisions, ## Open questions. Flux refuses a handoff that lacks a section and says which.`,
+    `2. Write your handoff and give it to Flux: \`${command} --stdin\` with the document on stdin (a quoted heredoc). Fill in this template; each remaining task needs a file:line reference, and Flux refuses a handoff that lacks a section and says which:`,
+    "",
+    handoffTemplate().trim(),
+    "",
     `3. Stop. Flux ends this session and starts a fresh one that continues from your handoff. At ${policy.hard}% Flux stops the session itself and writes the handoff from your commits.`,
   ].join("\n");
 }

@@ -230,3 +230,48 @@ describe("context handoffs with Codex and opencode", () => {
     }
   });
 });
+
+describe("context handoffs with interactive Claude Code", () => {
+  it("tells the TUI at red through its hook; its handoff ends it and a fresh TUI continues", async () => {
+    await using model = await fakeModel({
+      scripts: {
+        i1: [
+          { text: "Part one.", write: { path: "part1.txt", content: "1\n" }, usage: at(20) },
+          { shell: 'git add part1.txt && git commit -q -m "part 1"', usage: at(50) },
+          { shell: "git status --short", usage: at(78) },
+          { shell: handOff(1, "i2"), usage: at(80) },
+          { end: true, text: "Handed off." },
+        ],
+        i2: [
+          { write: { path: "part2.txt", content: "2\n" }, usage: at(20) },
+          { shell: 'git add part2.txt && git commit -q -m "part 2"', usage: at(30) },
+          { shell: "flux stage complete", usage: at(40) },
+          { end: true, text: "Done." },
+        ],
+      },
+    });
+    const homes = tempDir("flux-cli-");
+    await using repo = await engineRepo({
+      defaultsYaml:
+        "    agent: claude\n    model: claude-sonnet-4-5\n    permission_mode: bypass\n",
+      stagesYaml:
+        '    - id: tui\n      description: "Two parts. [[script:i1]]"\n      acceptance: ["test -f part1.txt && test -f part2.txt"]\n',
+      env: { ...(cliEnv("claude", model, { root: homes }) as Record<string, string>) },
+    });
+    try {
+      await repo.ok(["run"]);
+      expect(repo.state("tui")).toBe("merged");
+      for (const n of [1, 2]) expect(repo.git("show", `main:part${n}.txt`)).toBe(`${n}\n`);
+      expect(repo.sessions("tui").map((s) => s.purpose)).toEqual(["start", "handoff"]);
+      expect(repo.db("SELECT author, reason FROM handoffs")).toEqual([
+        { author: "agent", reason: "context" },
+      ]);
+      const told = model.requests().find((r) => r.script === "i1" && r.turn === 3);
+      expect(JSON.stringify(told?.body)).toContain("Hand off now");
+      const first = model.requests().find((r) => r.script === "i2" && r.turn === 0);
+      expect(JSON.stringify(first?.body)).toContain("Part 1 is written and committed.");
+    } finally {
+      fs.rmSync(homes, { recursive: true, force: true });
+    }
+  });
+});
