@@ -158,6 +158,59 @@ describe("context handoffs with headless Claude Code", () => {
   });
 });
 
+describe("the backstop for an agent that does not hand off", () => {
+  it("stops a Claude session that keeps working after it was told, and writes its handoff", async () => {
+    await using model = await fakeModel({
+      scripts: {
+        g1: [
+          {
+            text: "Part one. [[script:g2]]",
+            write: { path: "one.txt", content: "1\n" },
+            usage: at(20),
+          },
+          { shell: 'git add one.txt && git commit -q -m "part one"', usage: at(40) },
+          { shell: "echo step-1", usage: at(78) },
+          { shell: "echo step-2", usage: at(79) },
+          { shell: "echo step-3 > three.txt", usage: at(79) },
+          { shell: "echo step-4 > four.txt", usage: at(79) },
+          { end: true, text: "never reached" },
+        ],
+        g2: [
+          {
+            shell:
+              'echo 2 > two.txt && git add two.txt && git commit -q -m "part two" && flux stage complete',
+            usage: at(10),
+          },
+          { end: true, text: "Done." },
+        ],
+      },
+    });
+    const homes = tempDir("flux-cli-");
+    await using repo = await engineRepo({
+      defaultsYaml: "    agent: claude\n    mode: headless\n    model: claude-sonnet-4-5\n",
+      stagesYaml:
+        '    - id: deaf\n      description: "Ignores. [[script:g1]]"\n      acceptance: ["test -f one.txt && test -f two.txt"]\n',
+      env: { ...(cliEnv("claude", model, { root: homes }) as Record<string, string>) },
+    });
+    fs.appendFileSync(`${repo.dir}/.work/config.toml`, "\n[context]\nhandoff_steps = 2\n");
+    try {
+      await repo.ok(["run"]);
+      expect(repo.state("deaf")).toBe("merged");
+      expect(repo.db("SELECT author, reason FROM handoffs")).toEqual([
+        { author: "flux", reason: "ignored" },
+      ]);
+      // Told at 78% (one step), two more allowed, the third stopped: its tool never ran.
+      const files = repo.git("ls-tree", "-r", "--name-only", "main");
+      expect(files).not.toContain("four.txt");
+      expect(model.requests().filter((r) => r.script === "g1").length).toBeLessThanOrEqual(5);
+      const first = model.requests().find((r) => r.script === "g2" && r.turn === 0);
+      expect(JSON.stringify(first?.body)).toContain("Flux wrote this handoff");
+    } finally {
+      fs.rmSync(homes, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("context handoffs with Codex and opencode", () => {
   it("ends a Codex and an opencode session that crossed red; each continues in a fresh session with Flux's handoff", async () => {
     // The runner reads the usage after each model call (Codex: its rollout; opencode: its
