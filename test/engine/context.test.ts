@@ -205,6 +205,12 @@ describe("context levels and the handoff", () => {
     }
     await h.until("blocked", () => h?.stage("a").state === "blocked");
     expect(h.stage("a").reason).toMatch(/3 sessions in a row handed off without a new commit/);
+    // `flux resume` continues by hand, from the latest handoff.
+    h.engine.resume("a");
+    const resumed = await h.launched("a");
+    expect(resumed.purpose).toBe("resume");
+    expect(signalOf(h, resumed.id)).toContain("## Continue from the handoff");
+    expect(signalOf(h, resumed.id)).toContain("Handoff 003");
   });
 
   it("blocks the first compaction with a demand for a handoff, and lets the next one through", async () => {
