@@ -107,7 +107,7 @@ function refuseUnlessRunning(
 /**
  * The scheduling pass found `stageId` in `needs_handoff`. Its session still open: ask it to
  * end (a TUI at once, a headless agent after HANDOFF_EXIT_MS to end its turn). Ended: the
- * continuation task. Returns true when a task was started.
+ * continuation task, when the run takes the stage.
  */
 export function handOn(ctx: EngineContext, stageId: string): void {
   const plan = ctx.plan();
