@@ -24,9 +24,6 @@ import { handoffFacts } from "./handoff-facts.ts";
 import { endSession } from "./lifecycle.ts";
 import { startSession } from "./start.ts";
 
-/** A headless agent that handed off has this long to end its turn before Flux ends it. */
-export const HANDOFF_EXIT_MS = 10_000;
-
 export async function createHandoff(
   ctx: EngineContext,
   stageId: string,
@@ -105,25 +102,20 @@ function refuseUnlessRunning(
 }
 
 /**
- * The scheduling pass found `stageId` in `needs_handoff`. Its session still open: ask it to
- * end (a TUI at once, a headless agent after HANDOFF_EXIT_MS to end its turn). Ended: the
- * continuation task, when the run takes the stage.
+ * The scheduling pass found `stageId` in `needs_handoff`. If the agent wrote its handoff, its
+ * session has nothing left to do: Flux ends it and starts the continuation at once (no tool of
+ * the old session runs any more: its context gate answers `stop` to a stage in
+ * `needs_handoff`). Otherwise Flux writes the handoff, which needs the session ended first:
+ * it is stopped, and the next pass after its end starts the continuation task.
  */
 export function handOn(ctx: EngineContext, stageId: string): void {
   const plan = ctx.plan();
   const latest = latestSession(ctx.store, plan.id, stageId);
   if (latest !== undefined && latest.endedAt === null) {
-    if (ctx.sessions.busy(latest.id) || ctx.sessions.timer(latest.id) === "handoff-exit") return;
-    if (latest.interactive) {
-      endSession(ctx, latest, "it handed off");
-      return;
-    }
-    ctx.sessions.arm(latest.id, "handoff-exit", HANDOFF_EXIT_MS, () => {
-      const session = getSession(ctx.store, latest.id);
-      if (session !== undefined && session.endedAt === null)
-        endSession(ctx, session, "it handed off and did not exit");
-    });
-    return;
+    const handedOff = latestHandoff(ctx.store, plan.id, stageId)?.sessionId === latest.id;
+    if (!ctx.sessions.busy(latest.id))
+      endSession(ctx, latest, handedOff ? "it handed off" : "Flux hands off for it");
+    if (!handedOff) return;
   }
   if (!ctx.run.requested || !ctx.run.has(stageId)) return;
   // A "start" task: a completion request from the new session's agent queues behind it.

@@ -12,9 +12,7 @@ export type SessionTimer =
   /** The backend session is gone: the runner's report has this long to arrive. */
   | "report-grace"
   /** Flux sent SIGTERM to an interactive agent: it has this long to exit. */
-  | "end-grace"
-  /** The session handed off: a headless agent has this long to end its turn and exit. */
-  | "handoff-exit";
+  | "end-grace";
 
 interface Watch {
   timer?: { kind: SessionTimer; cancel: () => void };

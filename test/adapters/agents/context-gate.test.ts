@@ -3,7 +3,7 @@
  * Run for real with sh, a transcript in Claude's format and a stand-in `flux` that records
  * what it was given.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -21,7 +21,7 @@ afterEach(() => {
 });
 
 /** A transcript line of a main-thread (or subagent) assistant message with this usage. */
-function assistant(tokens: number, sidechain = false): string {
+function assistant(tokens: number, sidechain = false, toolId = "toolu_1"): string {
   return JSON.stringify({
     type: "assistant",
     isSidechain: sidechain,
@@ -33,7 +33,7 @@ function assistant(tokens: number, sidechain = false): string {
         cache_read_input_tokens: 600,
         output_tokens: 5,
       },
-      content: [{ type: "tool_use", name: "Bash", input: { command: "ls" } }],
+      content: [{ type: "tool_use", id: toolId, name: "Bash", input: { command: "ls" } }],
     },
   });
 }
@@ -88,5 +88,31 @@ describe("the context gate", () => {
   it("asks flux whenever the daemon left its marker, or the transcript cannot be read", () => {
     expect(gate([assistant(10_000)], true).called).toMatch(/^hook context post\n/);
     expect(gate(undefined).called).toMatch(/^hook context post\n/);
+  });
+
+  it("before a tool, waits for the transcript line of the message that asked for it", async () => {
+    dir = tempDir("flux-gate-");
+    const session = path.join(dir, "session");
+    fs.mkdirSync(session);
+    const calls = path.join(dir, "calls");
+    const flux = path.join(dir, "flux");
+    fs.writeFileSync(flux, `#!/bin/sh\necho "$*" >> ${shellQuote(calls)}\n`);
+    fs.chmodSync(flux, 0o755);
+    const script = path.join(dir, "gate.sh");
+    const gateText = contextGateScript({
+      sessionDir: session,
+      flux: shellQuote(flux),
+      warnTokens: 120_000,
+    });
+    fs.writeFileSync(script, gateText);
+    const transcript = path.join(dir, "t.jsonl");
+    fs.writeFileSync(transcript, `${assistant(10_000, false, "toolu_old")}\n`);
+    const payload = JSON.stringify({ transcript_path: transcript, tool_use_id: "toolu_new" });
+    const child = spawn("sh", [script, "pre"], { stdio: ["pipe", "ignore", "inherit"] });
+    child.stdin.end(payload);
+    // Claude appends the message a moment after the hook started: a jump past the limit.
+    fs.appendFileSync(transcript, `${assistant(190_000, false, "toolu_new")}\n`);
+    await new Promise((resolve) => child.once("close", resolve));
+    expect(fs.readFileSync(calls, "utf8")).toBe("hook context pre\n");
   });
 });
