@@ -51,19 +51,26 @@ export function reportContext(
   const percent = contextPercent(body.tokens, window);
   const level = contextLevel(percent, policy);
   const figure = { percent, level };
-  if (session.endedAt !== null) return { ...figure, action: "stop" };
+  const stop = (instruction: string): ContextAnswer => ({ ...figure, action: "stop", instruction });
+  if (session.endedAt !== null) return stop("Flux: this session has ended. Stop now.");
   ctx.store.write((emit) =>
     recordContext(ctx.store, emit, sessionId, { tokens: body.tokens, window, percent, level }),
   );
   if (level !== "green") markWatched(ctx, session);
   const latest = latestSession(ctx.store, session.planId, session.stageId);
-  if (stage === undefined || latest?.id !== session.id) return { ...figure, action: "stop" };
+  if (stage === undefined || latest?.id !== session.id)
+    return stop("Flux: another session has taken over this stage. Stop now.");
   // Handed off already (its own handoff, or Flux is writing one): nothing more runs.
-  if (stage.state === "needs_handoff") return { ...figure, action: "stop" };
+  if (stage.state === "needs_handoff")
+    return stop(
+      "Flux: this stage has handed off; a fresh session continues from the handoff. Stop now: run nothing more.",
+    );
   if (stage.state !== "running") return { ...figure, action: "none" };
   if (level === "limit") {
     backstop(ctx, session, `its context reached ${percent}%, over the ${policy.hard}% limit`);
-    return { ...figure, action: "stop" };
+    return stop(
+      `Flux: this session's context reached ${percent}%, over its ${policy.hard}% limit. It stops now; Flux writes the handoff from your commits and a fresh session continues.`,
+    );
   }
   if (level !== "red" && session.handoffAskedAt === null) return { ...figure, action: "none" };
   if (session.handoffAskedAt === null) askForHandoff(ctx, session, percent, policy);
@@ -75,7 +82,9 @@ export function reportContext(
         session,
         `it was told to hand off at ${percent}% and made ${ctx.handoff.steps} more tool calls without doing it`,
       );
-      return { ...figure, action: "stop" };
+      return stop(
+        `Flux: you were told to hand off and made ${ctx.handoff.steps} more tool calls without doing it. This session stops now; Flux writes the handoff from your commits.`,
+      );
     }
   }
   return {
@@ -167,7 +176,7 @@ export function backstop(ctx: EngineContext, session: SessionRecord, why: string
 }
 
 /** Written in the session's directory at `warn`: Claude's context gate calls Flux from then on. */
-function markWatched(ctx: EngineContext, session: SessionRecord): void {
+export function markWatched(ctx: EngineContext, session: SessionRecord): void {
   const marker = path.join(sessionDir(ctx.paths.work, session.id), CONTEXT_MARKER);
   if (fs.existsSync(marker)) return;
   fs.mkdirSync(path.dirname(marker), { recursive: true });

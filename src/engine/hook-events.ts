@@ -28,9 +28,10 @@ export type ContextSource = (typeof CONTEXT_SOURCES)[number];
 /**
  * When it was taken: `turn` after a model call (a runner reading the agent's stream or
  * rollout), `pre-tool` just before a tool runs (Claude's PreToolUse), `post-tool` just after
- * (PostToolUse: the step counted against an agent told to hand off).
+ * (PostToolUse: the step counted against an agent told to hand off), `prompt` when someone
+ * types into an interactive session (UserPromptSubmit).
  */
-export const CONTEXT_PHASES = ["turn", "pre-tool", "post-tool"] as const;
+export const CONTEXT_PHASES = ["turn", "pre-tool", "post-tool", "prompt"] as const;
 export type ContextPhase = (typeof CONTEXT_PHASES)[number];
 
 /** A session's context, as a runner or a hook reports it. */

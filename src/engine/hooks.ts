@@ -19,7 +19,7 @@ import type { SessionTelemetry } from "../adapters/agents/types.ts";
 import { unknownHookEvent } from "../core/errors.ts";
 import { DEFAULT_WINDOW, contextPercent } from "../core/context/levels.ts";
 import { completeCommandFor } from "../core/signal/data.ts";
-import { askForHandoff, handoffInstruction, sessionPolicy } from "./context-report.ts";
+import { askForHandoff, handoffInstruction, markWatched, sessionPolicy } from "./context-report.ts";
 import { clearWaiting, countReminder, markWaiting } from "../store/session-input.ts";
 import { getSession, latestSession, recordTelemetry } from "../store/sessions.ts";
 import type { SessionRecord } from "../store/sessions.ts";
@@ -133,6 +133,8 @@ function preCompact(engine: EngineContext, session: SessionRecord): HookAnswer {
   const percent = contextPercentOf(session);
   if (session.handoffAskedAt === null)
     askForHandoff(engine, session, percent, policy, "it asked to compact its conversation");
+  // Its next tool call or prompt asks Flux, and is told to hand off.
+  markWatched(engine, session);
   return {
     decision: "block",
     reason: `Flux: compaction is refused once; write a handoff instead.\n${handoffInstruction(stage.spec.agent, percent, policy)}`,

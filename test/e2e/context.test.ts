@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { engineRepo } from "../kit/engine-repo.ts";
 import { cliEnv, fakeModel } from "../kit/model.ts";
 import { tempDir } from "../kit/temp-repo.ts";
+import { waitFor } from "../kit/tmux.ts";
 
 /** Tokens at a percentage of Claude's default 200k window. */
 const at = (percent: number) => ({ input_tokens: percent * 2_000 });
@@ -328,3 +329,61 @@ describe("context handoffs with interactive Claude Code", () => {
     }
   });
 });
+
+describe("a compaction in interactive Claude Code", () => {
+  it("refuses the first /compact and demands a handoff, which the next prompt delivers", async () => {
+    await using model = await fakeModel({
+      scripts: {
+        k1: [
+          { text: "Part one.", write: { path: "part1.txt", content: "1\n" }, usage: at(20) },
+          { shell: 'git add part1.txt && git commit -q -m "part 1"', usage: at(30) },
+          { text: "Paused here.", usage: at(35) },
+          // After a human typed /compact (refused) and then "go on".
+          { shell: handOff(1, "k2"), usage: at(40) },
+          { end: true, text: "Handed off." },
+        ],
+        k2: [
+          {
+            shell:
+              'echo 2 > part2.txt && git add part2.txt && git commit -q -m "part 2" && flux stage complete',
+            usage: at(10),
+          },
+          { end: true, text: "Done." },
+        ],
+      },
+    });
+    const homes = tempDir("flux-cli-");
+    await using repo = await engineRepo({
+      defaultsYaml:
+        "    agent: claude\n    model: claude-sonnet-4-5\n    permission_mode: bypass\n",
+      stagesYaml:
+        '    - id: kept\n      description: "Two parts. [[script:k1]]"\n      acceptance: ["test -f part1.txt && test -f part2.txt"]\n',
+      env: { ...(cliEnv("claude", model, { root: homes }) as Record<string, string>) },
+    });
+    fs.appendFileSync(`${repo.dir}/.work/config.toml`, "\n[sessions]\nstop_reminders = 0\n");
+    try {
+      const run = repo.spawn(["run"]);
+      await run.waitFor(/waiting for input: the agent stopped before completing its stage/);
+      repo.tmux("send-keys", "-t", "flux-kept", "/compact", "Enter");
+      await waitForRow(repo, "SELECT 1 FROM sessions WHERE compact_blocked = 1");
+      repo.tmux("send-keys", "-t", "flux-kept", "go on", "Enter");
+      expect(await run.exit).toBe(0);
+      expect(repo.state("kept")).toBe("merged");
+      // The refused compaction never reached the model; the demand did, with the prompt.
+      expect(model.requests().some((r) => r.response_kind === "compact")).toBe(false);
+      const told = model.requests().find((r) => r.script === "k1" && r.turn === 3);
+      expect(JSON.stringify(told?.body)).toContain("compaction is refused once");
+      expect(repo.db("SELECT author, reason FROM handoffs")).toEqual([
+        { author: "agent", reason: "compact" },
+      ]);
+      expect(repo.sessions("kept").map((s) => s.purpose)).toEqual(["start", "handoff"]);
+    } finally {
+      fs.rmSync(homes, { recursive: true, force: true });
+    }
+  });
+});
+
+/** Waits until a query returns a row (the daemon writes the store from another process). */
+async function waitForRow(repo: { db<T>(sql: string): T[] }, sql: string): Promise<void> {
+  await waitFor(() => repo.db(sql).length > 0, { timeoutMs: 20_000 });
+}

@@ -70,8 +70,10 @@ export async function hook(ctx: CommandContext, event: string, args: string[]): 
   return 0;
 }
 
+const PHASES = { pre: "pre-tool", post: "post-tool", prompt: "prompt" } as const;
+
 /**
- * `flux hook context pre|post`: the context gate found the session past `warn` (or the daemon
+ * `flux hook context pre|post|prompt`: the context gate found the session past `warn` (or the daemon
  * marked it so). Measures the transcript exactly, reports it, and tells Claude what Flux
  * decided: at the hard limit the tool is denied and the session stops (PreToolUse); at red the
  * agent gets the handoff instruction as feedback it must act on (PostToolUse).
@@ -83,10 +85,10 @@ async function context(
   payload: Json,
   phase: string | undefined,
 ): Promise<number> {
-  if (phase !== "pre" && phase !== "post") {
+  if (phase !== "pre" && phase !== "post" && phase !== "prompt") {
     throw new FluxError(
       "HOOK_UNKNOWN",
-      `flux hook context takes pre or post, not ${String(phase)}`,
+      `flux hook context takes pre, post or prompt, not ${String(phase)}`,
       {
         hint: "Claude calls it from the context gate of a session's settings",
         exitCode: ExitCode.usage,
@@ -100,7 +102,7 @@ async function context(
     ...(telemetry.contextWindow === undefined ? {} : { window: telemetry.contextWindow }),
     ...(telemetry.model === undefined ? {} : { model: telemetry.model }),
     source: "transcript" as const,
-    phase: phase === "pre" ? ("pre-tool" as const) : ("post-tool" as const),
+    phase: PHASES[phase],
   };
   const answer = await askDaemon(work, sessionId, "context", () =>
     clientFor(daemonInfo(work), ctx.env).call(
@@ -110,8 +112,18 @@ async function context(
     ),
   );
   if (answer === undefined || answer.action === "none") return 0;
+  if (phase === "prompt") {
+    // Typed into the TUI after Flux asked for a handoff: the instruction comes with the prompt.
+    const additionalContext = answer.instruction ?? "";
+    ctx.output.out(
+      JSON.stringify({
+        hookSpecificOutput: { hookEventName: "UserPromptSubmit", additionalContext },
+      }),
+    );
+    return 0;
+  }
   if (answer.action === "stop") {
-    const reason = `Flux: this session's context reached ${answer.percent}%, over its hard limit. It stops now; Flux writes the handoff from your commits and a fresh session continues.`;
+    const reason = answer.instruction ?? "Flux: this session stops now.";
     ctx.output.out(
       JSON.stringify(
         phase === "pre"

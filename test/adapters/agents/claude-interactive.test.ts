@@ -79,7 +79,16 @@ describe("claude interactive launch", () => {
       PreToolUse: [gate("pre")],
       PostToolUse: [{ matcher: "*", hooks: [call(ACTIVE)] }, gate("post")],
       PreCompact: [{ hooks: [call(`${FLUX} hook pre-compact`)] }],
-      UserPromptSubmit: [{ hooks: [call(ACTIVE)] }],
+      UserPromptSubmit: [
+        {
+          hooks: [
+            call(ACTIVE),
+            call(
+              `if [ -e /repo/.work/sessions/ses_1/context-watch ]; then ${FLUX} hook context prompt; fi`,
+            ),
+          ],
+        },
+      ],
     };
     expect(settings("bypass")).toMatchObject({ hooks, skipDangerousModePermissionPrompt: true });
     expect(settings("edits").hooks).toEqual(hooks);

@@ -17,6 +17,7 @@
 import path from "node:path";
 import { shellQuote } from "../../../core/shell.ts";
 import type { Json } from "../shared.ts";
+import { CONTEXT_MARKER } from "./context-gate.ts";
 import type { AgentLaunch, LaunchInput } from "../types.ts";
 import {
   CLAUDE_PERMISSION_MODES,
@@ -47,6 +48,10 @@ export function claudeInteractiveSettings(input: LaunchInput): Json {
     hook([flux, "hook", event, ...args.map(shellQuote)].join(" "));
   const marker = shellQuote(path.join(input.sessionDir, WAITING_MARKER));
   const active = hook(`if [ -e ${marker} ]; then ${flux} hook active; fi`);
+  // A prompt typed into the TUI after Flux asked for a handoff (e.g. a refused /compact) gets
+  // the instruction as context; only once the daemon left its context marker.
+  const watched = shellQuote(path.join(input.sessionDir, CONTEXT_MARKER));
+  const prompt = hook(`if [ -e ${watched} ]; then ${flux} hook context prompt; fi`);
   const context = contextHooks(input);
   const settings: Json = {
     ...claudeSettings(input),
@@ -62,7 +67,7 @@ export function claudeInteractiveSettings(input: LaunchInput): Json {
       PreToolUse: context.PreToolUse,
       PostToolUse: [{ matcher: "*", hooks: [active] }, ...context.PostToolUse],
       PreCompact: context.PreCompact,
-      UserPromptSubmit: [{ hooks: [active] }],
+      UserPromptSubmit: [{ hooks: [active, prompt] }],
     },
   };
   // Otherwise the TUI opens a bypass warning dialog that nobody is there to answer.
