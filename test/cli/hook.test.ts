@@ -108,7 +108,9 @@ describe("flux hook", () => {
       const unknown = await flux(["hook", "PreToolUse"], { cwd: work, env });
       expect(unknown.code).toBe(2);
       expect(unknown.stderr).toContain('unknown hook event "PreToolUse"');
-      expect(unknown.stderr).toContain("events: session-start, stop, stop-failure");
+      expect(unknown.stderr).toContain(
+        "events: session-start, context, stop, pre-compact, stop-failure",
+      );
       const missing = await flux(["hook", "session-start", path.join(work, "gone.md")], {
         cwd: work,
         env,
@@ -118,5 +120,43 @@ describe("flux hook", () => {
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
     }
+  });
+
+  it("context: the gate's call is answered with the handoff instruction at red and a denied tool past the limit", async () => {
+    const agent = `T="$SCRATCH/t.jsonl"
+if [ -f "$SCRATCH/first.done" ]; then
+  echo ok > ok.txt && git add ok.txt && git commit -q -m ok && "$FLUX_BIN" stage complete
+  exit 0
+fi
+touch "$SCRATCH/first.done"
+usage() { printf '{"type":"assistant","isSidechain":false,"message":{"role":"assistant","usage":{"input_tokens":%s,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":1},"content":[]}}\\n' "$1" >> "$T"; }
+ask() { printf '{"transcript_path":"%s"}' "$T" | "$FLUX_BIN" hook context "$1" > "$SCRATCH/$2.out" 2> "$SCRATCH/$2.err"; echo $? > "$SCRATCH/$2.code"; }
+usage 100000; ask post green
+usage 160000; ask post red
+usage 190000; ask pre limit
+sleep 30`;
+    await using repo = await engineRepo({
+      agents: { ctx: agent },
+      stagesYaml: `    - id: c1\n      command: "sh agents/ctx.sh"\n      acceptance: ["test -f ok.txt"]\n`,
+    });
+    await repo.ok(["run"]);
+    expect(repo.state("c1")).toBe("merged");
+    const scratch = (name: string) => fs.readFileSync(path.join(repo.scratch, name), "utf8");
+    expect(scratch("green.out")).toBe("");
+    expect(scratch("green.code").trim()).toBe("0");
+    const red = JSON.parse(scratch("red.out")) as { decision: string; reason: string };
+    expect(red.decision).toBe("block");
+    expect(red.reason).toContain('"$FLUX_BIN" handoff create --stdin');
+    expect(red.reason).toContain("## Remaining");
+    const limit = JSON.parse(scratch("limit.out")) as Record<string, unknown>;
+    expect(limit).toMatchObject({
+      continue: false,
+      hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: "deny" },
+    });
+    expect(JSON.stringify(limit)).toContain("over its 90% limit");
+    expect(repo.sessions("c1").map((s) => s.purpose)).toEqual(["start", "handoff"]);
+    expect(repo.db("SELECT author, reason FROM handoffs")).toEqual([
+      { author: "flux", reason: "limit" },
+    ]);
   });
 });
