@@ -86,13 +86,24 @@ describe("flux init", () => {
     expect(result.stderr).not.toContain('stage "c"');
   });
 
-  it("warns about fields that are not active yet, naming them", async () => {
+  it("warns about fields that are not active yet, naming them; context is active", async () => {
     await using repo = await fluxRepo(
       `    - id: a\n      context:\n        window: 100000\n      budget:\n        usd: 5\n`,
     );
     const result = await repo.ok(["init", "doc/plans/PLAN-test.md"]);
-    expect(result.stderr).toMatch(/warning\[PLAN_INACTIVE_FIELD\].*context/);
+    expect(result.stderr).not.toMatch(/warning\[PLAN_INACTIVE_FIELD\].*context/);
     expect(result.stderr).toMatch(/warning\[PLAN_INACTIVE_FIELD\].*budget/);
+  });
+
+  it("warns about context thresholds out of order, at their line", async () => {
+    await using repo = await fluxRepo(
+      `    - id: a\n      context:\n        warn: 80\n        handoff: 70\n`,
+    );
+    const result = await repo.ok(["init", "doc/plans/PLAN-test.md"]);
+    expect(result.stderr).toMatch(
+      /PLAN-test\.md:\d+:\d+: warning\[PLAN_CONTEXT_ORDER\]: the context of stage "a": `warn: 80` is above `handoff: 70`/,
+    );
+    expect(result.stderr).toContain("hint: Set warn to at most 70");
   });
 
   it("reconciles an edited plan and prints the differences", async () => {

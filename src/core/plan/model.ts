@@ -114,7 +114,11 @@ export function resolveStage(spec: StageSpec, defaults: StageSettings = {}, line
     merge: pick("merge") ?? "auto",
     stack: pick("stack") ?? false,
     fallbackAgents: pick("fallback_agents") ?? [],
-    context: pick("context"),
+    // Key by key, like env: a stage that sets `warn` keeps the defaults' `handoff`.
+    context:
+      spec.context === undefined || defaults.context === undefined
+        ? pick("context")
+        : { ...defaults.context, ...spec.context },
     budget: pick("budget"),
     line,
   };

@@ -1,7 +1,7 @@
 /**
  * The rules a plan must follow beyond its types: stage ids, dependencies and cycles, merge and
- * agent settings, groups, fields that are not active yet, and stages that may edit the same
- * files at once. The checks read the metadata as plain data (whatever the YAML held, before the
+ * agent settings, context thresholds, groups, fields that are not active yet, and stages that
+ * may edit the same files at once. The checks read the metadata as plain data (whatever the YAML held, before the
  * schema accepted it) so that one pass reports every problem, even in a plan with type errors.
  */
 import type { Diagnostic, Severity } from "../diagnostics.ts";
@@ -80,6 +80,7 @@ export function validateMetadata(
   checkCycles(stages, graph, report);
 
   checkSettings(isRecord(flux.defaults) ? flux.defaults : {}, stages, report);
+  checkContext(isRecord(flux.defaults) ? flux.defaults : {}, stages, report);
   checkGroups(flux, stages, budget, report);
   checkGlobs(stages, report);
   const nodes: GraphNode[] = [...graph].map(([id, edges]) => ({
@@ -150,6 +151,67 @@ function checkSettings(defaults: Data, stages: StageView[], report: Report): voi
       s.data.agent === undefined ? ["stages", s.index] : ["stages", s.index, "agent"],
       'Add the command line to the stage (or to defaults), e.g. command: "my-agent --prompt-file {prompt_file}"; {prompt_file} and {signal} are replaced.',
     );
+  }
+}
+
+const THRESHOLDS = ["warn", "handoff", "hard"] as const;
+type Threshold = (typeof THRESHOLDS)[number];
+type Thresholds = Partial<Record<Threshold, number>>;
+/** Each pair that must rise; warn ≤ hard only matters when no handoff sits between them. */
+const ORDER = [
+  ["warn", "handoff"],
+  ["handoff", "hard"],
+  ["warn", "hard"],
+] as const;
+
+/** The thresholds a scope's `context` sets; other values are the schema's to report. */
+function thresholdsOf(data: Data): Thresholds {
+  const context = isRecord(data.context) ? data.context : {};
+  const out: Thresholds = {};
+  for (const key of THRESHOLDS) {
+    const value = context[key];
+    if (typeof value === "number" && Number.isFinite(value)) out[key] = value;
+  }
+  return out;
+}
+
+/**
+ * Context thresholds out of order (warn ≤ handoff ≤ hard) in `defaults.context`, or in a
+ * stage's `context` joined with it key by key. Only what the plan writes is compared, since
+ * `[context]` in the settings may set the rest; a stage is told only about the keys it sets.
+ */
+function checkContext(defaults: Data, stages: StageView[], report: Report): void {
+  const inherited = thresholdsOf(defaults);
+  const scopes = [
+    { own: inherited, joined: inherited, path: ["defaults", "context"], where: "defaults.context" },
+    ...stages.map((s) => {
+      const own = thresholdsOf(s.data);
+      return {
+        own,
+        joined: { ...inherited, ...own },
+        path: ["stages", s.index, "context"],
+        where: `the context of ${label(s)}`,
+      };
+    }),
+  ];
+  for (const { own, joined, path, where } of scopes) {
+    const shown = (key: Threshold) =>
+      `\`${key}: ${joined[key]}\`${own === inherited || own[key] !== undefined ? "" : " (from defaults)"}`;
+    for (const [low, high] of ORDER) {
+      const a = joined[low];
+      const b = joined[high];
+      if (a === undefined || b === undefined || a <= b) continue;
+      if (own[low] === undefined && own[high] === undefined) continue; // the defaults' own
+      if (low === "warn" && high === "hard" && joined.handoff !== undefined) continue;
+      report(
+        "PLAN_CONTEXT_ORDER",
+        "warning",
+        `${where}: ${shown(low)} is above ${shown(high)}; the thresholds must rise: warn ≤ handoff ≤ hard`,
+        [...path, own[high] !== undefined ? high : low],
+        `Set ${low} to at most ${b}, or ${high} to at least ${a}. As written, Flux keeps the hand-off point and moves the others to it: warn no higher, hard no lower.`,
+        "key",
+      );
+    }
   }
 }
 

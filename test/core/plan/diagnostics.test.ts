@@ -84,6 +84,14 @@ const cases: Case[] = [
     says: "`budget` is parsed and stored but not active yet",
   },
   {
+    fixture: "context-order.md",
+    code: "PLAN_CONTEXT_ORDER",
+    line: 14,
+    column: 9,
+    severity: "warning",
+    says: 'the context of stage "models": `handoff: 80` (from defaults) is above `hard: 70`',
+  },
+  {
     fixture: "unclosed-fence.md",
     code: "PLAN_UNCLOSED_FENCE",
     line: 5,

@@ -102,3 +102,100 @@ describe("agents", () => {
     );
   });
 });
+
+describe("context thresholds", () => {
+  const context = (body: string) => `      context:\n${body}`;
+
+  it("thresholds in order, alone or joined with the defaults, do not warn", () => {
+    expect(
+      check(`    - id: a\n${context("        warn: 50\n        handoff: 70\n        hard: 85")}`),
+    ).toEqual([]);
+    const extra = "  defaults:\n    context:\n      warn: 50\n";
+    expect(check(`    - id: a\n${context("        handoff: 65")}`, extra)).toEqual([]);
+    expect(check("    - id: a\n      context:\n        window: 100000")).toEqual([]);
+  });
+
+  it("warns at the key, with the values and how Flux orders them", () => {
+    const found = check(`    - id: a\n${context("        warn: 80\n        handoff: 70")}`);
+    expect(codes(found)).toEqual(["PLAN_CONTEXT_ORDER"]);
+    expect(found[0]).toMatchObject({
+      severity: "warning",
+      line: 12,
+      column: 9,
+      path: ["stages", 0, "context", "handoff"],
+      message:
+        'the context of stage "a": `warn: 80` is above `handoff: 70`; the thresholds must rise: warn ≤ handoff ≤ hard',
+    });
+    expect(found[0]?.hint).toContain("Set warn to at most 70, or handoff to at least 80.");
+  });
+
+  it("warn above hard without a handoff between them", () => {
+    const found = check(`    - id: a\n${context("        warn: 95\n        hard: 90")}`);
+    expect(found.map((d) => d.message)).toEqual([
+      'the context of stage "a": `warn: 95` is above `hard: 90`; the thresholds must rise: warn ≤ handoff ≤ hard',
+    ]);
+  });
+
+  it("reports each pair out of order once; warn above hard only through handoff", () => {
+    const found = check(
+      `    - id: a\n${context("        warn: 90\n        handoff: 80\n        hard: 70")}`,
+    );
+    expect(found.map((d) => d.path)).toEqual([
+      ["stages", 0, "context", "handoff"],
+      ["stages", 0, "context", "hard"],
+    ]);
+  });
+
+  it("defaults out of order warn once, at defaults, not again on every stage", () => {
+    const extra = "  defaults:\n    context:\n      handoff: 95\n      hard: 85\n";
+    const found = check("    - id: a\n    - id: b", extra);
+    expect(found.map((d) => [d.message, d.line])).toEqual([
+      [
+        "defaults.context: `handoff: 95` is above `hard: 85`; the thresholds must rise: warn ≤ handoff ≤ hard",
+        11,
+      ],
+    ]);
+  });
+
+  it("a stage's own key against the defaults names where each value comes from", () => {
+    const extra = "  defaults:\n    context:\n      warn: 70\n";
+    const found = check(`    - id: a\n${context("        handoff: 65")}`, extra);
+    expect(found.map((d) => d.message)).toEqual([
+      'the context of stage "a": `warn: 70` (from defaults) is above `handoff: 65`; the thresholds must rise: warn ≤ handoff ≤ hard',
+    ]);
+  });
+
+  it("a stage's context joins the defaults' key by key", () => {
+    const yaml = `flux:
+  version: 1
+  defaults:
+    context:
+      handoff: 80
+      window: 500000
+  stages:
+    - id: a
+      context:
+        warn: 50
+        window: 300000
+    - id: b`;
+    const plan = parsePlan(planWith(yaml), "p.md").plan;
+    expect(plan?.stages.map((s) => s.context)).toEqual([
+      { handoff: 80, window: 300000, warn: 50 },
+      { handoff: 80, window: 500000 },
+    ]);
+  });
+
+  it("a value of the wrong type is the schema's alone", () => {
+    const found = check(`    - id: a\n${context('        warn: "high"\n        handoff: 70')}`);
+    expect(codes(found)).toEqual(["PLAN_SCHEMA"]);
+  });
+
+  it("context is active: no PLAN_INACTIVE_FIELD for it, still for budget", () => {
+    const found = check(
+      `    - id: a\n${context("        window: 100000")}\n      budget:\n        usd: 5`,
+    );
+    expect(found.map((d) => [d.code, d.message])).toEqual([
+      ["PLAN_INACTIVE_FIELD", "`budget` is parsed and stored but not active yet"],
+    ]);
+  });
+});
