@@ -14,12 +14,16 @@ import type { OutputParser, SessionTelemetry } from "../adapters/agents/types.ts
 import type { SessionSpec } from "./session-files.ts";
 import { agentTranscript, readSpec, writeExitReport } from "./session-files.ts";
 import { claudeTranscriptTelemetry, readTranscript } from "../adapters/agents/claude/transcript.ts";
+import type { ContextAnswer, ContextReportBody } from "./hook-events.ts";
+import { followContext } from "./runner-context.ts";
 
 /** How long the runner waits for the agent's last output after it exited, in ms. */
 const DRAIN_MS = 2_000;
 
 export interface RunnerReporter {
   started(pid: number | null): Promise<void>;
+  /** The agent's context after a model call; the daemon answers what the agent must do. */
+  context?(body: ContextReportBody): Promise<ContextAnswer | undefined>;
   exited(
     code: number | null,
     signal: string | null,
@@ -76,6 +80,18 @@ export async function runSession(options: RunnerOptions): Promise<number> {
     process.on(signal, handler);
     return () => process.off(signal, handler);
   });
+  const reporter = options.reporter;
+  const context = followContext({
+    spec,
+    parser,
+    report: (body) => reporter.context?.(body) ?? Promise.resolve(undefined),
+    stop: (why) => {
+      record({ type: "stopping", why });
+      endAgent(child, toGroup);
+    },
+    record,
+    show: (text) => options.display.write(`${text}\n`),
+  });
 
   for (const stream of tty ? [] : (["stdout", "stderr"] as const)) {
     const pipe = child[stream];
@@ -88,7 +104,10 @@ export async function runSession(options: RunnerOptions): Promise<number> {
       }
       const lines = (partial + text).split("\n");
       partial = lines.pop() ?? "";
-      for (const line of lines) showParsed(parser, line, options.display);
+      for (const line of lines) {
+        showParsed(parser, line, options.display);
+        context.line(line);
+      }
     });
   }
   const spawned = new Promise<void>((resolve) => child.once("spawn", resolve));
@@ -114,6 +133,7 @@ export async function runSession(options: RunnerOptions): Promise<number> {
 
   const end = await ended;
   for (const off of handlers) off();
+  context.close();
   // A process the agent left behind may still hold its pipes: they must not keep the runner.
   child.stdout?.destroy();
   child.stderr?.destroy();
@@ -167,6 +187,28 @@ function forward(
   if (toGroup.has(signal)) return; // the runner is in the group: it comes back once
   toGroup.add(signal);
   process.kill(0, signal);
+}
+
+/** How long an agent Flux ends has, after SIGTERM, before SIGKILL. */
+const KILL_AFTER_MS = 5_000;
+
+/**
+ * Ends the agent for Flux (its context): SIGTERM to the group the runner leads — what the agent
+ * started goes too — or to the agent alone, then SIGKILL to the agent if it is still there.
+ */
+function endAgent(child: ChildProcess, toGroup: Set<NodeJS.Signals> | undefined): void {
+  if (toGroup === undefined) child.kill("SIGTERM");
+  else {
+    // The runner is in the group: its own handler lets this one pass.
+    toGroup.add("SIGTERM");
+    process.kill(0, "SIGTERM");
+  }
+  // SIGKILL to the agent alone: the runner must live on to report the exit.
+  const timer = setTimeout(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  }, KILL_AFTER_MS);
+  timer.unref();
+  child.once("exit", () => clearTimeout(timer));
 }
 
 /** True when this process leads its process group (Linux /proc; elsewhere: unknown, false). */

@@ -15,6 +15,8 @@ import type { CommandContext } from "../main.ts";
 
 /** How long the runner waits for the daemon to take a report, in ms; exit.json keeps it anyway. */
 const REPORT_TIMEOUT_MS = 15_000;
+/** How long a context report may take before the runner goes on without its answer. */
+const CONTEXT_TIMEOUT_MS = 5_000;
 
 export async function runner(ctx: CommandContext, sessionId: string): Promise<number> {
   const work = ctx.env.FLUX_WORK_DIR ?? path.join(ctx.cwd, ".work");
@@ -42,6 +44,15 @@ export async function runner(ctx: CommandContext, sessionId: string): Promise<nu
       started: async (pid) => {
         await daemon()?.call("sessionStarted", { params, body: { pid } }, timeout());
       },
+      // A context figure waits for no one: a slow daemon is skipped, the next figure is sent.
+      context: (body) =>
+        daemon()?.call(
+          "sessionContext",
+          { params, body },
+          {
+            signal: AbortSignal.timeout(CONTEXT_TIMEOUT_MS),
+          },
+        ) ?? Promise.resolve(undefined),
       exited: async (code, signal, telemetry) => {
         const body = { code, signal, telemetry };
         await daemon()?.call("sessionExited", { params, body }, timeout());
