@@ -1,3 +1,5 @@
+import fs from "node:fs";
+import path from "node:path";
 import { parse } from "smol-toml";
 import { describe, expect, it } from "vitest";
 import {
@@ -7,6 +9,8 @@ import {
   mergeConfig,
 } from "../../../src/core/config/schema.ts";
 import { setTableKeys } from "../../../src/core/config/toml-edit.ts";
+import { readConfigFile } from "../../../src/store/config.ts";
+import { tempDir } from "../../kit/temp-repo.ts";
 
 describe("setTableKeys", () => {
   it("rewrites only the [plan] table, keeping keys, tables and comments", () => {
@@ -82,5 +86,76 @@ describe("checkConfig", () => {
     expect(issues[5]?.message).toBe("must be a whole number");
     expect(issues[1]?.message).toBe("must be a whole number above 0");
     expect(issues[3]?.message).toMatch(/unknown table; Flux reads \[plan\], \[run\], \[ui\]/);
+  });
+});
+
+describe("[context]", () => {
+  it("takes whole percents from 1 to 100, a window above 0, steps and a duration", () => {
+    expect(
+      checkConfig({
+        context: {
+          window: 1_000_000,
+          warn: 1,
+          handoff: 75,
+          hard: 100,
+          handoff_steps: 3,
+          handoff_timeout: "90s",
+        },
+      }).issues,
+    ).toEqual([]);
+    const { issues } = checkConfig({
+      context: {
+        window: 0,
+        warn: 0,
+        handoff: 101,
+        hard: 72.5,
+        handoff_steps: 0,
+        handoff_timeout: "soon",
+        handof: 80,
+      },
+    });
+    expect(issues).toEqual([
+      { path: "context.window", message: "must be a whole number above 0" },
+      { path: "context.warn", message: "must be a whole percent from 1 to 100" },
+      { path: "context.handoff", message: "must be a whole percent from 1 to 100" },
+      { path: "context.hard", message: "must be a whole percent from 1 to 100" },
+      { path: "context.handoff_steps", message: "must be a whole number above 0" },
+      {
+        path: "context.handoff_timeout",
+        message: 'must be a duration such as "90s", "10m", "2h"',
+      },
+      {
+        path: "context.handof",
+        message:
+          "unknown key; [context] takes window, warn, handoff, hard, handoff_steps, handoff_timeout",
+      },
+    ]);
+    expect(checkConfig({ context: { warn: "60" } }).issues[0]?.path).toBe("context.warn");
+  });
+
+  it("a value out of range in a file is CONFIG_INVALID naming the key", () => {
+    const file = path.join(tempDir(), "config.toml");
+    fs.writeFileSync(file, "[context]\nwarn = 60\nhard = 120\n");
+    expect(() => readConfigFile(file)).toThrow(
+      expect.objectContaining({
+        code: "CONFIG_INVALID",
+        message: `${file}: context.hard: must be a whole percent from 1 to 100`,
+      }),
+    );
+  });
+
+  it("layers key by key, thresholds apart from the handoff budget", () => {
+    const merged = mergeConfig([
+      { context: { warn: 50, handoff: 70, handoff_steps: 4 } },
+      { context: { handoff: 80, window: 300_000, handoff_timeout: "2m" } },
+    ]);
+    expect(merged.context).toEqual({ warn: 50, handoff: 80, window: 300_000 });
+    expect(merged.handoffSteps).toBe(4);
+    expect(merged.handoffTimeoutMs).toBe(120_000);
+    expect(mergeConfig([])).toMatchObject({
+      context: {},
+      handoffSteps: 10,
+      handoffTimeoutMs: 300_000,
+    });
   });
 });
