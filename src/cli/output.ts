@@ -1,4 +1,5 @@
 /** Terminal output: colour that honours NO_COLOR / FORCE_COLOR and the terminal, and JSON. */
+import type { ContextLevel } from "../core/context/levels.ts";
 import type { StageState } from "../core/stage/states.ts";
 
 export interface Output {
@@ -64,6 +65,19 @@ export const STATE_STYLE: Record<StageState, Style> = {
 
 export function paintState(color: boolean, state: StageState): string {
   return paint(color, STATE_STYLE[state], state);
+}
+
+const CONTEXT_STYLE: Record<ContextLevel, Style> = {
+  green: "green",
+  yellow: "yellow",
+  red: "red",
+  limit: "red",
+};
+
+/** A context figure in its level's colour; past the hard limit, red and bold. */
+export function paintContext(color: boolean, level: ContextLevel, text: string): string {
+  const painted = paint(color, CONTEXT_STYLE[level], text);
+  return level === "limit" ? paint(color, "bold", painted) : painted;
 }
 
 export function json(value: unknown): string {

@@ -343,8 +343,11 @@ export interface ContextReport {
 }
 
 /**
- * Records a context report. Emits `session.context` only when the percentage or the level
- * changed, so a report per tool call does not flood the event log. Returns whether it did.
+ * Records a context report. Emits `session.context` only when the percentage, the level or
+ * the window changed, so a report per tool call does not flood the event log. Returns whether
+ * it did. A report that changes none of them is not written either: the projections
+ * (`.work/sessions/<id>.md`) are rewritten on events, and `flux validate` compares them with
+ * the rows byte for byte.
  */
 export function recordContext(
   store: Store,
@@ -358,13 +361,18 @@ export function recordContext(
     session.contextTokens === null || session.contextWindow === null
       ? undefined
       : Math.floor((session.contextTokens * 100) / session.contextWindow);
+  if (
+    before === report.percent &&
+    session.contextLevel === report.level &&
+    session.contextWindow === report.window
+  )
+    return false;
   store.db
     .prepare(
       `UPDATE sessions SET context_tokens = ?, context_window = ?, context_level = ?, context_at = ?,
          updated_at = ? WHERE id = ?`,
     )
     .run(report.tokens, report.window, report.level, store.now(), store.now(), id);
-  if (before === report.percent && session.contextLevel === report.level) return false;
   emit({
     type: "session.context",
     planId: session.planId,

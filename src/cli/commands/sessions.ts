@@ -1,6 +1,9 @@
 /** `flux sessions list|kill`, `flux attach <stage|session>`, `flux attach list`. */
 import { spawn } from "node:child_process";
 import { chooseBackend } from "../../adapters/sessions/index.ts";
+import { contextText } from "../../core/context/display.ts";
+import type { ContextLayer } from "../../core/context/levels.ts";
+import type { ResolvedConfig } from "../../core/config/schema.ts";
 import type { SessionBackend } from "../../adapters/sessions/backend.ts";
 import {
   ExitCode,
@@ -23,11 +26,16 @@ import {
 } from "../context.ts";
 import type { CommandContext } from "../main.ts";
 import { json, pad, paint } from "../output.ts";
+import type { SessionStatus } from "../render/context.ts";
+import { paintedContext, stagePolicies, withContext } from "../render/context.ts";
 import path from "node:path";
 
 /** The repository's session backend, as the daemon would choose it. */
-export function sessionBackend(ctx: CommandContext, paths: WorkPaths): SessionBackend {
-  const config = loadSettings(ctx, paths);
+export function sessionBackend(
+  ctx: CommandContext,
+  paths: WorkPaths,
+  config: ResolvedConfig = loadSettings(ctx, paths),
+): SessionBackend {
   return chooseBackend({
     preferred: config.backend,
     socket: tmuxSocketName(paths.root),
@@ -48,12 +56,41 @@ function readSessions(paths: WorkPaths): SessionRecord[] {
   return listSessions(store, plan.id);
 }
 
+/** The plan's sessions with their context health, and each one's hard limit. */
+interface Listed {
+  sessions: SessionStatus[];
+  hard: (s: SessionStatus) => number;
+}
+
+function readListed(paths: WorkPaths, settings: ContextLayer): Listed {
+  using store = openStore(paths);
+  const plan = requireActivePlan(store);
+  const policyOf = stagePolicies(store.stages(plan.id), settings);
+  return {
+    sessions: withContext(listSessions(store, plan.id), policyOf),
+    hard: (s) => policyOf(s.stageId).hard,
+  };
+}
+
+/** The CONTEXT column: its cells ("45%", "—", "92% over the 90% limit") and their width. */
+function contextColumn(
+  listed: Listed,
+  shown: readonly SessionStatus[],
+  color: boolean,
+): { width: number; cell: (s: SessionStatus) => string } {
+  const text = (s: SessionStatus) => contextText(s.context, listed.hard(s));
+  const width = Math.max("CONTEXT".length, ...shown.map((s) => text(s).length)) + 2;
+  return { width, cell: (s) => paintedContext(s, listed.hard(s), color) };
+}
+
 export async function sessionsList(
   ctx: CommandContext,
   opts: { json?: boolean; all?: boolean },
 ): Promise<number> {
   const paths = requireWorkPaths(ctx.cwd, ctx.env);
-  const sessions = readSessions(paths).filter((s) => opts.all === true || s.endedAt === null);
+  const config = loadSettings(ctx, paths);
+  const listed = readListed(paths, config.context);
+  const sessions = listed.sessions.filter((s) => opts.all === true || s.endedAt === null);
   if (opts.json === true) {
     ctx.output.out(json(sessions));
     return ExitCode.ok;
@@ -65,16 +102,17 @@ export async function sessionsList(
     return ExitCode.ok;
   }
   const now = Date.now();
+  const context = contextColumn(listed, sessions, ctx.output.color);
   ctx.output.out(
     paint(
       ctx.output.color,
       "dim",
-      `${pad("SESSION", 26)}${pad("STAGE", 22)}${pad("STATUS", 10)}${pad("AGENT", 10)}${pad("BACKEND", 9)}AGE`,
+      `${pad("SESSION", 26)}${pad("STAGE", 22)}${pad("STATUS", 10)}${pad("CONTEXT", context.width)}${pad("AGENT", 10)}${pad("BACKEND", 9)}AGE`,
     ),
   );
   for (const s of sessions)
     ctx.output.out(
-      `${pad(s.id, 26)}${pad(s.stageId, 22)}${pad(s.status, 10)}${pad(s.agent, 10)}${pad(s.backend, 9)}${age(s.createdAt, now)}${waiting(ctx, s)}`,
+      `${pad(s.id, 26)}${pad(s.stageId, 22)}${pad(s.status, 10)}${pad(context.cell(s), context.width)}${pad(s.agent, 10)}${pad(s.backend, 9)}${age(s.createdAt, now)}${waiting(ctx, s)}`,
     );
   return Promise.resolve(ExitCode.ok);
 }
@@ -118,9 +156,11 @@ function assertKillable(paths: WorkPaths, id: string): void {
 
 export async function attachList(ctx: CommandContext, opts: { json?: boolean }): Promise<number> {
   const paths = requireWorkPaths(ctx.cwd, ctx.env);
-  const backend = sessionBackend(ctx, paths);
+  const config = loadSettings(ctx, paths);
+  const backend = sessionBackend(ctx, paths, config);
   const live = new Set((await backend.list()).filter((s) => s.alive).map((s) => s.name));
-  const sessions = readSessions(paths).filter((s) => s.endedAt === null && live.has(s.name));
+  const listed = readListed(paths, config.context);
+  const sessions = listed.sessions.filter((s) => s.endedAt === null && live.has(s.name));
   if (opts.json === true) {
     ctx.output.out(
       json(
@@ -131,6 +171,7 @@ export async function attachList(ctx: CommandContext, opts: { json?: boolean }):
           name: s.name,
           interactive: s.interactive,
           waitingForInput: s.waitingFor,
+          context: s.context,
           createdAt: s.createdAt,
         })),
       ),
@@ -142,16 +183,17 @@ export async function attachList(ctx: CommandContext, opts: { json?: boolean }):
     return ExitCode.ok;
   }
   const now = Date.now();
+  const context = contextColumn(listed, sessions, ctx.output.color);
   ctx.output.out(
     paint(
       ctx.output.color,
       "dim",
-      `${pad("SESSION", 26)}${pad("STAGE", 22)}${pad("STATUS", 10)}AGE`,
+      `${pad("SESSION", 26)}${pad("STAGE", 22)}${pad("STATUS", 10)}${pad("CONTEXT", context.width)}AGE`,
     ),
   );
   for (const s of sessions)
     ctx.output.out(
-      `${pad(s.id, 26)}${pad(s.stageId, 22)}${pad(s.status, 10)}${age(s.createdAt, now)}${waiting(ctx, s)}`,
+      `${pad(s.id, 26)}${pad(s.stageId, 22)}${pad(s.status, 10)}${pad(context.cell(s), context.width)}${age(s.createdAt, now)}${waiting(ctx, s)}`,
     );
   return ExitCode.ok;
 }

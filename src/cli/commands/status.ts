@@ -1,5 +1,6 @@
 /** `flux status [--json] [--watch]`: reads the database directly; no daemon needed. */
 import fs from "node:fs";
+import type { ContextLayer } from "../../core/context/levels.ts";
 import { ExitCode } from "../../core/errors.ts";
 import type { CommandContext } from "../main.ts";
 import { loadSettings, openStore, requireActivePlan, requireWorkPaths } from "../context.ts";
@@ -14,17 +15,18 @@ export interface StatusOptions {
   watch?: boolean;
 }
 
-export function readStatus(paths: WorkPaths): StatusView {
+/** `settings`: the `[context]` table, for the thresholds of each stage. */
+export function readStatus(paths: WorkPaths, settings: ContextLayer = {}): StatusView {
   using store = openStore(paths);
   const plan = requireActivePlan(store);
-  return buildStatus(plan, store.stages(plan.id), listSessions(store, plan.id));
+  return buildStatus(plan, store.stages(plan.id), listSessions(store, plan.id), settings);
 }
 
 export async function status(ctx: CommandContext, opts: StatusOptions): Promise<number> {
   const paths = requireWorkPaths(ctx.cwd, ctx.env);
-  loadSettings(ctx, paths);
+  const config = loadSettings(ctx, paths);
   const show = () => {
-    const view = readStatus(paths);
+    const view = readStatus(paths, config.context);
     if (opts.json === true) return opts.watch === true ? JSON.stringify(view) : json(view);
     return renderStatus(view, ctx.output.color);
   };

@@ -1,9 +1,13 @@
 /** What `flux status` shows, built from store records, and its text rendering. */
+import type { ContextLayer, ContextThresholds } from "../../core/context/levels.ts";
+import { DEFAULT_THRESHOLDS } from "../../core/context/levels.ts";
 import type { StageState } from "../../core/stage/states.ts";
 import { SATISFYING_STATES, STAGE_STATES } from "../../core/stage/states.ts";
 import type { SessionRecord } from "../../store/sessions.ts";
 import type { PlanRecord, StageRecord } from "../../store/store.ts";
 import { pad, paint, paintState } from "../output.ts";
+import type { SessionStatus } from "./context.ts";
+import { paintedContext, stagePolicies, withContext } from "./context.ts";
 
 export interface StageStatus {
   id: string;
@@ -19,6 +23,8 @@ export interface StageStatus {
   fixAttempts: number;
   /** Why the stage's live session waits for a human (an attribute of the session), or null. */
   waitingForInput: string | null;
+  /** The stage's context thresholds: `[context]`, then the plan's defaults and its own. */
+  context: ContextThresholds;
   updatedAt: string;
 }
 
@@ -28,18 +34,24 @@ export interface StatusView {
   /** Percent of stages merged or skipped. */
   progress: number;
   stages: StageStatus[];
-  sessions: SessionRecord[];
+  sessions: SessionStatus[];
 }
 
+/**
+ * `settings` is the `[context]` table of the settings: with each stage's own, it decides the
+ * window of rows that did not record one and the level of rows that did not record it.
+ */
 export function buildStatus(
   plan: PlanRecord,
   stages: readonly StageRecord[],
   sessions: readonly SessionRecord[],
+  settings: ContextLayer = {},
 ): StatusView {
   const states = new Map(stages.map((s) => [s.id, s.state]));
   const waiting = new Map<string, string>();
   for (const s of sessions)
     if (s.endedAt === null && s.waitingFor !== null) waiting.set(s.stageId, s.waitingFor);
+  const policyOf = stagePolicies(stages, settings);
   const counts: StatusView["counts"] = { total: stages.length };
   let done = 0;
   for (const s of stages) {
@@ -69,10 +81,15 @@ export function buildStatus(
       retries: s.retries,
       fixAttempts: s.fixAttempts,
       waitingForInput: waiting.get(s.id) ?? null,
+      context: thresholds(policyOf(s.id)),
       updatedAt: s.updatedAt,
     })),
-    sessions: [...sessions],
+    sessions: withContext(sessions, policyOf),
   };
+}
+
+function thresholds({ warn, handoff, hard }: ContextThresholds): ContextThresholds {
+  return { warn, handoff, hard };
 }
 
 function bar(percent: number, width: number, color: boolean): string {
@@ -104,9 +121,11 @@ export function renderStatus(view: StatusView, color: boolean): string {
   if (view.sessions.length === 0) lines.push(paint(color, "dim", "Sessions: none running"));
   else {
     lines.push(paint(color, "bold", "Sessions"));
+    const hard = new Map(view.stages.map((s) => [s.id, s.context.hard]));
     for (const s of view.sessions) {
+      const context = `context: ${paintedContext(s, hard.get(s.stageId) ?? DEFAULT_THRESHOLDS.hard, color)}`;
       lines.push(
-        `  ${pad(s.id, 28)}${pad(s.stageId, idWidth)}${pad(s.status, 9)}${pad(s.agent, 10)}${telemetry(s)}${s.endedAt === null && s.waitingFor !== null ? paint(color, "yellow", " · waiting for input") : ""}`,
+        `  ${pad(s.id, 28)}${pad(s.stageId, idWidth)}${pad(s.status, 9)}${pad(s.agent, 10)}${[context, telemetry(s)].filter((p) => p !== "").join(" · ")}${s.endedAt === null && s.waitingFor !== null ? paint(color, "yellow", " · waiting for input") : ""}`,
       );
     }
     const cost = view.sessions.reduce((sum, s) => sum + (s.costUsd ?? 0), 0);
@@ -138,13 +157,12 @@ function detail(s: StageStatus, color: boolean): string {
   return parts.join(" · ");
 }
 
-/** Tokens, context, cost and result of a session, as far as its agent reported them. */
+/** Tokens, cost and result of a session, as far as its agent reported them. */
 function telemetry(s: SessionRecord): string {
   const parts: string[] = [];
   const tokens = s.inputTokens + s.cacheCreationTokens + s.cacheReadTokens;
   if (tokens > 0 || s.outputTokens > 0)
     parts.push(`${compact(tokens)} in / ${compact(s.outputTokens)} out`);
-  if (s.contextTokens !== null) parts.push(`context ${compact(s.contextTokens)}`);
   if (s.costUsd !== null) parts.push(`$${s.costUsd.toFixed(4)}${s.costEstimated ? " (est.)" : ""}`);
   if (s.result !== null)
     parts.push(s.errorClass === null ? s.result : `${s.result}: ${s.errorClass}`);

@@ -5,6 +5,8 @@
  * them again and compare.
  */
 import { stringify } from "smol-toml";
+import { LEVEL_MEANING, sessionContext } from "../../core/context/display.ts";
+import { contextPolicy } from "../../core/context/levels.ts";
 import { stageBranchName, stageWorktreeDir } from "../../core/stage/id.ts";
 import type { SessionRecord } from "../sessions.ts";
 import type { PlanRecord, StageRecord } from "../store.ts";
@@ -32,12 +34,7 @@ export function renderSession(session: SessionRecord, stage: StageRecord | undef
   ];
   if (session.waitingFor !== null)
     lines.push(`- **Waiting for input:** ${session.waitingFor} (since ${session.waitingSince})`);
-  lines.push("", "## Context", "");
-  lines.push(
-    session.contextTokens === null
-      ? "Not reported yet."
-      : `${session.contextTokens.toLocaleString("en-US")} tokens in use after the last model call.`,
-  );
+  lines.push("", "## Context", "", ...contextLines(session, stage));
   lines.push("", "## Usage", "");
   lines.push(
     `- Tokens: ${session.inputTokens} in, ${session.outputTokens} out, ${session.cacheReadTokens} cache read, ${session.cacheCreationTokens} cache written`,
@@ -52,6 +49,28 @@ export function renderSession(session: SessionRecord, stage: StageRecord | undef
       `- Error: ${session.errorClass}${session.errorMessage === null ? "" : `: ${session.errorMessage}`}`,
     );
   return lines.join("\n") + "\n";
+}
+
+/**
+ * The session's context health: the figure of its last report, its level and when it was
+ * measured. Only what the store holds, so no threshold is named (the settings' `[context]` is
+ * not in the store): a row without a recorded window or level (written before they were
+ * stored) is read with the stage's own thresholds.
+ */
+function contextLines(session: SessionRecord, stage: StageRecord | undefined): string[] {
+  const policy = contextPolicy(stage?.spec.context);
+  const health = sessionContext(session, policy);
+  if (health === null) return ["Not reported yet."];
+  const count = (n: number) => n.toLocaleString("en-US");
+  const window = session.contextWindow === null ? " (window assumed for the model)" : "";
+  const lines = [
+    `- **In use:** ${health.percent}% of the window: ${count(health.tokens)} of ${count(health.window)} tokens${window}, after the last main-thread model call`,
+    `- **Level:** ${health.level}, ${LEVEL_MEANING[health.level]}`,
+  ];
+  if (session.contextAt !== null) lines.push(`- **Measured:** ${session.contextAt}`);
+  if (session.handoffAskedAt !== null)
+    lines.push(`- **Told to hand off:** ${session.handoffAskedAt}`);
+  return lines;
 }
 
 function sessionState(s: SessionRecord): string {
