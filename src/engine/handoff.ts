@@ -24,6 +24,9 @@ import { handoffFacts } from "./handoff-facts.ts";
 import { endSession } from "./lifecycle.ts";
 import { startSession } from "./start.ts";
 
+/** A session that handed off has this long to end its turn and exit before Flux ends it. */
+export const HANDOFF_EXIT_MS = 3_000;
+
 export async function createHandoff(
   ctx: EngineContext,
   stageId: string,
@@ -102,20 +105,26 @@ function refuseUnlessRunning(
 }
 
 /**
- * The scheduling pass found `stageId` in `needs_handoff`. If the agent wrote its handoff, its
- * session has nothing left to do: Flux ends it and starts the continuation at once (no tool of
- * the old session runs any more: its context gate answers `stop` to a stage in
- * `needs_handoff`). Otherwise Flux writes the handoff, which needs the session ended first:
- * it is stopped, and the next pass after its end starts the continuation task.
+ * The scheduling pass found `stageId` in `needs_handoff`. Its session still open: if the agent
+ * wrote its handoff, it has HANDOFF_EXIT_MS to finish its turn and exit (Claude's gate tells
+ * it to stop), then Flux ends it; otherwise Flux is handing off for it and ends it now. Once
+ * the session has ended, the continuation task starts (its end wakes the engine).
  */
 export function handOn(ctx: EngineContext, stageId: string): void {
   const plan = ctx.plan();
   const latest = latestSession(ctx.store, plan.id, stageId);
   if (latest !== undefined && latest.endedAt === null) {
-    const handedOff = latestHandoff(ctx.store, plan.id, stageId)?.sessionId === latest.id;
-    if (!ctx.sessions.busy(latest.id))
-      endSession(ctx, latest, handedOff ? "it handed off" : "Flux hands off for it");
-    if (!handedOff) return;
+    if (ctx.sessions.busy(latest.id) || ctx.sessions.timer(latest.id) === "handoff-exit") return;
+    if (latestHandoff(ctx.store, plan.id, stageId)?.sessionId !== latest.id) {
+      endSession(ctx, latest, "Flux hands off for it");
+      return;
+    }
+    ctx.sessions.arm(latest.id, "handoff-exit", HANDOFF_EXIT_MS, () => {
+      const session = getSession(ctx.store, latest.id);
+      if (session !== undefined && session.endedAt === null)
+        endSession(ctx, session, "it handed off and did not exit");
+    });
+    return;
   }
   if (!ctx.run.requested || !ctx.run.has(stageId)) return;
   // A "start" task: a completion request from the new session's agent queues behind it.

@@ -12,7 +12,9 @@ export type SessionTimer =
   /** The backend session is gone: the runner's report has this long to arrive. */
   | "report-grace"
   /** Flux sent SIGTERM to an interactive agent: it has this long to exit. */
-  | "end-grace";
+  | "end-grace"
+  /** The agent wrote its handoff: it has this long to end its turn and exit. */
+  | "handoff-exit";
 
 interface Watch {
   timer?: { kind: SessionTimer; cancel: () => void };

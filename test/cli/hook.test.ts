@@ -53,7 +53,9 @@ describe("flux hook", () => {
     );
     const status = await repo.ok(["status"]);
     expect(status.stdout).toMatch(/h1\s+running\s+waiting for input: permission prompt for Write/);
-    expect(status.stdout).toMatch(/ses_\w+\s+h1\s+running\s+command\s+· waiting for input/);
+    expect(status.stdout).toMatch(
+      /ses_\w+\s+h1\s+running\s+command\s+context: — · waiting for input/,
+    );
 
     await repo.open("h1");
     // notification keeps the better reason; active clears it; a notification that asks

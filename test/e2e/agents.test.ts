@@ -104,7 +104,7 @@ describe("real agent CLIs", () => {
       }
       const status = await repo.ok(["status"]);
       expect(status.stdout).toMatch(
-        /ses_\w+\s+a\s+exited\s+claude\s+\d+k? in \/ \d+ out · context \d+k? · \$\d+\.\d{4} · success/,
+        /ses_\w+\s+a\s+exited\s+claude\s+context: \d+% · \d+k? in \/ \d+ out · \$\d+\.\d{4} · success/,
       );
       expect(status.stdout).toMatch(/total cost \$\d+\.\d{4}/);
       expect(execFileSync("node", ["--test"], { cwd: repo.dir, encoding: "utf8" })).toContain(

@@ -94,7 +94,9 @@ describe("interactive Claude Code", () => {
         reason: expect.stringMatching(/^its stage is (completed|merged)$/) as unknown,
       });
       const status = await repo.ok(["status"]);
-      expect(status.stdout).toMatch(/ses_\w+\s+s1\s+exited\s+claude\s+\d+k? in \/ \d+ out/);
+      expect(status.stdout).toMatch(
+        /ses_\w+\s+s1\s+exited\s+claude\s+context: \d+% · \d+k? in \/ \d+ out/,
+      );
     } finally {
       fs.rmSync(homes, { recursive: true, force: true });
     }
@@ -132,7 +134,7 @@ describe("interactive Claude Code", () => {
       expect(json.stages[0]?.waitingForInput).toBe("permission prompt for Write");
       const attach = await repo.ok(["attach", "list"]);
       expect(attach.stdout).toMatch(
-        /ses_\w+\s+s1\s+running\s+\S+\s+waiting for input: permission prompt for Write/,
+        /ses_\w+\s+s1\s+running\s+\S+\s+\S+\s+waiting for input: permission prompt for Write/,
       );
       const sessions = await repo.ok(["sessions", "list"]);
       expect(sessions.stdout).toContain("waiting for input: permission prompt for Write");

@@ -89,11 +89,11 @@ describe("context levels and the handoff", () => {
     // Anything the session reports now is told to stop.
     expect(h.engine.context(first.id, { tokens: at(77), source: "stream" }).action).toBe("stop");
 
-    // The continuation starts at once; the old session is ended (it has nothing left to do).
+    // The agent ends its turn and exits; the continuation starts.
+    h.engine.sessionExited(first.id, { code: 0, signal: null });
     const second = await h.launched("a");
     expect(second.purpose).toBe("handoff");
     expect(h.stage("a")).toMatchObject({ state: "running", retries: 0 });
-    h.engine.sessionExited(first.id, { code: 0, signal: null });
     const signal = signalOf(h, second.id);
     expect(signal).toContain("## Continue from the handoff");
     expect(signal).toContain(HANDOFF.summary);
@@ -184,9 +184,11 @@ describe("context levels and the handoff", () => {
     h.commit("a", "one.txt", "1\n");
     h.engine.context(first.id, { tokens: at(76), source: "stream" });
     await h.engine.createHandoff("a", { handoff: HANDOFF, sessionId: first.id });
-    // The daemon dies before the continuation started: the new one ends the session and
-    // continues from the handoff it has.
+    // The daemon dies before the session has ended: the new one gives it its time to exit,
+    // ends it, and continues from the handoff it has.
     await h.restart();
+    await h.until("the handoff-exit timer", () => h?.clock.pending !== 0);
+    h.clock.advance(3_000);
     const second = await h.launched("a");
     expect(second.purpose).toBe("handoff");
     expect(listHandoffs(h.store, h.store.activePlan()?.id ?? 0, "a")).toHaveLength(1);
