@@ -21,8 +21,9 @@ import Database from "better-sqlite3";
 import { startModelServer } from "../src/adapters/model/index.ts";
 import type { ScriptInput } from "../src/adapters/model/script.ts";
 import { tmuxSocketName } from "../src/server/daemon.ts";
+import { contextGateScript } from "../src/adapters/agents/claude/context-gate.ts";
 import { CLI_BIN, cliEnv } from "../test/kit/model.ts";
-import { median, timeRun } from "./lib.ts";
+import { interleaved, median, timeRun } from "./lib.ts";
 
 const RUNS = Number(process.env.BENCH_CONTEXT_RUNS ?? 3);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -220,6 +221,57 @@ async function bareStart(n: number): Promise<number> {
   return Date.parse(first.ts) - start;
 }
 
+/**
+ * What Claude's context gate costs a green session per tool call: the generated script on a
+ * transcript whose last message asked for the tool, against `flux hook` (what each call would
+ * cost without the gate: a Node start and the CLI) and the bare `sh -c true` floor.
+ */
+function gateCost(): { gate: number; hook: number; floor: number } {
+  const dir = path.join(tmp, "gate");
+  fs.mkdirSync(path.join(dir, "session"), { recursive: true });
+  const transcript = path.join(dir, "t.jsonl");
+  const line = (id: string, tokens: number) =>
+    JSON.stringify({
+      type: "assistant",
+      isSidechain: false,
+      message: {
+        usage: { input_tokens: tokens, output_tokens: 5 },
+        content: [{ type: "tool_use", id, name: "Bash" }],
+      },
+    });
+  fs.writeFileSync(
+    transcript,
+    `${Array.from({ length: 200 }, (_, i) => line(`t${i}`, 20_000 + i)).join("\n")}\n`,
+  );
+  const script = path.join(dir, "gate.sh");
+  fs.writeFileSync(
+    script,
+    contextGateScript({
+      sessionDir: path.join(dir, "session"),
+      flux: "false",
+      warnTokens: 120_000,
+    }),
+  );
+  const payload = path.join(dir, "payload.json");
+  fs.writeFileSync(
+    payload,
+    JSON.stringify({ transcript_path: transcript, tool_use_id: "t199", tool_name: "Bash" }),
+  );
+  const env = { ...process.env, PAYLOAD: payload };
+  const runs = 20;
+  const pair = interleaved(
+    runs,
+    () => timeRun("sh", ["-c", `sh ${script} pre < "$PAYLOAD"`], dir, env),
+    () => timeRun("sh", ["-c", "true"], dir, env),
+  );
+  const hook = interleaved(
+    5,
+    () => timeRun(process.execPath, [flux, "--version"], dir, env),
+    () => 0,
+  );
+  return { gate: median(pair.a), hook: median(hook.a), floor: median(pair.b) };
+}
+
 try {
   const version = execFileSync(CLI_BIN.claude, ["--version"], { encoding: "utf8" }).trim();
   console.log(
@@ -234,6 +286,10 @@ try {
     backstop.push(await handoffRun("backstop", n));
   }
   const f = median(floor);
+  const gate = gateCost();
+  console.log(
+    `  Claude's context gate per tool call while green: ${ms(gate.gate)} (sh -c true: ${ms(gate.floor)}; a flux start, what a flux hook call costs at least: ${ms(gate.hook)})`,
+  );
   const signal = agent[0]!;
   console.log(
     `  continuation signal: ${Math.round(signal.signalChars / 4)} tokens (chars/4); stable prefix ${Math.round(signal.prefixChars / 4)} tokens = ${((100 * signal.prefixChars) / signal.signalChars).toFixed(0)}%`,

@@ -11,6 +11,7 @@ import { handOn } from "./handoff.ts";
 import { endSession, sessionEnded } from "./lifecycle.ts";
 import { mergeTask } from "./merge.ts";
 import { startable } from "./progress.ts";
+import { readExitReport } from "./session-files.ts";
 import { startSession } from "./start.ts";
 import { blockOnFailure } from "./task-policy.ts";
 
@@ -92,7 +93,11 @@ function buryMovedOn(
     void ctx.backend
       .isAlive(session.name)
       .then((alive) => {
-        if (!alive) sessionEnded(ctx, session.id, null, null, "lost");
+        if (alive) return;
+        // Its runner wrote exit.json before it reported: the report may still be on its way.
+        const report = readExitReport(ctx.paths.work, session.id);
+        if (report === undefined) sessionEnded(ctx, session.id, null, null, "lost");
+        else sessionEnded(ctx, session.id, report.code, report.signal, "exited", report.telemetry);
       })
       .catch((error: unknown) => ctx.log(`asking after ${session.id} failed: ${String(error)}`))
       .finally(() => ctx.sessions.endCheck(session.id));
