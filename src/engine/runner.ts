@@ -15,7 +15,7 @@ import type { SessionSpec } from "./session-files.ts";
 import { agentTranscript, readSpec, writeExitReport } from "./session-files.ts";
 import { claudeTranscriptTelemetry, readTranscript } from "../adapters/agents/claude/transcript.ts";
 import type { ContextAnswer, ContextReportBody } from "./hook-events.ts";
-import { followContext } from "./runner-context.ts";
+import { followContext } from "./context-watch.ts";
 
 /** How long the runner waits for the agent's last output after it exited, in ms. */
 const DRAIN_MS = 2_000;

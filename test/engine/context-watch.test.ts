@@ -1,5 +1,5 @@
 /**
- * The runner follows its agent's context (engine/runner-context.ts): real agent processes that
+ * The runner follows its agent's context (engine/context-watch.ts): real agent processes that
  * print an agent CLI's stream (or write Codex's rollout), a reporter that plays the daemon.
  */
 import fs from "node:fs";
