@@ -182,7 +182,8 @@ export function mergeConfig(layers: readonly Config[]): ResolvedConfig {
       const { handoff_steps: steps, handoff_timeout: timeout, ...thresholds } = ctx;
       out.context = { ...out.context, ...thresholds };
       if (steps !== undefined) out.handoffSteps = steps;
-      if (timeout !== undefined) out.handoffTimeoutMs = parseDuration(timeout) ?? out.handoffTimeoutMs;
+      if (timeout !== undefined)
+        out.handoffTimeoutMs = parseDuration(timeout) ?? out.handoffTimeoutMs;
     }
   }
   return out;
