@@ -5,12 +5,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { FluxError } from "../../src/core/errors.ts";
 import type { Handoff } from "../../src/core/handoff/types.ts";
 import { signalFile } from "../../src/engine/session-files.ts";
 import { listHandoffs } from "../../src/store/handoffs.ts";
 import { getSession } from "../../src/store/sessions.ts";
-import { engineHarness } from "./harness.ts";
+import { engineHarness, rejection } from "./harness.ts";
 import type { EngineHarness } from "./harness.ts";
 
 let h: EngineHarness | undefined;
@@ -44,15 +43,6 @@ function stablePrefix(signal: string): string {
   ];
   const cut = Math.min(...marks.map((m) => signal.indexOf(m)).filter((i) => i >= 0));
   return signal.slice(0, cut);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<FluxError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof FluxError)) throw new Error(`expected a FluxError, got ${String(error)}`);
-  return error;
 }
 
 describe("context levels and the handoff", () => {

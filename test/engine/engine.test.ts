@@ -6,10 +6,9 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { FluxError } from "../../src/core/errors.ts";
 import { readSpec } from "../../src/engine/session-files.ts";
 import { tempDir } from "../kit/temp-repo.ts";
-import { engineHarness } from "./harness.ts";
+import { engineHarness, rejection } from "./harness.ts";
 import type { EngineHarness } from "./harness.ts";
 
 let h: EngineHarness | undefined;
@@ -27,15 +26,6 @@ async function toGate(harness: EngineHarness, id: string): Promise<void> {
   ).result;
   await harness.until("the gate", () => harness.stage(id).state === "awaiting_verification");
   harness.engine.sessionExited(session.id, { code: 0, signal: null });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<FluxError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof FluxError)) throw new Error(`expected a FluxError, got ${String(error)}`);
-  return error;
 }
 
 describe("engine, in process", () => {

@@ -7,6 +7,7 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { FluxError } from "../../src/core/errors.ts";
 import type { StageSpec } from "../../src/core/plan/schema.ts";
 import { Engine } from "../../src/engine/engine.ts";
 import type { FluxEvent } from "../../src/store/events.ts";
@@ -183,4 +184,14 @@ export async function engineHarness(
       await repo[Symbol.asyncDispose]();
     },
   };
+}
+
+/** The FluxError a promise rejects with (the test fails if it resolves or rejects otherwise). */
+export async function rejection(promise: Promise<unknown>): Promise<FluxError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof FluxError)) throw new Error(`expected a FluxError, got ${String(error)}`);
+  return error;
 }
