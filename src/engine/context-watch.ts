@@ -1,44 +1,58 @@
 /**
- * The runner follows its agent's context (DESIGN.md §4): after every model call it reports the
- * figure to the daemon (POST /v1/sessions/{id}/context), and ends a Codex or opencode agent
- * when Flux says so — at red (neither CLI can be told to hand off mid-turn; Flux writes the
- * handoff) and past the hard limit, which the runner checks itself before it asks, so a daemon
- * slow to answer cannot let a later tool run. Claude is told through its hooks instead; its
- * runner only reports.
+ * The runner follows its headless agent's context (DESIGN.md §4) and acts on it. After every
+ * model call it reports the figure to the daemon (POST /v1/sessions/{id}/context) and does what
+ * the answer says; past the hard limit it ends the agent itself first, so neither a slow daemon
+ * nor an unreachable one lets a later tool run.
  *
- * Sources: Claude's and opencode's streams (the parser's telemetry after each line), Codex's
- * rollout file (`--json` has no per-request usage: the `token_count` after each response,
- * written before the next request). Runs in the runner: no engine, server or store imports.
+ * - Sources: Claude's and opencode's streams (the parser's telemetry after each line); Codex's
+ *   rollout file (`--json` has no per-request usage): found once `thread.started` names the
+ *   thread — watching the directories on the way to the day it is written under, never the
+ *   whole sessions tree, which is years of rollouts — then read as it grows, appended bytes only.
+ * - Reports never hold up the agent's output: one in flight per session, and while it is, only
+ *   the newest figure waits to go next. An unreachable daemon is written in the session's log.
+ * - What ends the agent: past `hard`, at once, for every CLI; a `handoff` or `stop` answer for
+ *   Codex and opencode (neither can be told mid-turn: Flux writes the handoff). Claude is told
+ *   through its hooks: its runner ends it past the limit only — a `stop` below it means the
+ *   stage moved on (its own handoff, a later session) and the engine ends the session itself,
+ *   after giving an agent that handed off time to end its turn.
+ * - Interactive sessions (the TUI) are followed by Claude's hooks, not here.
+ *
+ * Runs in the runner, on the dispatch path: no engine, server, store or zod imports.
  */
+import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import path from "node:path";
-import {
-  codexHome,
-  codexRolloutContext,
-  findCodexRollout,
-} from "../adapters/agents/codex/rollout.ts";
+import { codexHome, followCodexRollout } from "../adapters/agents/codex/rollout.ts";
+import type { CodexRolloutFollower } from "../adapters/agents/codex/rollout.ts";
 import type { OutputParser } from "../adapters/agents/types.ts";
+import type { ContextLevel } from "../core/context/levels.ts";
 import { contextLevel, contextPercent, contextWindow } from "../core/context/levels.ts";
 import type { ContextAnswer, ContextReportBody } from "./hook-events.ts";
 import type { SessionSpec } from "./session-files.ts";
 
-export interface ContextFollowerOptions {
+export interface ContextWatchOptions {
   spec: SessionSpec;
+  /** The parser of the agent's stdout, which has taken each line before the watch sees it. */
   parser: OutputParser | undefined;
+  /** Sends a figure to the daemon: its answer, or undefined when there is no daemon. */
   report: (body: ContextReportBody) => Promise<ContextAnswer | undefined>;
-  /** Ends the agent (and what it started), once. */
+  /** Ends the agent (and what it started). Called once at most. */
   stop: (why: string) => void;
   /** Appends an event to the session's log. */
   record: (event: Record<string, unknown>) => void;
-  /** A line for the pane. */
+  /** Shows one line in the pane (no newline). */
   show: (text: string) => void;
+  /** The time, for the day a Codex rollout is written under. */
+  now?: () => Date;
 }
 
-export interface ContextFollower {
-  /** One line of the agent's stdout, after the parser has taken it. */
-  line(line: string): void;
-  /** The agent exited: stop watching. */
-  close(): void;
+export interface ContextWatch {
+  /** The parser has taken one more line of the agent's stdout. */
+  parsed(): void;
+  /**
+   * The agent exited: closes every watcher, then waits (at most `waitMs`) for the report in
+   * flight and the newest figure, so the daemon learns the last figure before the exit.
+   */
+  close(waitMs: number): Promise<void>;
 }
 
 interface Figure {
@@ -48,181 +62,236 @@ interface Figure {
   source: ContextReportBody["source"];
 }
 
-export function followContext(options: ContextFollowerOptions): ContextFollower {
-  const { spec } = options;
-  const kind = spec.output ?? "text";
-  const stopsAgent = kind === "codex-json" || kind === "opencode-json";
-  let last: number | undefined;
-  let inFlight = false;
-  let next: Figure | undefined;
-  let stopped = false;
-  let level: string | undefined;
-  const rollout = kind === "codex-json" ? rolloutWatch(spec, (f) => take(f)) : undefined;
+/** A figure as the runner reads it itself: the window it divides by, its percent and level. */
+interface Reading {
+  window: number;
+  percent: number;
+  /** Undefined without thresholds in the spec. */
+  level: ContextLevel | undefined;
+}
 
-  const stop = (why: string) => {
+const HANDOFF_NOTE = "Flux ends this session and continues from a handoff";
+
+export function watchContext(options: ContextWatchOptions): ContextWatch {
+  const { spec, parser } = options;
+  const kind = spec.output ?? "text";
+  if (spec.tty === true || kind === "text" || parser === undefined)
+    return { parsed: () => undefined, close: () => Promise.resolve() };
+  const endsAtRed = kind === "codex-json" || kind === "opencode-json";
+  const policy = spec.context;
+
+  let lastTokens: number | undefined;
+  let next: { figure: Figure; reading: Reading } | undefined;
+  let inFlight = false;
+  let idle: (() => void)[] = [];
+  let stopped = false;
+  let closed = false;
+  let shownLevel: ContextLevel | undefined;
+
+  const read = (figure: Figure): Reading => {
+    const window = contextWindow({
+      reported: figure.window,
+      configured: policy?.window,
+      model: figure.model,
+    });
+    const percent = contextPercent(figure.tokens, window);
+    return {
+      window,
+      percent,
+      level: policy === undefined ? undefined : contextLevel(percent, policy),
+    };
+  };
+
+  const describe = (percent: number, level: ContextLevel | undefined) =>
+    level === "limit" && policy !== undefined
+      ? `context ${percent}% (over the ${policy.hard}% limit)`
+      : `context ${percent}%${level === undefined ? "" : ` (${level})`}`;
+  const dim = (text: string) => options.show(`\u001b[2m[flux] ${text}\u001b[22m`);
+
+  const end = (percent: number, level: ContextLevel | undefined) => {
+    shownLevel = level;
     if (stopped) return;
     stopped = true;
-    options.show(
-      `\u001b[2m[flux] ${why}: Flux ends this session and continues from a handoff\u001b[22m`,
-    );
-    options.stop(why);
+    dim(`${describe(percent, level)}: ${HANDOFF_NOTE}`);
+    options.stop(describe(percent, level));
   };
 
   const take = (figure: Figure) => {
-    if (figure.tokens === last) return;
-    last = figure.tokens;
-    const policy = spec.context;
-    if (policy !== undefined && stopsAgent) {
-      const window = contextWindow({
-        reported: figure.window,
-        configured: policy.window,
-        model: figure.model,
-      });
-      const percent = contextPercent(figure.tokens, window);
-      if (contextLevel(percent, policy) === "limit")
-        stop(`context ${percent}%, over the ${policy.hard}% limit`);
-    }
-    next = figure;
-    if (!inFlight) void send();
+    if (closed || figure.tokens === lastTokens) return;
+    lastTokens = figure.tokens;
+    const reading = read(figure);
+    // Past the hard limit nothing waits for the daemon: the agent ends before the report goes.
+    if (reading.level === "limit") end(reading.percent, reading.level);
+    next = { figure, reading };
+    if (!inFlight) void pump();
   };
 
-  const send = async (): Promise<void> => {
-    inFlight = true;
-    while (next !== undefined) {
-      const figure = next;
-      next = undefined;
-      const body: ContextReportBody = {
-        tokens: figure.tokens,
-        ...(figure.window === undefined ? {} : { window: figure.window }),
-        ...(figure.model === undefined ? {} : { model: figure.model }),
-        source: figure.source,
-        phase: "turn",
-      };
-      const answer = await options.report(body).catch((error: unknown) => {
-        options.record({ type: "context_report_failed", error: String(error) });
-        return undefined;
-      });
-      if (answer === undefined) continue;
-      options.record({
-        type: "context",
-        tokens: figure.tokens,
-        percent: answer.percent,
-        level: answer.level,
-        action: answer.action,
-      });
-      if (answer.level !== level) {
-        level = answer.level;
-        options.show(`\u001b[2m[flux] context ${answer.percent}% (${answer.level})\u001b[22m`);
-      }
-      if (stopsAgent && answer.action !== "none")
-        stop(`context ${answer.percent}% (${answer.level})`);
+  const act = (
+    { figure, reading }: { figure: Figure; reading: Reading },
+    answer: ContextAnswer | undefined,
+    error: string | undefined,
+  ) => {
+    const percent = answer?.percent ?? reading.percent;
+    const level = answer?.level ?? reading.level;
+    const action = answer?.action ?? (reading.level === "limit" ? "stop" : "none");
+    options.record({
+      type: "context",
+      tokens: figure.tokens,
+      window: reading.window,
+      percent,
+      level: level ?? null,
+      action,
+      ...(error === undefined ? {} : { error }),
+    });
+    if ((endsAtRed && action !== "none") || (action === "stop" && level === "limit"))
+      end(percent, level);
+    else if (level !== shownLevel) {
+      shownLevel = level;
+      const told = action === "handoff" ? ": the agent is told to hand off" : "";
+      dim(`${describe(percent, level)}${told}`);
     }
-    inFlight = false;
+  };
+
+  const pump = async () => {
+    inFlight = true;
+    try {
+      while (next !== undefined && !closed) {
+        const taken = next;
+        next = undefined;
+        const body: ContextReportBody = {
+          tokens: taken.figure.tokens,
+          ...(taken.figure.window === undefined ? {} : { window: taken.figure.window }),
+          ...(taken.figure.model === undefined ? {} : { model: taken.figure.model }),
+          source: taken.figure.source,
+          phase: "turn",
+        };
+        let answer: ContextAnswer | undefined;
+        let error: string | undefined;
+        try {
+          answer = await options.report(body);
+          if (answer === undefined) error = "no daemon to report to";
+        } catch (caught) {
+          // A daemon that is down or slow: the runner decides alone (the hard limit holds).
+          error = describeError(caught);
+        }
+        // Closed while waiting: the session's log is being closed, the answer comes too late.
+        if (!closed) act(taken, answer, error);
+      }
+    } catch (bug) {
+      options.record({ type: "context_watch_failed", error: String(bug) });
+    } finally {
+      inFlight = false;
+      for (const done of idle.splice(0)) done();
+    }
+  };
+
+  // Codex: its rollout, once `thread.started` has named the thread.
+  const codex = kind === "codex-json" ? { home: codexHome(spec.env) } : undefined;
+  let rollout: CodexRolloutFollower | undefined;
+  const followRollout = (threadId: string, home: string) => {
+    rollout = followCodexRollout({
+      home,
+      threadId,
+      at: (options.now ?? (() => new Date()))(),
+      timeZones: [spec.env.TZ, undefined],
+      onContext: (found) =>
+        take({
+          tokens: found.contextTokens,
+          window: found.contextWindow,
+          model: found.model,
+          source: "rollout",
+        }),
+      onError: (error) => options.record({ type: "context_watch_failed", error: String(error) }),
+    });
   };
 
   return {
-    line(line) {
-      if (kind === "codex-json") {
-        rollout?.line(line);
+    parsed() {
+      if (closed) return;
+      const t = parser.telemetry(null);
+      if (codex !== undefined) {
+        if (rollout === undefined && t.agentSessionId !== undefined && codex.home !== undefined)
+          followRollout(t.agentSessionId, codex.home);
         return;
       }
-      if (options.parser === undefined || kind === "text" || spec.tty === true) return;
-      const t = options.parser.telemetry(null);
       if (t.contextTokens === undefined) return;
       take({ tokens: t.contextTokens, window: t.contextWindow, model: t.model, source: "stream" });
     },
-    close() {
+    async close(waitMs) {
       rollout?.close();
+      if (inFlight) {
+        let timer: NodeJS.Timeout | undefined;
+        await new Promise<void>((resolve) => {
+          idle.push(resolve);
+          timer = setTimeout(resolve, waitMs);
+        });
+        clearTimeout(timer);
+      }
+      closed = true;
+      idle = [];
     },
   };
 }
 
+/** "fetch failed: connect ECONNREFUSED 127.0.0.1:4100", "The operation was aborted due to timeout". */
+function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message;
+}
+
+/** How long an agent Flux ends has, after SIGTERM, before SIGKILL, in ms. */
+export const KILL_AFTER_MS = 5_000;
+
 /**
- * Follows a Codex thread's rollout file: found once `thread.started` names the thread (waiting
- * on the sessions directory until Codex creates it), then read as it grows.
+ * Ends the agent for Flux, once: SIGTERM to the process group the runner leads (`toGroup` set:
+ * what the agent started goes too; the signal is marked there first, so the runner's own
+ * handler lets it pass), else to the agent alone. If the agent is still there after
+ * `killAfterMs`, SIGKILL the same way — to each process of the group but the runner, which
+ * lives on to report the exit.
  */
-function rolloutWatch(
-  spec: SessionSpec,
-  take: (figure: Figure) => void,
-): { line(line: string): void; close(): void } {
-  const home = codexHome(spec.env);
-  let thread: string | undefined;
-  let file: string | undefined;
-  let offset = 0;
-  let partial = "";
-  const watchers: fs.FSWatcher[] = [];
-  let closed = false;
+export function endAgent(
+  child: ChildProcess,
+  toGroup: Set<NodeJS.Signals> | undefined,
+  killAfterMs = KILL_AFTER_MS,
+): void {
+  if (toGroup === undefined) child.kill("SIGTERM");
+  else {
+    toGroup.add("SIGTERM");
+    process.kill(0, "SIGTERM");
+  }
+  const timer = setTimeout(() => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (toGroup === undefined) child.kill("SIGKILL");
+    else for (const pid of groupMembers(process.pid)) killGone(pid, "SIGKILL");
+  }, killAfterMs);
+  timer.unref();
+  child.once("exit", () => clearTimeout(timer));
+}
 
-  const read = () => {
-    if (file === undefined || closed) return;
-    let text: string;
+/** The processes of a process group but its leader (Linux /proc). */
+function groupMembers(group: number): number[] {
+  const members: number[] = [];
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry) || Number(entry) === group) continue;
+    let stat: string;
     try {
-      const fd = fs.openSync(file, "r");
-      try {
-        const size = fs.fstatSync(fd).size;
-        if (size <= offset) return;
-        const buffer = Buffer.alloc(size - offset);
-        fs.readSync(fd, buffer, 0, buffer.length, offset);
-        offset = size;
-        text = partial + buffer.toString("utf8");
-      } finally {
-        fs.closeSync(fd);
-      }
-    } catch {
-      return;
+      stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch (error) {
+      // Gone since the listing.
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") continue;
+      throw error;
     }
-    const cut = text.lastIndexOf("\n");
-    partial = text.slice(cut + 1);
-    const found = codexRolloutContext(text.slice(0, cut + 1));
-    if (found !== undefined)
-      take({
-        tokens: found.contextTokens,
-        window: found.contextWindow,
-        model: found.model,
-        source: "rollout",
-      });
-  };
+    // "pid (comm) state ppid pgrp …": comm may hold spaces; it ends at the last ")".
+    const [, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(pgrp) === group) members.push(Number(entry));
+  }
+  return members;
+}
 
-  const follow = (at: string) => {
-    file = at;
-    watchers.push(fs.watch(at, () => read()));
-    read();
-  };
-
-  const look = (): boolean => {
-    if (home === undefined || thread === undefined || file !== undefined) return file !== undefined;
-    const at = findCodexRollout(home, thread);
-    if (at === undefined) return false;
-    follow(at);
-    return true;
-  };
-
-  return {
-    line(line) {
-      if (thread !== undefined || !line.includes('"thread.started"')) return;
-      try {
-        const event = JSON.parse(line) as { type?: unknown; thread_id?: unknown };
-        if (event.type !== "thread.started" || typeof event.thread_id !== "string") return;
-        thread = event.thread_id;
-      } catch {
-        return;
-      }
-      if (look() || home === undefined) return;
-      const sessions = path.join(home, "sessions");
-      try {
-        fs.mkdirSync(sessions, { recursive: true });
-        const watcher = fs.watch(sessions, { recursive: true }, () => {
-          if (look()) watcher.close();
-        });
-        watchers.push(watcher);
-        look();
-      } catch {
-        // No rollout to follow: the session goes on unwatched (its exit report still counts).
-      }
-    },
-    close() {
-      closed = true;
-      for (const watcher of watchers) watcher.close();
-    },
-  };
+function killGone(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+  }
 }

@@ -15,14 +15,19 @@ import type { SessionSpec } from "./session-files.ts";
 import { agentTranscript, readSpec, writeExitReport } from "./session-files.ts";
 import { claudeTranscriptTelemetry, readTranscript } from "../adapters/agents/claude/transcript.ts";
 import type { ContextAnswer, ContextReportBody } from "./hook-events.ts";
-import { followContext } from "./context-watch.ts";
+import { endAgent, KILL_AFTER_MS, watchContext } from "./context-watch.ts";
 
 /** How long the runner waits for the agent's last output after it exited, in ms. */
 const DRAIN_MS = 2_000;
+/** How long the runner waits, after its agent exited, for its last context report, in ms. */
+const CONTEXT_WAIT_MS = 5_000;
 
 export interface RunnerReporter {
   started(pid: number | null): Promise<void>;
-  /** The agent's context after a model call; the daemon answers what the agent must do. */
+  /**
+   * The agent's context after a model call; the daemon answers what the agent must do
+   * (undefined: no daemon to ask). Optional: a runner without it follows only the hard limit.
+   */
   context?(body: ContextReportBody): Promise<ContextAnswer | undefined>;
   exited(
     code: number | null,
@@ -40,6 +45,10 @@ export interface RunnerOptions {
   /** Where the agent's output is shown (the pane). */
   display: NodeJS.WritableStream;
   now?: () => Date;
+  /** How long an agent ended for its context has after SIGTERM before SIGKILL, in ms (5,000). */
+  killAfterMs?: number;
+  /** How long the exit report waits for the last context report, in ms (5,000). */
+  contextWaitMs?: number;
 }
 
 export async function runSession(options: RunnerOptions): Promise<number> {
@@ -81,16 +90,18 @@ export async function runSession(options: RunnerOptions): Promise<number> {
     return () => process.off(signal, handler);
   });
   const reporter = options.reporter;
-  const context = followContext({
+  const context = watchContext({
     spec,
     parser,
-    report: (body) => reporter.context?.(body) ?? Promise.resolve(undefined),
+    // Called in a promise chain: a reporter that throws is a report that failed.
+    report: async (body) => reporter.context?.(body),
     stop: (why) => {
       record({ type: "stopping", why });
-      endAgent(child, toGroup);
+      endAgent(child, toGroup, options.killAfterMs ?? KILL_AFTER_MS);
     },
     record,
     show: (text) => options.display.write(`${text}\n`),
+    now,
   });
 
   for (const stream of tty ? [] : (["stdout", "stderr"] as const)) {
@@ -106,7 +117,7 @@ export async function runSession(options: RunnerOptions): Promise<number> {
       partial = lines.pop() ?? "";
       for (const line of lines) {
         showParsed(parser, line, options.display);
-        context.line(line);
+        context.parsed();
       }
     });
   }
@@ -133,7 +144,9 @@ export async function runSession(options: RunnerOptions): Promise<number> {
 
   const end = await ended;
   for (const off of handlers) off();
-  context.close();
+  // The daemon learns the last figure before the exit: an agent ended past its limit is a
+  // handoff for Flux to write, not a crash.
+  await context.close(options.contextWaitMs ?? CONTEXT_WAIT_MS);
   // A process the agent left behind may still hold its pipes: they must not keep the runner.
   child.stdout?.destroy();
   child.stderr?.destroy();
@@ -187,28 +200,6 @@ function forward(
   if (toGroup.has(signal)) return; // the runner is in the group: it comes back once
   toGroup.add(signal);
   process.kill(0, signal);
-}
-
-/** How long an agent Flux ends has, after SIGTERM, before SIGKILL. */
-const KILL_AFTER_MS = 5_000;
-
-/**
- * Ends the agent for Flux (its context): SIGTERM to the group the runner leads — what the agent
- * started goes too — or to the agent alone, then SIGKILL to the agent if it is still there.
- */
-function endAgent(child: ChildProcess, toGroup: Set<NodeJS.Signals> | undefined): void {
-  if (toGroup === undefined) child.kill("SIGTERM");
-  else {
-    // The runner is in the group: its own handler lets this one pass.
-    toGroup.add("SIGTERM");
-    process.kill(0, "SIGTERM");
-  }
-  // SIGKILL to the agent alone: the runner must live on to report the exit.
-  const timer = setTimeout(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  }, KILL_AFTER_MS);
-  timer.unref();
-  child.once("exit", () => clearTimeout(timer));
 }
 
 /** True when this process leads its process group (Linux /proc; elsewhere: unknown, false). */
