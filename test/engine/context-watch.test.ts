@@ -564,7 +564,8 @@ describe("Codex's rollout", () => {
     // The day's directories and the file are made after thread.started (Codex writes its
     // rollout lazily), a line comes in two writes, a figure comes twice.
     const body = `const fs = require("node:fs");
-process.on("SIGTERM", () => { process.stdout.write("GOT SIGTERM\\n"); process.exit(143); });
+const now = () => (performance.timeOrigin + performance.now()).toFixed(1);
+process.on("SIGTERM", () => { process.stdout.write("GOT SIGTERM at " + now() + "\\n"); process.exit(143); });
 const file = ${JSON.stringify(file)};
 const append = (text) => () => fs.appendFileSync(file, text);
 const records = () => (fs.readFileSync(process.env.CTX_LOG, "utf8").match(/"type":"context"/g) || []).length;
@@ -575,7 +576,10 @@ const steps = [
   append(${JSON.stringify(`${tokenCount(30_000).slice(40)}\n`)}),
   "wait",
   append(${JSON.stringify(`${tokenCount(30_000)}\n{"type":"response_item"}\n`)}),
-  append(${JSON.stringify(`${tokenCount(152_000)}\n`)}),
+  () => {
+    process.stdout.write("MARK at " + now() + "\\n");
+    fs.appendFileSync(file, ${JSON.stringify(`${tokenCount(152_000)}\n`)});
+  },
   () => setTimeout(() => process.stdout.write("TOOL RAN\\n"), ${laterMs}),
 ];
 let i = 0;
@@ -613,6 +617,10 @@ next();`;
     expect(t.stdout).toContain("GOT SIGTERM");
     expect(t.stdout).not.toContain("TOOL RAN");
     expect(t.events("context_watch_failed")).toEqual([]);
+    const { mark, term } = times(t.stdout);
+    // The rollout line past red to the agent's SIGTERM, through the daemon's answer.
+    expect(term - mark).toBeLessThan(1_000);
+    console.info(`codex-json: rollout line at red to SIGTERM ${(term - mark).toFixed(1)} ms`);
     // The directories on the way (CODEX_HOME, sessions, 2026, 12…), then the file: all closed.
     expect(watchers.max()).toBeGreaterThan(0);
     await watchers.allClosed();
