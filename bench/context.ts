@@ -19,6 +19,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { startModelServer } from "../src/adapters/model/index.ts";
+import { stablePrefix } from "../src/core/signal/render.ts";
 import type { ScriptInput } from "../src/adapters/model/script.ts";
 import { tmuxSocketName } from "../src/server/daemon.ts";
 import { contextGateScript } from "../src/adapters/agents/claude/context-gate.ts";
@@ -131,17 +132,6 @@ function fluxRun(
   });
 }
 
-/** The text before the signal's first part that changes between sessions (templates/signal.md). */
-function prefixLength(signal: string): number {
-  const marks = [
-    "\n## Continue from the handoff",
-    "\n## Feedback",
-    "\n## Recovery",
-    "\n## This session",
-  ];
-  return Math.min(...marks.map((m) => signal.indexOf(m)).filter((i) => i >= 0));
-}
-
 async function handoffRun(kind: "agent" | "backstop", n: number): Promise<Sample> {
   const dir = path.join(tmp, `${kind}-${n}`);
   const repo = path.join(dir, "repo");
@@ -193,7 +183,7 @@ async function handoffRun(kind: "agent" | "backstop", n: number): Promise<Sample
     handoffToFirst: Date.parse(two?.ts ?? "") - Date.parse(handedOff),
     startToFirst: Date.parse(one?.ts ?? "") - Date.parse(created[0]!.at),
     signalChars: signal.length,
-    prefixChars: prefixLength(signal),
+    prefixChars: stablePrefix(signal).length,
   };
 }
 

@@ -6,6 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Handoff } from "../../src/core/handoff/types.ts";
+import { stablePrefix } from "../../src/core/signal/render.ts";
 import { signalFile } from "../../src/engine/session-files.ts";
 import { listHandoffs } from "../../src/store/handoffs.ts";
 import { getSession } from "../../src/store/sessions.ts";
@@ -31,18 +32,6 @@ const at = (percent: number) => percent * 2_000;
 
 function signalOf(harness: EngineHarness, sessionId: string): string {
   return fs.readFileSync(signalFile(harness.paths.work, sessionId), "utf8");
-}
-
-/** The text before the signal's first part that changes between sessions of a stage. */
-function stablePrefix(signal: string): string {
-  const marks = [
-    "\n## Continue from the handoff",
-    "\n## Feedback",
-    "\n## Recovery",
-    "\n## This session",
-  ];
-  const cut = Math.min(...marks.map((m) => signal.indexOf(m)).filter((i) => i >= 0));
-  return signal.slice(0, cut);
 }
 
 describe("context levels and the handoff", () => {

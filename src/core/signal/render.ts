@@ -37,6 +37,23 @@ export const SIGNAL_PLACEHOLDERS = [
 ] as const;
 export type SignalPlaceholder = (typeof SIGNAL_PLACEHOLDERS)[number];
 
+/**
+ * The headings of the default template's parts that change between a stage's sessions, in
+ * the order they come; everything before the first is the stable prefix prompt caches reuse.
+ */
+export const VOLATILE_HEADINGS = [
+  "## Continue from the handoff",
+  "## Feedback on the previous attempt",
+  "## Recovery",
+  "## This session",
+] as const;
+
+/** The part of a signal (default template) that is the same for every session of a stage. */
+export function stablePrefix(signal: string): string {
+  const cuts = VOLATILE_HEADINGS.map((h) => signal.indexOf(`\n${h}`)).filter((i) => i >= 0);
+  return cuts.length === 0 ? signal : signal.slice(0, Math.min(...cuts));
+}
+
 /** Dependency commit lists are cut here: the signal is a prompt, not a log. */
 const MAX_DEPENDENCY_COMMITS = 20;
 
