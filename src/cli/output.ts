@@ -50,6 +50,7 @@ export function paint(color: boolean, style: Style, text: string): string {
 export const STATE_STYLE: Record<StageState, Style> = {
   waiting: "gray",
   ready: "cyan",
+  parked: "yellow",
   running: "blue",
   needs_handoff: "magenta",
   checking: "blue",

@@ -7,11 +7,13 @@
  */
 import type { SessionBackend } from "../adapters/sessions/backend.ts";
 import type { ContextLayer } from "../core/context/levels.ts";
+import type { LimitSettings } from "../core/limits/policy.ts";
 import type { StageAction } from "../core/stage/actions.ts";
 import type { WorkPaths } from "../store/paths.ts";
 import type { PlanRecord, StageFacts, StageRecord, Store } from "../store/store.ts";
 import type { Clock } from "./clock.ts";
 import type { Verdict, VerdictRequest } from "./completion.ts";
+import type { ParkAlarm } from "./limits.ts";
 import type { RunScope } from "./run-scope.ts";
 import type { SessionWatch } from "./session-watch.ts";
 import type { StageTasks } from "./tasks.ts";
@@ -40,6 +42,9 @@ export interface EngineContext {
    * agent told to hand off (tool calls, time) before Flux does it.
    */
   readonly handoff: { settings: ContextLayer; steps: number; timeoutMs: number };
+
+  /** `[limits]`, and the one timer of the parked stages (limits.ts). */
+  readonly limits: { settings: LimitSettings; alarm: ParkAlarm };
 
   /** Long work per stage, one task at a time. */
   readonly tasks: StageTasks;

@@ -14,6 +14,8 @@ import type { SessionTelemetry } from "../adapters/agents/types.ts";
 import { isDamagedDatabase, noActivePlan, sessionNotFound, stageNotFound } from "../core/errors.ts";
 import type { ContextLayer } from "../core/context/levels.ts";
 import type { Handoff, HandoffRecord } from "../core/handoff/types.ts";
+import { DEFAULT_LIMITS } from "../core/limits/policy.ts";
+import type { LimitSettings } from "../core/limits/policy.ts";
 import type { ManualAction, StageAction } from "../core/stage/actions.ts";
 import type { FluxEvent } from "../store/events.ts";
 import type { WorkPaths } from "../store/paths.ts";
@@ -40,6 +42,7 @@ import type { MergeOutcome } from "./merge.ts";
 import { mergeNow, removeMergedWorktree } from "./merge.ts";
 import type { RunAccepted, RunProgress, RunRequest } from "./progress.ts";
 import { isActive, runProgress, widenRun } from "./progress.ts";
+import { ParkAlarm } from "./limits.ts";
 import { redoInFlight } from "./recovery.ts";
 import { resumeStage } from "./resume.ts";
 import { RunScope } from "./run-scope.ts";
@@ -68,6 +71,8 @@ export interface EngineOptions {
   handoffSteps?: number | undefined;
   /** Time an agent told to hand off has before Flux does it (default 5 minutes). */
   handoffTimeoutMs?: number | undefined;
+  /** `[limits]`: waits after rate and usage limits, and when a fallback agent takes over. */
+  limits?: LimitSettings | undefined;
   /**
    * The repository's per-user state directory (store/state-dir.ts): session specs and the run's
    * environment. Default: the one of the user running the engine.
@@ -130,6 +135,7 @@ export class Engine {
         steps: options.handoffSteps ?? 10,
         timeoutMs: options.handoffTimeoutMs ?? 5 * 60_000,
       },
+      limits: { settings: options.limits ?? DEFAULT_LIMITS, alarm: new ParkAlarm(clock) },
       tasks: new StageTasks((stageId, what) => this.wake(`${what} of ${stageId} done`)),
       sessions: new SessionWatch(clock),
       run: new RunScope(store, {
@@ -186,6 +192,7 @@ export class Engine {
   async stop(): Promise<void> {
     this.stopped = true;
     this.ctx.sessions.clear();
+    this.ctx.limits.alarm.clear();
     for (const cleanup of this.cleanups.splice(0)) cleanup();
     await this.ctx.tasks.drain();
   }

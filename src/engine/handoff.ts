@@ -4,7 +4,8 @@
  * - The agent writes it (`flux handoff create`, told at red): stored with what Flux knows, the
  *   stage moves `running → needs_handoff` in the same transaction, and the session ends.
  * - Flux writes it (the backstop: the hard limit, or an agent that did not hand off in time):
- *   the stage moved to `needs_handoff` first and the session was stopped (context-report.ts);
+ *   the stage moved to `needs_handoff` first and the session was stopped (context-report.ts),
+ *   or the session ended on a rate or usage limit (limits.ts);
  *   once it has ended, Flux commits what it left uncommitted and writes the handoff from the
  *   commits, the diff and the agent's last messages.
  *
@@ -19,6 +20,7 @@ import type { HandoffFacts } from "../core/handoff/types.ts";
 import { insertHandoff, latestHandoff, listHandoffs } from "../store/handoffs.ts";
 import type { SessionRecord } from "../store/sessions.ts";
 import { getSession, latestSession } from "../store/sessions.ts";
+import { isLimitKind } from "../core/limits/policy.ts";
 import type { EngineContext } from "./context.ts";
 import { handoffFacts } from "./handoff-facts.ts";
 import { endSession } from "./lifecycle.ts";
@@ -180,7 +182,8 @@ export const STALLED_HANDOFFS = 3;
  * the branch where it was (no new commit, nothing uncommitted) — a loop no fresh session breaks.
  */
 export function stalledHandoffs(handoffs: readonly HandoffRecord[]): string | undefined {
-  const recent = handoffs.slice(-STALLED_HANDOFFS);
+  // A limit is the provider's, not a loop of the stage's: those handoffs are not counted.
+  const recent = handoffs.filter((h) => h.reason !== "agent_limit").slice(-STALLED_HANDOFFS);
   if (recent.length < STALLED_HANDOFFS) return undefined;
   const tip = (h: HandoffRecord) => h.facts.commits[0] ?? "";
   const first = recent[0] as HandoffRecord;
@@ -190,6 +193,7 @@ export function stalledHandoffs(handoffs: readonly HandoffRecord[]): string | un
 }
 
 function fluxReason(session: SessionRecord): HandoffReason {
+  if (isLimitKind(session.errorClass)) return "agent_limit";
   if (session.contextLevel === "limit") return "limit";
   if (session.compactBlocked) return "compact";
   // Codex and opencode cannot be told mid-turn: their runner ends them at red. An agent that
@@ -206,6 +210,7 @@ const WHY: Record<HandoffReason, string> = {
   context:
     "its context crossed the hand-off point, and its CLI cannot be told to hand off mid-turn",
   manual: "it stopped",
+  agent_limit: "its agent ran into a rate or usage limit of its provider",
 };
 
 /** The handoff Flux writes when the agent could not: what git and the log say. */

@@ -18,6 +18,7 @@ import type { EngineContext } from "./context.ts";
 import { readExitReport } from "./session-files.ts";
 import { dirtyFilesAsync, headCommitAsync, worktreePath } from "../adapters/git/index.ts";
 import { sessionNotFound } from "../core/errors.ts";
+import { limitReached, recordLimitWithin } from "./limits.ts";
 import { telemetryRecord } from "./telemetry.ts";
 
 /** On daemon start: exits that happened while it was down, dead sessions, live ones adopted. */
@@ -99,15 +100,17 @@ export function sessionEnded(
 ): void {
   const session = getSession(ctx.store, sessionId);
   if (session === undefined) return;
-  const { result: first } = ctx.store.write((emit) => {
+  const {
+    result: { first, limit },
+  } = ctx.store.write((emit) => {
     const ended = markSessionEnded(ctx.store, emit, sessionId, {
       status,
       exitCode: code,
       exitSignal: signal,
     });
-    if (ended && telemetry !== undefined)
-      recordTelemetry(ctx.store, emit, sessionId, telemetryRecord(telemetry));
-    return ended;
+    if (!ended || telemetry === undefined) return { first: ended, limit: undefined };
+    recordTelemetry(ctx.store, emit, sessionId, telemetryRecord(telemetry));
+    return { first: ended, limit: recordLimitWithin(ctx, emit, session, telemetry) };
   });
   const endedBy = ctx.sessions.ended(sessionId);
   if (!first) {
@@ -137,6 +140,11 @@ export function sessionEnded(
     // A completion in flight (checking) decides for itself; other states need nothing.
     ctx.project();
     ctx.wake("session ended");
+    return;
+  }
+  if (limit !== undefined) {
+    // The provider's limit, not the stage's failure: the stage goes on from a handoff.
+    limitReached(ctx, session, limit);
     return;
   }
   if (session.handoffAskedAt !== null) {

@@ -159,5 +159,6 @@ export function startable(
 /** A stage in this state will move on without a human. */
 export function movable(state: StageState, inScope: boolean): boolean {
   if (state === "running" || state === "checking" || state === "needs_handoff") return true;
-  return inScope && state === "ready";
+  // A parked stage goes back to ready at its deadline by itself.
+  return inScope && (state === "ready" || state === "parked");
 }

@@ -27,6 +27,8 @@ import type { WorkspaceTrust } from "../adapters/agents/index.ts";
 import { packageRoot } from "./signal-templates.ts";
 import { armTimeout } from "./lifecycle.ts";
 import { sessionPolicy } from "./context-report.ts";
+import { park, pickAgent } from "./limits.ts";
+import { specForAgent } from "../core/limits/policy.ts";
 
 /** Setup commands (e.g. `npm ci`) may take a while; each gets this long. */
 const SETUP_TIMEOUT_MS = 30 * 60_000;
@@ -37,15 +39,24 @@ export async function startSession(
   purpose: SessionPurpose,
 ): Promise<void> {
   const plan = engine.plan();
-  const stage = engine.stage(stageId);
+  const record = engine.stage(stageId);
   // A fresh stage, or one whose last session handed off (its continuation).
   const edge =
-    stage.state === "ready"
+    record.state === "ready"
       ? "session_started"
-      : stage.state === "needs_handoff"
+      : record.state === "needs_handoff"
         ? "handoff_resumed"
         : undefined;
   if (edge === undefined || !engine.run.has(stageId)) return;
+  // Its own agent, a fallback when that one is limited, or none: it parks (limits.ts).
+  const choice = pickAgent(engine, record);
+  if (!("agent" in choice)) {
+    park(engine, stageId, choice, purpose);
+    return;
+  }
+  const stage = { ...record, spec: specForAgent(record.spec, choice.agent) };
+  if (choice.agent !== record.spec.agent)
+    engine.log(`${stageId} runs on its fallback agent ${choice.agent}`);
   const worktree = await createWorktree({
     root: engine.paths.root,
     stageId,

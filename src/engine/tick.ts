@@ -9,6 +9,7 @@ import { latestSession, openSessions } from "../store/sessions.ts";
 import type { EngineContext } from "./context.ts";
 import { handOn } from "./handoff.ts";
 import { endSession, sessionEnded } from "./lifecycle.ts";
+import { unparkDue } from "./limits.ts";
 import { mergeTask } from "./merge.ts";
 import { startable } from "./progress.ts";
 import { readExitReport } from "./session-files.ts";
@@ -18,6 +19,7 @@ import { blockOnFailure } from "./task-policy.ts";
 export function schedule(ctx: EngineContext): void {
   const plan = ctx.store.activePlan();
   if (plan === undefined) return;
+  unparkDue(ctx, ctx.store.stages(plan.id));
   const stages = ctx.store.stages(plan.id);
   buryMovedOn(ctx, plan.id, new Map(stages.map((s) => [s.id, s.state])));
 

@@ -5,6 +5,7 @@
  * events, and exits after an idle period with nothing running or ready. `flux run --foreground`
  * hosts the same thing in the CLI's process.
  */
+import type { LimitSettings } from "../core/limits/policy.ts";
 import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
@@ -43,6 +44,8 @@ export interface DaemonOptions {
   context?: { window?: number; warn?: number; handoff?: number; hard?: number } | undefined;
   handoffSteps?: number | undefined;
   handoffTimeoutMs?: number | undefined;
+  /** `[limits]` (core/limits). */
+  limits?: LimitSettings | undefined;
   log?: (line: string) => void;
 }
 
@@ -91,6 +94,7 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
     context: options.context,
     handoffSteps: options.handoffSteps,
     handoffTimeoutMs: options.handoffTimeoutMs,
+    limits: options.limits,
     stateDir,
     log,
     // A damaged database: stop instead of failing every pass (the log says why).

@@ -5,6 +5,7 @@
  * get the right one by narrowing on `type`.
  */
 import type { ContextLevel } from "../core/context/levels.ts";
+import type { LimitKind } from "../core/limits/policy.ts";
 import type { HandoffAuthor, HandoffReason } from "../core/handoff/types.ts";
 import type { StageTransitioned } from "../core/stage/event.ts";
 import type { StageState } from "../core/stage/states.ts";
@@ -77,6 +78,17 @@ export interface EventDataMap {
     trigger: string;
     durationMs: number;
   };
+  /** An agent ran into a rate or usage limit: stages on it wait, or move to a fallback. */
+  "agent.limited": {
+    agent: string;
+    kind: LimitKind;
+    /** When it resets (ISO): the CLI's own figure, or Flux's backoff. */
+    until: string;
+    message: string;
+    session: string | null;
+  };
+  /** A human cleared an agent's limit (`flux resume` of a stage parked on it). */
+  "agent.limit_cleared": { agent: string; by: string };
   "run.requested": { scope: string[] | null; maxParallel: number; manual: boolean };
   "run.notice": { text: string };
 }
@@ -103,6 +115,8 @@ export const EVENT_TYPES = [
   "session.handoff_asked",
   "handoff.created",
   "acceptance.finished",
+  "agent.limited",
+  "agent.limit_cleared",
   "run.requested",
   "run.notice",
 ] as const satisfies readonly EventType[];

@@ -207,4 +207,19 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 7,
+    name: "limits: agents under a rate or usage limit, parked stages' deadlines",
+    sql: `
+      ALTER TABLE stages ADD COLUMN parked_until TEXT;
+      CREATE TABLE agent_limits (
+        agent       TEXT PRIMARY KEY,
+        kind        TEXT NOT NULL CHECK (kind IN ('rate_limit', 'usage_limit')),
+        until       TEXT NOT NULL,
+        message     TEXT NOT NULL,
+        session_id  TEXT,
+        recorded_at TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

@@ -160,7 +160,7 @@ function fromRow(row: SessionRow): SessionRecord {
 
 export function listSessions(store: Store, planId: number): SessionRecord[] {
   const rows = store.db
-    .prepare("SELECT * FROM sessions WHERE plan_id = ? ORDER BY created_at, id")
+    .prepare("SELECT * FROM sessions WHERE plan_id = ? ORDER BY created_at, rowid")
     .all(planId) as SessionRow[];
   return rows.map(fromRow);
 }
@@ -197,6 +197,21 @@ export function latestSession(
     )
     .get(planId, stageId) as SessionRow | undefined;
   return row === undefined ? undefined : fromRow(row);
+}
+
+/** A stage's newest `limit` sessions, newest first. */
+export function recentSessions(
+  store: Store,
+  planId: number,
+  stageId: string,
+  limit: number,
+): SessionRecord[] {
+  const rows = store.db
+    .prepare(
+      "SELECT * FROM sessions WHERE plan_id = ? AND stage_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?",
+    )
+    .all(planId, stageId, limit) as SessionRow[];
+  return rows.map(fromRow);
 }
 
 export interface NewSession {

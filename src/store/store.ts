@@ -37,6 +37,8 @@ export interface StageFacts {
   mergeCommit?: string | null;
   /** For the next session: a failed acceptance's report or a rejected gate's reason. */
   feedback?: string | null;
+  /** A parked stage's deadline (ISO): it goes back to ready by itself then. */
+  parkedUntil?: string | null;
 }
 
 export interface StageRecord {
@@ -51,6 +53,8 @@ export interface StageRecord {
   passedCommit: string | null;
   mergeCommit: string | null;
   feedback: string | null;
+  /** Set while the stage is parked: when the limit it waits for resets (ISO). */
+  parkedUntil: string | null;
   updatedAt: string;
 }
 
@@ -83,6 +87,7 @@ interface StageRow {
   passed_commit: string | null;
   merge_commit: string | null;
   feedback: string | null;
+  parked_until: string | null;
   updated_at: string;
 }
 
@@ -252,6 +257,7 @@ export class Store {
       ["passedCommit", "passed_commit"],
       ["mergeCommit", "merge_commit"],
       ["feedback", "feedback"],
+      ["parkedUntil", "parked_until"],
     ] as const) {
       if (!(key in facts)) continue;
       sets.push(`${column} = ?`);
@@ -293,6 +299,7 @@ export class Store {
     this.db
       .prepare(
         `UPDATE stages SET state = ?, reason = ?, updated_at = ?,
+           parked_until = CASE WHEN state = 'parked' AND ? <> 'parked' THEN NULL ELSE parked_until END,
            retries = CASE WHEN ? THEN 0 ELSE retries + ? END,
            fix_attempts = CASE WHEN ? THEN 0 ELSE fix_attempts + ? END
          WHERE plan_id = ? AND id = ?`,
@@ -301,6 +308,7 @@ export class Store {
         outcome.state,
         event.reason ?? null,
         this.now(),
+        outcome.state,
         clear,
         event.counter === "retries" ? 1 : 0,
         clear,
@@ -346,6 +354,7 @@ function stageFromRow(row: StageRow): StageRecord {
     passedCommit: row.passed_commit,
     mergeCommit: row.merge_commit,
     feedback: row.feedback,
+    parkedUntil: row.parked_until,
     updatedAt: row.updated_at,
   };
 }

@@ -95,6 +95,11 @@ export interface SessionTelemetry {
   result?: "success" | "error";
   errorClass?: ErrorClass;
   errorMessage?: string;
+  /**
+   * When the agent's rate or usage limit resets (epoch ms), when the CLI said so (a retry-after,
+   * a reset header it echoed, "resets at …"); absent when it did not.
+   */
+  limitResetAt?: number;
   turns?: number;
 }
 

@@ -63,6 +63,7 @@ export function daemonOptions(
     context: config.context,
     handoffSteps: config.handoffSteps,
     handoffTimeoutMs: config.handoffTimeoutMs,
+    limits: config.limits,
     log,
     ...overrides,
   };

@@ -63,6 +63,7 @@ export function buildGraph(
 const MARK: Record<StageState, string> = {
   waiting: "○",
   ready: "◎",
+  parked: "⏸",
   running: "▶",
   needs_handoff: "↻",
   checking: "…",
@@ -114,6 +115,7 @@ function dotString(text: string): string {
 const DOT_FILL: Record<StageState, string> = {
   waiting: "white",
   ready: "lightcyan",
+  parked: "lightyellow",
   running: "lightblue",
   needs_handoff: "plum",
   checking: "lightblue",

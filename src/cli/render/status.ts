@@ -1,6 +1,8 @@
 /** What `flux status` shows, built from store records, and its text rendering. */
 import type { ContextLayer, ContextThresholds } from "../../core/context/levels.ts";
 import { DEFAULT_THRESHOLDS } from "../../core/context/levels.ts";
+import type { AgentLimit } from "../../core/limits/policy.ts";
+import { resetTime } from "../../core/limits/policy.ts";
 import type { StageState } from "../../core/stage/states.ts";
 import { SATISFYING_STATES, STAGE_STATES } from "../../core/stage/states.ts";
 import type { SessionRecord } from "../../store/sessions.ts";
@@ -18,7 +20,15 @@ export interface StageStatus {
   /** Dependencies not yet merged or skipped, with their states. */
   waitingOn: { id: string; state: StageState | "missing" }[];
   group: string | null;
+  /** The plan's agent for the stage. */
   agent: string;
+  /**
+   * The agent of its latest session: a fallback's when its own agent was limited, and for a
+   * finished stage the one that finished it. Null before its first session.
+   */
+  lastAgent: string | null;
+  /** While parked: when it goes back to ready by itself (ISO); the reason says what it waits for. */
+  parkedUntil: string | null;
   retries: number;
   fixAttempts: number;
   /** Why the stage's live session waits for a human (an attribute of the session), or null. */
@@ -35,6 +45,8 @@ export interface StatusView {
   progress: number;
   stages: StageStatus[];
   sessions: SessionStatus[];
+  /** Rate and usage limits the agents are under now. */
+  limits: { agent: string; kind: string; until: string; message: string }[];
 }
 
 /**
@@ -46,11 +58,15 @@ export function buildStatus(
   stages: readonly StageRecord[],
   sessions: readonly SessionRecord[],
   settings: ContextLayer = {},
+  limits: { records: readonly AgentLimit[]; now: number } = { records: [], now: 0 },
 ): StatusView {
   const states = new Map(stages.map((s) => [s.id, s.state]));
   const waiting = new Map<string, string>();
-  for (const s of sessions)
+  const lastAgent = new Map<string, string>();
+  for (const s of sessions) {
     if (s.endedAt === null && s.waitingFor !== null) waiting.set(s.stageId, s.waitingFor);
+    lastAgent.set(s.stageId, s.agent); // oldest first: the last one wins
+  }
   const policyOf = stagePolicies(stages, settings);
   const counts: StatusView["counts"] = { total: stages.length };
   let done = 0;
@@ -78,6 +94,8 @@ export function buildStatus(
         .filter((d) => d.state === "missing" || !SATISFYING_STATES.has(d.state)),
       group: s.spec.parallelGroup,
       agent: s.spec.agent,
+      lastAgent: lastAgent.get(s.id) ?? null,
+      parkedUntil: s.state === "parked" ? s.parkedUntil : null,
       retries: s.retries,
       fixAttempts: s.fixAttempts,
       waitingForInput: waiting.get(s.id) ?? null,
@@ -85,6 +103,14 @@ export function buildStatus(
       updatedAt: s.updatedAt,
     })),
     sessions: withContext(sessions, policyOf),
+    limits: limits.records
+      .filter((l) => l.until > limits.now)
+      .map((l) => ({
+        agent: l.agent,
+        kind: l.kind,
+        until: new Date(l.until).toISOString(),
+        message: l.message,
+      })),
   };
 }
 
@@ -115,6 +141,12 @@ export function renderStatus(view: StatusView, color: boolean): string {
   for (const s of view.stages) {
     lines.push(
       `${pad(s.id, idWidth)}${pad(paintState(color, s.state), stateWidth)}${detail(s, color)}`,
+    );
+  }
+  for (const l of view.limits) {
+    const what = `${l.agent} ${l.kind === "rate_limit" ? "rate" : "usage"} limit until ${resetTime(Date.parse(l.until), Date.now())}`;
+    lines.push(
+      `${paint(color, "yellow", "Limit:")} ${what}${l.message === "" ? "" : paint(color, "dim", ` (${l.message.slice(0, 120)})`)}`,
     );
   }
   lines.push("");
@@ -151,6 +183,8 @@ function detail(s: StageStatus, color: boolean): string {
   if (s.waitingForInput !== null)
     parts.push(paint(color, "yellow", `waiting for input: ${s.waitingForInput}`));
   if (s.reason !== null) parts.push(s.reason);
+  if (s.lastAgent !== null && s.lastAgent !== s.agent)
+    parts.push(`on ${s.lastAgent} (fallback for ${s.agent})`);
   if (s.retries > 0) parts.push(`retries ${s.retries}`);
   if (s.fixAttempts > 0) parts.push(`fix attempts ${s.fixAttempts}`);
   if (parts.length === 0 && s.name !== s.id) parts.push(paint(color, "dim", s.name));

@@ -7,6 +7,8 @@
  * among them, and zod costs ~20 ms of start-up there (bench/status).
  */
 
+import { DEFAULT_LIMITS } from "../limits/policy.ts";
+import type { LimitSettings } from "../limits/policy.ts";
 import { parseDuration } from "../plan/duration.ts";
 
 type Check = (value: unknown) => string | undefined;
@@ -75,6 +77,16 @@ export const CONFIG_SCHEMA = {
     /** Time an agent told to hand off has before Flux does it (default "5m"). */
     handoff_timeout: duration,
   },
+  limits: {
+    /** The first wait after a rate limit that names no reset; doubles each time (default "30s"). */
+    backoff: duration,
+    /** The longest rate-limit wait (default "10m"). */
+    backoff_max: duration,
+    /** How long a usage limit that names no reset time lasts (default "1h"). */
+    usage_wait: duration,
+    /** Sessions in a row ending with the same API error before a fallback agent takes over (default 2). */
+    fallback_after: positiveInt,
+  },
 } as const satisfies Record<string, Record<string, Check>>;
 
 export interface Config {
@@ -95,6 +107,7 @@ export interface Config {
     handoff_steps?: number;
     handoff_timeout?: string;
   };
+  limits?: { backoff?: string; backoff_max?: string; usage_wait?: string; fallback_after?: number };
 }
 
 export interface ConfigIssue {
@@ -149,6 +162,8 @@ export interface ResolvedConfig {
   context: { window?: number; warn?: number; handoff?: number; hard?: number };
   handoffSteps: number;
   handoffTimeoutMs: number;
+  /** `[limits]`: waits after rate and usage limits, and when a fallback agent takes over. */
+  limits: LimitSettings;
 }
 
 export const DEFAULT_CONFIG: ResolvedConfig = {
@@ -162,6 +177,7 @@ export const DEFAULT_CONFIG: ResolvedConfig = {
   context: {},
   handoffSteps: 10,
   handoffTimeoutMs: 5 * 60_000,
+  limits: DEFAULT_LIMITS,
 };
 
 /** Later layers win key by key. */
@@ -184,6 +200,17 @@ export function mergeConfig(layers: readonly Config[]): ResolvedConfig {
       if (steps !== undefined) out.handoffSteps = steps;
       if (timeout !== undefined)
         out.handoffTimeoutMs = parseDuration(timeout) ?? out.handoffTimeoutMs;
+    }
+    const limits = layer.limits;
+    if (limits !== undefined) {
+      const ms = (value: string | undefined, fallback: number) =>
+        value === undefined ? fallback : (parseDuration(value) ?? fallback);
+      out.limits = {
+        backoffMs: ms(limits.backoff, out.limits.backoffMs),
+        backoffMaxMs: ms(limits.backoff_max, out.limits.backoffMaxMs),
+        usageWaitMs: ms(limits.usage_wait, out.limits.usageWaitMs),
+        fallbackAfter: limits.fallback_after ?? out.limits.fallbackAfter,
+      };
     }
   }
   return out;
@@ -236,4 +263,10 @@ file = ""
 # window = 200000         # tokens, when the agent CLI does not report its window
 # handoff_steps = 10      # tool calls an agent told to hand off may still make
 # handoff_timeout = "5m"  # time it has before Flux hands off for it
+
+# [limits]                # rate and usage limits of the agents' providers
+# backoff = "30s"         # first wait after a rate limit that names no reset (doubles, capped)
+# backoff_max = "10m"     # the longest rate-limit wait
+# usage_wait = "1h"       # a usage limit that names no reset time lasts this long
+# fallback_after = 2      # sessions in a row failing with the same API error before a fallback agent
 `;

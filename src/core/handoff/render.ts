@@ -29,6 +29,7 @@ const WHY: Record<HandoffReason, string> = {
   ignored: "the agent was told to hand off and did not in time, so Flux stopped it",
   compact: "the agent asked to compact its conversation",
   manual: "the session chose to hand off",
+  agent_limit: "the agent ran into a rate or usage limit, so Flux handed the stage on",
 };
 
 /** `2026-01-02T03:04:05.000Z` → `2026-01-02 03:04 UTC`; anything else as it is. */

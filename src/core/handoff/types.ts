@@ -23,9 +23,17 @@ export type HandoffAuthor = "agent" | "flux";
 /**
  * Why the handoff was written: `context` (the agent, told at red), `limit` (Flux: the hard
  * limit), `ignored` (Flux: the agent did not hand off in time), `compact` (the agent asked to
- * compact), `manual` (an agent or a human chose to, below red).
+ * compact), `manual` (an agent or a human chose to, below red), `agent_limit` (Flux: the
+ * agent ran into a rate or usage limit of its provider).
  */
-export const HANDOFF_REASONS = ["context", "limit", "ignored", "compact", "manual"] as const;
+export const HANDOFF_REASONS = [
+  "context",
+  "limit",
+  "ignored",
+  "compact",
+  "manual",
+  "agent_limit",
+] as const;
 export type HandoffReason = (typeof HANDOFF_REASONS)[number];
 
 /** What Flux adds from what it knows, whoever wrote the document. */

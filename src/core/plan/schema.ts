@@ -147,4 +147,4 @@ export const PlanDocument = z.object({ flux: PlanMetadata });
 export type PlanDocument = z.infer<typeof PlanDocument>;
 
 /** Fields that are parsed and stored now but whose behaviour a later release brings. */
-export const INACTIVE_FIELDS = ["stack", "fallback_agents", "budget"] as const;
+export const INACTIVE_FIELDS = ["stack", "budget"] as const;

@@ -10,7 +10,10 @@ import type { GraphNode } from "../graph/index.ts";
 import { STAGE_ID_RULE, isStageId } from "../stage/id.ts";
 import { MAX_GLOB_LENGTH, globProblem } from "./overlap.ts";
 import { checkOverlaps } from "./overlap-check.ts";
-import { INACTIVE_FIELDS, RESERVED_STAGE_IDS } from "./schema.ts";
+import { RESERVED_STAGE_IDS } from "./schema.ts";
+import { checkContext, checkSettings } from "./validate-settings.ts";
+import type { Data, Path, Report, StageView } from "./validate-view.ts";
+import { isRecord, label, strings } from "./validate-view.ts";
 import { SuggestBudget, closest, slugify } from "./suggest.ts";
 import type { WorkMeter } from "./work.ts";
 import { NO_METER, formatCount, quote } from "./work.ts";
@@ -21,7 +24,8 @@ export const SUGGEST_BUDGET = 1_000_000;
 const CYCLES_PER_COMPONENT = 10;
 const CYCLE_SHOWN = 10;
 
-export type Path = (string | number)[];
+export type { Path };
+export { isRecord };
 export interface Position {
   line: number;
   column: number;
@@ -31,25 +35,6 @@ export interface Position {
  * when the path does not exist. Paths are relative to the `flux:` mapping.
  */
 export type Locate = (path: Path, target?: "key" | "value") => Position | undefined;
-
-type Data = Record<string, unknown>;
-
-export function isRecord(value: unknown): value is Data {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-const strings = (value: unknown): Array<[string, number]> =>
-  Array.isArray(value)
-    ? value.flatMap((v, i): Array<[string, number]> => (typeof v === "string" ? [[v, i]] : []))
-    : [];
-
-/** A stage as far as the rules can read it. Duplicates keep `first: false` and join no graph. */
-interface StageView {
-  index: number;
-  data: Data;
-  id: string | undefined;
-  first: boolean;
-}
 
 export function validateMetadata(
   flux: Data,
@@ -96,123 +81,6 @@ export function validateMetadata(
     report("PLAN_FILES_OVERLAP", "warning", message, path, hint),
   );
   return out;
-}
-
-type Report = (
-  code: string,
-  severity: Severity,
-  message: string,
-  path: Path,
-  hint: string,
-  target?: "key" | "value",
-) => void;
-
-/** `stage "api"`, or `stage #2` for one without a usable id. */
-function label(s: StageView): string {
-  return s.id === undefined ? `stage #${s.index + 1}` : `stage "${s.id}"`;
-}
-
-/** `merge: pr`, fields not active yet, and command agents without a command. */
-function checkSettings(defaults: Data, stages: StageView[], report: Report): void {
-  const scopes: Array<[Data, Path]> = [
-    [defaults, ["defaults"]],
-    ...stages.map((s): [Data, Path] => [s.data, ["stages", s.index]]),
-  ];
-  for (const [data, base] of scopes) {
-    if (data.merge === "pr") {
-      report(
-        "PLAN_MERGE_PR",
-        "error",
-        "`merge: pr` is reserved: pull-request merging is not available yet",
-        [...base, "merge"],
-        "Use merge: auto (Flux merges when the stage passes), manual (you run `flux merge <id>`) or direct.",
-      );
-    }
-    for (const field of INACTIVE_FIELDS) {
-      if (data[field] === undefined) continue;
-      report(
-        "PLAN_INACTIVE_FIELD",
-        "warning",
-        `\`${field}\` is parsed and stored but not active yet`,
-        [...base, field],
-        "It has no effect in this release; keep it to be ready for a later one, or remove it to silence this warning.",
-        "key",
-      );
-    }
-  }
-  for (const s of stages) {
-    // The agent and its command may each come from the stage or from defaults.
-    const agent = s.data.agent ?? defaults.agent;
-    if (agent !== "command" || (s.data.command ?? defaults.command) !== undefined) continue;
-    report(
-      "PLAN_COMMAND_MISSING",
-      "error",
-      `${label(s)} uses agent: command but no \`command\` is set`,
-      s.data.agent === undefined ? ["stages", s.index] : ["stages", s.index, "agent"],
-      'Add the command line to the stage (or to defaults), e.g. command: "my-agent --prompt-file {prompt_file}"; {prompt_file} and {signal} are replaced.',
-    );
-  }
-}
-
-const THRESHOLDS = ["warn", "handoff", "hard"] as const;
-type Threshold = (typeof THRESHOLDS)[number];
-type Thresholds = Partial<Record<Threshold, number>>;
-/** Each pair that must rise; warn ≤ hard only matters when no handoff sits between them. */
-const ORDER = [
-  ["warn", "handoff"],
-  ["handoff", "hard"],
-  ["warn", "hard"],
-] as const;
-
-/** The thresholds a scope's `context` sets; other values are the schema's to report. */
-function thresholdsOf(data: Data): Thresholds {
-  const context = isRecord(data.context) ? data.context : {};
-  const out: Thresholds = {};
-  for (const key of THRESHOLDS) {
-    const value = context[key];
-    if (typeof value === "number" && Number.isFinite(value)) out[key] = value;
-  }
-  return out;
-}
-
-/**
- * Context thresholds out of order (warn ≤ handoff ≤ hard) in `defaults.context`, or in a
- * stage's `context` joined with it key by key. Only what the plan writes is compared, since
- * `[context]` in the settings may set the rest; a stage is told only about the keys it sets.
- */
-function checkContext(defaults: Data, stages: StageView[], report: Report): void {
-  const inherited = thresholdsOf(defaults);
-  const scopes = [
-    { own: inherited, joined: inherited, path: ["defaults", "context"], where: "defaults.context" },
-    ...stages.map((s) => {
-      const own = thresholdsOf(s.data);
-      return {
-        own,
-        joined: { ...inherited, ...own },
-        path: ["stages", s.index, "context"],
-        where: `the context of ${label(s)}`,
-      };
-    }),
-  ];
-  for (const { own, joined, path, where } of scopes) {
-    const shown = (key: Threshold) =>
-      `\`${key}: ${joined[key]}\`${own === inherited || own[key] !== undefined ? "" : " (from defaults)"}`;
-    for (const [low, high] of ORDER) {
-      const a = joined[low];
-      const b = joined[high];
-      if (a === undefined || b === undefined || a <= b) continue;
-      if (own[low] === undefined && own[high] === undefined) continue; // the defaults' own
-      if (low === "warn" && high === "hard" && joined.handoff !== undefined) continue;
-      report(
-        "PLAN_CONTEXT_ORDER",
-        "warning",
-        `${where}: ${shown(low)} is above ${shown(high)}; the thresholds must rise: warn ≤ handoff ≤ hard`,
-        [...path, own[high] !== undefined ? high : low],
-        `Set ${low} to at most ${b}, or ${high} to at least ${a}. As written, Flux keeps the hand-off point and moves the others to it: warn no higher, hard no lower.`,
-        "key",
-      );
-    }
-  }
 }
 
 function readStages(flux: Data): StageView[] {

@@ -3,9 +3,11 @@
  * states it may leave, the state it enters and why the edge exists. `transition()` in
  * ./machine.ts reads this table; the docs and the dashboard can render it.
  *
- *   waiting → ready → running → (needs_handoff → running)* → checking → completed
+ *   waiting → ready (⇄ parked) → running → (needs_handoff → running)* → checking → completed
  *     → [awaiting_verification → verified] → merged
  *
+ * parked: every agent the stage may use is rate- or usage-limited; it waits for the earliest
+ * reset, a deadline in the store (core/limits), and goes back to ready by itself.
  * Side states: blocked (needs a human), failed (retries exhausted), skipped, cancelled.
  * merged, skipped and cancelled are terminal: only `reset` leaves skipped and cancelled, and
  * nothing leaves merged (the work is on the base branch; undoing it is git's business).
@@ -46,6 +48,16 @@ export const STAGE_EDGES: { readonly [A in StageAction]: StageEdge } = {
     why: "a dependency was reset before this stage started",
   },
   session_started: { from: ["ready"], to: "running", why: "a session took the stage" },
+  parked: {
+    from: ["ready", "needs_handoff"],
+    to: "parked",
+    why: "every agent the stage may use is rate- or usage-limited: it waits for the earliest reset (not a failed attempt)",
+  },
+  unparked: {
+    from: ["parked"],
+    to: BY_DEPENDENCIES,
+    why: "the limit it waited for has reset: the stage may start again",
+  },
   handoff_requested: {
     from: ["running"],
     to: "needs_handoff",
@@ -55,6 +67,11 @@ export const STAGE_EDGES: { readonly [A in StageAction]: StageEdge } = {
     from: ["needs_handoff"],
     to: "running",
     why: "a fresh session continues from the handoff",
+  },
+  limit_reached: {
+    from: ["running"],
+    to: "needs_handoff",
+    why: "the agent hit a rate or usage limit: Flux writes the handoff, the stage goes on when an agent is free (not a failed attempt)",
   },
   completion_requested: {
     from: ["running"],
@@ -147,36 +164,46 @@ export const STAGE_EDGES: { readonly [A in StageAction]: StageEdge } = {
     why: "the work is on the base branch",
   },
   resumed: {
-    from: ["blocked", "failed"],
+    from: ["blocked", "failed", "parked"],
     to: BY_DEPENDENCIES,
     why: "`flux resume`: a new session starts; counters are kept (`reset` clears them)",
   },
 
   complete: {
-    from: ["waiting", "ready", ...LIVE, "blocked", "failed"],
+    from: ["waiting", "ready", "parked", ...LIVE, "blocked", "failed"],
     to: "completed",
     why: "a human vouches for the work without (or despite) its acceptance",
     reasonRequired: true,
   },
   block: {
-    from: ["waiting", "ready", ...LIVE, ...FINISHED, "failed"],
+    from: ["waiting", "ready", "parked", ...LIVE, ...FINISHED, "failed"],
     to: "blocked",
     why: "a human holds the stage; a live session stops",
     reasonRequired: true,
   },
   reset: {
-    from: ["waiting", "ready", ...LIVE, ...FINISHED, "blocked", "failed", "skipped", "cancelled"],
+    from: [
+      "waiting",
+      "ready",
+      "parked",
+      ...LIVE,
+      ...FINISHED,
+      "blocked",
+      "failed",
+      "skipped",
+      "cancelled",
+    ],
     to: BY_DEPENDENCIES,
     why: "start over with fresh counters (merged work is on the base branch and stays)",
     clearsCounters: true,
   },
   skip: {
-    from: ["waiting", "ready", ...FINISHED, "blocked", "failed"],
+    from: ["waiting", "ready", "parked", ...FINISHED, "blocked", "failed"],
     to: "skipped",
     why: "drop the stage, its dependents go on; never while a live session still changes the work",
   },
   cancel: {
-    from: ["waiting", "ready", ...LIVE, ...FINISHED, "blocked", "failed"],
+    from: ["waiting", "ready", "parked", ...LIVE, ...FINISHED, "blocked", "failed"],
     to: "cancelled",
     why: "stop the stage for good; its dependents keep waiting",
   },

@@ -5,6 +5,7 @@
 export const STAGE_STATES = [
   "waiting",
   "ready",
+  "parked",
   "running",
   "needs_handoff",
   "checking",

@@ -29,7 +29,17 @@ const LEGAL: Record<StageState, Partial<Record<StageAction, StageState>>> = {
   ready: {
     deps_unsatisfied: "waiting",
     session_started: "running",
+    parked: "parked",
     retries_exhausted: "failed",
+    complete: "completed",
+    block: "blocked",
+    reset: "ready",
+    skip: "skipped",
+    cancel: "cancelled",
+  },
+  parked: {
+    unparked: "ready",
+    resumed: "ready",
     complete: "completed",
     block: "blocked",
     reset: "ready",
@@ -38,6 +48,7 @@ const LEGAL: Record<StageState, Partial<Record<StageAction, StageState>>> = {
   },
   running: {
     handoff_requested: "needs_handoff",
+    limit_reached: "needs_handoff",
     completion_requested: "checking",
     session_exited: "checking",
     session_crashed: "ready",
@@ -52,6 +63,7 @@ const LEGAL: Record<StageState, Partial<Record<StageAction, StageState>>> = {
   },
   needs_handoff: {
     handoff_resumed: "running",
+    parked: "parked",
     session_crashed: "ready",
     retries_exhausted: "failed",
     timed_out: "ready",
@@ -135,8 +147,8 @@ function catchError(fn: () => unknown): FluxError {
 }
 
 describe("transition, every (state, action) pair", () => {
-  it("covers all 13 states × 28 actions", () => {
-    expect(PAIRS).toHaveLength(13 * 28);
+  it("covers all 14 states × 31 actions", () => {
+    expect(PAIRS).toHaveLength(14 * 31);
   });
 
   it.each(PAIRS)("%s --%s-->", (state, action, target) => {

@@ -33,6 +33,8 @@ export const Telemetry = z.object({
   result: z.enum(["success", "error"]).optional(),
   errorClass: z.enum(["rate_limit", "usage_limit", "api_error", "max_turns", "crash"]).optional(),
   errorMessage: z.string().optional(),
+  /** When the agent's rate or usage limit resets (epoch ms), when the CLI said. */
+  limitResetAt: z.number().optional(),
   turns: z.number().int().optional(),
 });
 
