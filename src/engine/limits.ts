@@ -48,9 +48,11 @@ export function recordLimitWithin(
 ): AgentLimit | undefined {
   const kind = telemetry?.errorClass;
   if (!isLimitKind(kind) || session.agent === "command") return undefined;
-  const sessions = recentSessions(ctx.store, session.planId, session.stageId, STREAK_WINDOW);
-  // This session's own limit is already recorded in its row: the streak before it is one less.
-  const streak = Math.max(0, limitStreak(sessions) - 1);
+  // The limits in a row before this session's (its own row may carry its class already).
+  const before = recentSessions(ctx.store, session.planId, session.stageId, STREAK_WINDOW).filter(
+    (s) => s.id !== session.id,
+  );
+  const streak = limitStreak(before);
   const limit: AgentLimit = {
     agent: session.agent as AgentKind,
     kind,

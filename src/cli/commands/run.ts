@@ -3,6 +3,7 @@
  * the plan is done or nothing more can move; then prints what waits on whom. Ctrl-C stops
  * following, never the work. `--foreground` hosts the engine in this process.
  */
+import { resetTime } from "../../core/limits/policy.ts";
 import { ExitCode, FluxError, badMaxParallel, daemonGone } from "../../core/errors.ts";
 import type { RunProgress } from "../../engine/engine.ts";
 import { startDaemon } from "../../server/daemon.ts";
@@ -232,6 +233,12 @@ function printEvent(ctx: CommandContext, event: FluxEvent): void {
         `${time} ${stage.padEnd(20)} ${paint(c, "yellow", `waiting for input: ${String(d.reason)}`)}${paint(c, "dim", `  (flux attach ${stage})`)}`,
       );
       return;
+    case "agent.limited": {
+      const what = `${d.agent} ${d.kind === "rate_limit" ? "rate" : "usage"} limit until ${resetTime(Date.parse(d.until), Date.now())}`;
+      const said = d.message === "" ? "" : paint(c, "dim", `  ${d.message.split("\n")[0] ?? ""}`);
+      ctx.output.out(`${time} ${stage.padEnd(20)} ${paint(c, "yellow", what)}${said}`);
+      return;
+    }
     case "acceptance.finished":
       ctx.output.out(
         `${time} ${stage.padEnd(20)} acceptance ${d.passed === true ? paint(c, "green", "passed") : paint(c, "red", "failed")} on ${String(d.commit).slice(0, 8)}`,
