@@ -113,7 +113,12 @@ export const StageSettings = z.object({
   verify: VerifyMode.optional().describe("human: stop at a gate before merging (default auto)"),
   merge: MergeMode.optional().describe("auto | manual | direct (default auto)"),
   stack: z.boolean().optional().describe("Dependents start on this stage's branch once completed"),
-  fallback_agents: z.array(AgentKind).optional(),
+  fallback_agents: z
+    .array(AgentKind)
+    .optional()
+    .describe(
+      "Agents that continue from the handoff when the agent is usage-limited or keeps failing",
+    ),
   context: ContextSettings.optional(),
   budget: Budget.optional(),
 });

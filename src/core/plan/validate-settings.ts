@@ -147,7 +147,7 @@ function checkFallbacks(defaults: Data, stages: StageView[], report: Report): vo
           at,
           "Each fallback agent is tried once, in order: remove the second one.",
         );
-      } else if (!FALLBACK_KINDS.has(entry) && entry === "command") {
+      } else if (entry === "command") {
         report(
           "PLAN_FALLBACK_INVALID",
           "error",

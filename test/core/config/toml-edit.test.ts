@@ -8,6 +8,7 @@ import {
   configFromEnv,
   mergeConfig,
 } from "../../../src/core/config/schema.ts";
+import { DEFAULT_LIMITS } from "../../../src/core/limits/policy.ts";
 import { setTableKeys } from "../../../src/core/config/toml-edit.ts";
 import { readConfigFile } from "../../../src/store/config.ts";
 import { tempDir } from "../../kit/temp-repo.ts";
@@ -156,6 +157,34 @@ describe("[context]", () => {
       context: {},
       handoffSteps: 10,
       handoffTimeoutMs: 300_000,
+    });
+  });
+});
+
+describe("[limits]", () => {
+  it("takes durations and a count, and resolves them key by key over the defaults", () => {
+    expect(
+      checkConfig({
+        limits: { backoff: "5s", backoff_max: "2m", usage_wait: "3h", fallback_after: 3 },
+      }).issues,
+    ).toEqual([]);
+    expect(
+      checkConfig({ limits: { backoff: "soon", fallback_after: 0, backof: "1s" } }).issues,
+    ).toEqual([
+      { path: "limits.backoff", message: 'must be a duration such as "90s", "10m", "2h"' },
+      { path: "limits.fallback_after", message: "must be a whole number above 0" },
+      {
+        path: "limits.backof",
+        message: "unknown key; [limits] takes backoff, backoff_max, usage_wait, fallback_after",
+      },
+    ]);
+    expect(mergeConfig([]).limits).toEqual(DEFAULT_LIMITS);
+    expect(
+      mergeConfig([{ limits: { backoff: "5s" } }, { limits: { usage_wait: "2h" } }]).limits,
+    ).toEqual({
+      ...DEFAULT_LIMITS,
+      backoffMs: 5_000,
+      usageWaitMs: 2 * 3600_000,
     });
   });
 });

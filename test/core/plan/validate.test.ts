@@ -199,3 +199,46 @@ describe("context thresholds", () => {
     ]);
   });
 });
+
+describe("fallback agents", () => {
+  it("takes other agent CLIs, each once, on the stage or in defaults", () => {
+    expect(check("    - id: a\n      fallback_agents: [codex, opencode]")).toEqual([]);
+    expect(check("    - id: a\n      agent: codex\n      fallback_agents: [claude]")).toEqual([]);
+    expect(check("    - id: a", "  defaults:\n    fallback_agents: [codex]\n")).toEqual([]);
+  });
+
+  it("refuses the stage's own agent, a repeat and a command agent, at the entry", () => {
+    const found = check("    - id: a\n      fallback_agents: [claude, codex, codex, command]");
+    expect(codes(found)).toEqual([
+      "PLAN_FALLBACK_INVALID",
+      "PLAN_FALLBACK_INVALID",
+      "PLAN_FALLBACK_INVALID",
+    ]);
+    expect(found.map((d) => [d.severity, d.path, d.message])).toEqual([
+      [
+        "error",
+        ["stages", 0, "fallback_agents", 0],
+        'stage "a" names its own agent claude as a fallback',
+      ],
+      [
+        "error",
+        ["stages", 0, "fallback_agents", 2],
+        'stage "a" names codex twice in fallback_agents',
+      ],
+      [
+        "error",
+        ["stages", 0, "fallback_agents", 3],
+        'stage "a": a command agent cannot be a fallback',
+      ],
+    ]);
+    expect(found[0]?.hint).toContain("name another agent (codex, opencode)");
+  });
+
+  it("only warns when the own agent comes from defaults: it is skipped for that stage", () => {
+    const found = check(
+      "    - id: a\n      agent: codex",
+      "  defaults:\n    fallback_agents: [codex]\n",
+    );
+    expect(found.map((d) => [d.code, d.severity])).toEqual([["PLAN_FALLBACK_INVALID", "warning"]]);
+  });
+});
