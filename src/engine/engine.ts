@@ -14,10 +14,12 @@ import type { SessionTelemetry } from "../adapters/agents/types.ts";
 import { isDamagedDatabase, noActivePlan, sessionNotFound, stageNotFound } from "../core/errors.ts";
 import type { ContextLayer } from "../core/context/levels.ts";
 import type { Handoff, HandoffRecord } from "../core/handoff/types.ts";
+import type { FlowMode } from "../core/flow.ts";
 import { DEFAULT_LIMITS } from "../core/limits/policy.ts";
 import type { LimitSettings } from "../core/limits/policy.ts";
 import type { ManualAction, StageAction } from "../core/stage/actions.ts";
 import type { FluxEvent } from "../store/events.ts";
+import { writeFlow } from "../store/flow.ts";
 import type { WorkPaths } from "../store/paths.ts";
 import { syncProjections } from "../store/projections/sync.ts";
 import { stateDirFor } from "../store/state-dir.ts";
@@ -264,6 +266,13 @@ export class Engine {
     const accepted = widenRun(this.ctx, request);
     this.wake("run");
     return accepted;
+  }
+
+  /** `flux pause|drain|daemon resume`: the flow mode, kept in the store; a pass follows. */
+  setFlow(mode: FlowMode, by: string): { mode: FlowMode; previous: FlowMode } {
+    const { result: previous } = this.store.write((emit) => writeFlow(this.store, emit, mode, by));
+    this.wake(`flow ${mode}`);
+    return { mode, previous };
   }
 
   /** True while anything can still move without a human: the daemon's idle clock waits for this. */

@@ -110,9 +110,10 @@ function refuseUnlessRunning(
  * The scheduling pass found `stageId` in `needs_handoff`. Its session still open: if the agent
  * wrote its handoff, it has HANDOFF_EXIT_MS to finish its turn and exit (Claude's gate tells
  * it to stop), then Flux ends it; otherwise Flux is handing off for it and ends it now. Once
- * the session has ended, the continuation task starts (its end wakes the engine).
+ * the session has ended, the continuation task starts (its end wakes the engine), unless the
+ * flow is paused (`mayContinue`).
  */
-export function handOn(ctx: EngineContext, stageId: string): void {
+export function handOn(ctx: EngineContext, stageId: string, mayContinue = true): void {
   const plan = ctx.plan();
   const latest = latestSession(ctx.store, plan.id, stageId);
   if (latest !== undefined && latest.endedAt === null) {
@@ -128,7 +129,7 @@ export function handOn(ctx: EngineContext, stageId: string): void {
     });
     return;
   }
-  if (!ctx.run.requested || !ctx.run.has(stageId)) return;
+  if (!ctx.run.requested || !ctx.run.has(stageId) || !mayContinue) return;
   // A "start" task: a completion request from the new session's agent queues behind it.
   ctx.tasks.spawn(
     stageId,

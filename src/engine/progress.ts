@@ -8,7 +8,10 @@ import { ancestors } from "../core/graph/order.ts";
 import type { StageState } from "../core/stage/states.ts";
 import { TERMINAL_STATES } from "../core/stage/states.ts";
 import { ExitCode, FluxError, stageNotFound } from "../core/errors.ts";
-import { openSessions } from "../store/sessions.ts";
+import { heldReason, mayMerge, mayStartSession } from "../core/flow.ts";
+import type { FlowMode } from "../core/flow.ts";
+import { readFlow } from "../store/flow.ts";
+import { latestSession, openSessions } from "../store/sessions.ts";
 import type { StageRecord } from "../store/store.ts";
 import type { EngineContext } from "./context.ts";
 
@@ -36,6 +39,7 @@ export interface RunProgress {
   active: boolean;
   waiting: { id: string; state: StageState; reason: string | null; waitsOn: string[] }[];
   manualCommands: Record<string, string>;
+  flow: FlowMode;
 }
 
 /** Checks a `flux run` request against the plan and widens the run's scope with it. */
@@ -96,9 +100,23 @@ export function isActive(ctx: EngineContext): boolean {
     openSessions(ctx.store, plan.id).some((s) => s.backend !== "manual" || s.status !== "starting")
   )
     return true;
-  return ctx.store
-    .stages(plan.id)
-    .some((s) => movable(s.state, ctx.run.has(s.id)) || willMerge(ctx, s));
+  const may = movability(ctx, plan.id);
+  return ctx.store.stages(plan.id).some((s) => may(s) || willMerge(ctx, s));
+}
+
+/**
+ * Whether a stage will move on without a human: live, or ready (or parked: it goes back to ready
+ * at its deadline) in the run's scope while the flow mode lets it start (core/flow.ts).
+ */
+function movability(ctx: EngineContext, planId: number): (stage: StageRecord) => boolean {
+  const flow = readFlow(ctx.store);
+  return (s) => {
+    // A handoff's continuation waits while paused (its old session, if open, keeps the run active).
+    if (s.state === "needs_handoff") return flow !== "paused";
+    if (LIVE.has(s.state)) return true;
+    if (!ctx.run.has(s.id) || (s.state !== "ready" && s.state !== "parked")) return false;
+    return mayStartSession(flow, latestSession(ctx.store, planId, s.id) !== undefined);
+  };
 }
 
 /** A finished stage the next pass merges (or opens the gate of) without a human. */
@@ -107,7 +125,8 @@ function willMerge(ctx: EngineContext, stage: StageRecord): boolean {
   return (
     (stage.state === "completed" || stage.state === "verified") &&
     stage.spec.merge !== "manual" &&
-    !ctx.run.mergeHeld(stage.id)
+    !ctx.run.mergeHeld(stage.id) &&
+    mayMerge(readFlow(ctx.store))
   );
 }
 
@@ -118,20 +137,29 @@ export function runProgress(ctx: EngineContext): Omit<RunProgress, "active"> {
   const states = new Map(stages.map((s) => [s.id, s.state]));
   const scoped = stages.filter((s) => !ctx.run.requested || ctx.run.has(s.id));
   const open = scoped.filter((s) => !TERMINAL_STATES.has(s.state));
+  const flow = readFlow(ctx.store);
+  const may = movability(ctx, plan.id);
+  const held = (s: StageRecord) =>
+    flow !== "running" &&
+    (s.state === "ready" ||
+      s.state === "parked" ||
+      (flow === "paused" &&
+        (s.state === "needs_handoff" || (FINISHED.has(s.state) && s.spec.merge !== "manual"))));
   return {
     seq: ctx.store.lastSeq(),
     done: open.length === 0,
     waiting: open
-      .filter((s) => !movable(s.state, ctx.run.has(s.id)) && !ctx.tasks.has(s.id))
+      .filter((s) => !may(s) && !willMerge(ctx, s) && !ctx.tasks.has(s.id))
       .map((s) => ({
         id: s.id,
         state: s.state,
-        reason: s.reason,
+        reason: held(s) ? heldReason(flow) : s.reason,
         waitsOn: s.spec.dependencies.filter(
           (d) => !TERMINAL_STATES.has(states.get(d) ?? "waiting"),
         ),
       })),
     manualCommands: ctx.run.manualCommandsByStage(),
+    flow,
   };
 }
 
@@ -156,9 +184,5 @@ export function startable(
     .filter((s): s is StageRecord => s !== undefined);
 }
 
-/** A stage in this state will move on without a human. */
-export function movable(state: StageState, inScope: boolean): boolean {
-  if (state === "running" || state === "checking" || state === "needs_handoff") return true;
-  // A parked stage goes back to ready at its deadline by itself.
-  return inScope && (state === "ready" || state === "parked");
-}
+const LIVE: ReadonlySet<StageState> = new Set(["running", "checking"]);
+const FINISHED: ReadonlySet<StageState> = new Set(["completed", "verified"]);

@@ -1,10 +1,13 @@
 /**
- * One scheduling pass: gates and merges for finished stages, interactive sessions to end, and
- * new sessions for ready stages within the run's scope and limits. Long work is handed to the
+ * One scheduling pass: parked stages whose limit reset, gates and merges for finished stages,
+ * interactive sessions to end, and new sessions for ready stages within the run's scope and
+ * limits and the flow mode (core/flow.ts: paused or draining). Long work is handed to the
  * stage's task (tasks.ts); the pass itself only reads the store and decides.
  */
+import { mayMerge, mayStartSession } from "../core/flow.ts";
 import { SLOT_STATES } from "../core/graph/concurrency.ts";
 import type { StageState } from "../core/stage/states.ts";
+import { readFlow } from "../store/flow.ts";
 import { latestSession, openSessions } from "../store/sessions.ts";
 import type { EngineContext } from "./context.ts";
 import { handOn } from "./handoff.ts";
@@ -20,13 +23,14 @@ export function schedule(ctx: EngineContext): void {
   const plan = ctx.store.activePlan();
   if (plan === undefined) return;
   unparkDue(ctx, ctx.store.stages(plan.id));
+  const flow = readFlow(ctx.store);
   const stages = ctx.store.stages(plan.id);
   buryMovedOn(ctx, plan.id, new Map(stages.map((s) => [s.id, s.state])));
 
   for (const stage of stages) {
     if (ctx.tasks.has(stage.id)) continue;
     if (stage.state === "needs_handoff") {
-      handOn(ctx, stage.id);
+      handOn(ctx, stage.id, mayStartSession(flow, true));
       continue;
     }
     if (stage.state === "completed" && stage.spec.verify === "human") {
@@ -39,7 +43,12 @@ export function schedule(ctx: EngineContext): void {
       ctx.note(stage.id, { reason: `merge: manual — waiting for \`flux merge ${stage.id}\`` });
       continue;
     }
-    if (finished && stage.spec.merge !== "manual" && !ctx.run.mergeHeld(stage.id)) {
+    if (
+      finished &&
+      stage.spec.merge !== "manual" &&
+      !ctx.run.mergeHeld(stage.id) &&
+      mayMerge(flow)
+    ) {
       ctx.tasks.spawn(
         stage.id,
         "merge",
@@ -56,7 +65,11 @@ export function schedule(ctx: EngineContext): void {
     (s) => SLOT_STATES.has(s.state) || (s.state === "ready" && ctx.tasks.has(s.id)),
   );
   const ready = fresh.filter(
-    (s) => s.state === "ready" && ctx.run.has(s.id) && !ctx.tasks.has(s.id),
+    (s) =>
+      s.state === "ready" &&
+      ctx.run.has(s.id) &&
+      !ctx.tasks.has(s.id) &&
+      mayStartSession(flow, latestSession(ctx.store, plan.id, s.id) !== undefined),
   );
   for (const stage of startable(ctx, ready, running)) {
     const purpose =

@@ -5,6 +5,7 @@
  * get the right one by narrowing on `type`.
  */
 import type { ContextLevel } from "../core/context/levels.ts";
+import type { FlowMode } from "../core/flow.ts";
 import type { LimitKind } from "../core/limits/policy.ts";
 import type { HandoffAuthor, HandoffReason } from "../core/handoff/types.ts";
 import type { StageTransitioned } from "../core/stage/event.ts";
@@ -91,6 +92,8 @@ export interface EventDataMap {
   "agent.limit_cleared": { agent: string; by: string };
   "run.requested": { scope: string[] | null; maxParallel: number; manual: boolean };
   "run.notice": { text: string };
+  /** `flux pause`, `flux drain`, `flux daemon resume` (core/flow.ts). */
+  "flow.changed": { mode: FlowMode; previous: FlowMode; by: string };
 }
 
 export type EventType = keyof EventDataMap;
@@ -119,6 +122,7 @@ export const EVENT_TYPES = [
   "agent.limit_cleared",
   "run.requested",
   "run.notice",
+  "flow.changed",
 ] as const satisfies readonly EventType[];
 // The list names every key of the map: a type missing from it fails here.
 const _allListed: Exclude<EventType, (typeof EVENT_TYPES)[number]> extends never ? true : never =

@@ -112,6 +112,25 @@ describe("the run's routes", () => {
     expect(await reply(api, "progress")).toMatchObject({ done: false, active: true });
   });
 
+  it("setFlow: pauses, drains and resumes, saying the mode before; a bad mode is a 400", async () => {
+    api = await apiHarness([{ id: "a" }]);
+    expect(await reply(api, "setFlow", { body: { mode: "paused", actor: "human:t" } })).toEqual({
+      mode: "paused",
+      previous: "running",
+    });
+    expect(await reply(api, "progress")).toMatchObject({ flow: "paused" });
+    expect(await reply(api, "setFlow", { body: { mode: "draining" } })).toEqual({
+      mode: "draining",
+      previous: "paused",
+    });
+    const bad = await api.call("setFlow", { body: { mode: "frozen" } });
+    expect(bad.status).toBe(400);
+    expect(await reply(api, "setFlow", { body: { mode: "running" } })).toEqual({
+      mode: "running",
+      previous: "draining",
+    });
+  });
+
   it("keeps a refusal's code and exit code", async () => {
     api = await apiHarness([{ id: "a" }, { id: "b", dependencies: ["a"] }]);
     const unknown = await api.call("run", { body: { stage: "nosuch" } });

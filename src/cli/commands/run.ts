@@ -239,6 +239,11 @@ function printEvent(ctx: CommandContext, event: FluxEvent): void {
       ctx.output.out(`${time} ${stage.padEnd(20)} ${paint(c, "yellow", what)}${said}`);
       return;
     }
+    case "flow.changed":
+      ctx.output.out(
+        `${time} ${paint(c, "yellow", `flow: ${d.mode}`)}${paint(c, "dim", `  (was ${d.previous}, by ${d.by})`)}`,
+      );
+      return;
     case "acceptance.finished":
       ctx.output.out(
         `${time} ${stage.padEnd(20)} acceptance ${d.passed === true ? paint(c, "green", "passed") : paint(c, "red", "failed")} on ${String(d.commit).slice(0, 8)}`,

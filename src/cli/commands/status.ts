@@ -8,6 +8,7 @@ import { json } from "../output.ts";
 import type { StatusView } from "../render/status.ts";
 import { buildStatus, renderStatus } from "../render/status.ts";
 import type { WorkPaths } from "../../store/paths.ts";
+import { readFlow } from "../../store/flow.ts";
 import { agentLimits } from "../../store/limits.ts";
 import { listSessions } from "../../store/sessions.ts";
 
@@ -20,10 +21,14 @@ export interface StatusOptions {
 export function readStatus(paths: WorkPaths, settings: ContextLayer = {}): StatusView {
   using store = openStore(paths);
   const plan = requireActivePlan(store);
-  return buildStatus(plan, store.stages(plan.id), listSessions(store, plan.id), settings, {
-    records: agentLimits(store),
-    now: Date.now(),
-  });
+  return buildStatus(
+    plan,
+    store.stages(plan.id),
+    listSessions(store, plan.id),
+    settings,
+    { records: agentLimits(store), now: Date.now() },
+    readFlow(store),
+  );
 }
 
 export async function status(ctx: CommandContext, opts: StatusOptions): Promise<number> {

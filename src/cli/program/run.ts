@@ -82,6 +82,34 @@ export function registerRunCommands(program: Command, setResult: SetResult): voi
     );
 
   program
+    .command("pause")
+    .description(
+      "flow control: no session starts and nothing merges until `flux daemon resume`; running agents go on",
+    )
+    .option("--json", "print the mode as JSON")
+    .addHelpText("after", examples("flux pause", "flux daemon resume"))
+    .action((opts: { json?: boolean }) => {
+      setResult(
+        async (c) => (await import("../commands/flow.ts")).setFlow(c, "paused", opts),
+        opts.json === true,
+      );
+    });
+
+  program
+    .command("drain")
+    .description(
+      "flow control: no new stage starts; the work in progress finishes (retries, continuations, merges)",
+    )
+    .option("--json", "print the mode as JSON")
+    .addHelpText("after", examples("flux drain", "flux daemon resume"))
+    .action((opts: { json?: boolean }) => {
+      setResult(
+        async (c) => (await import("../commands/flow.ts")).setFlow(c, "draining", opts),
+        opts.json === true,
+      );
+    });
+
+  program
     .command("verify")
     .description("a human gate: re-run the acceptance, show the evidence, approve or reject")
     .argument("<id>", "the stage at its gate")

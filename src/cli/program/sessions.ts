@@ -101,6 +101,19 @@ export function registerSessionCommands(program: Command, setResult: SetResult):
       setResult(async (c) => (await import("../commands/daemon-poke.ts")).daemonPoke(c), false);
     });
   daemon
+    .command("resume")
+    .description(
+      "flow control: after `flux pause` or `flux drain`, start and merge stages as usual",
+    )
+    .option("--json", "print the mode as JSON")
+    .addHelpText("after", examples("flux daemon resume"))
+    .action((opts: { json?: boolean }) => {
+      setResult(
+        async (c) => (await import("../commands/flow.ts")).setFlow(c, "running", opts),
+        opts.json === true,
+      );
+    });
+  daemon
     .command("status")
     .description("is the daemon running, where, since when")
     .option("--json", "print as JSON")

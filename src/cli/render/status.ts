@@ -1,6 +1,8 @@
 /** What `flux status` shows, built from store records, and its text rendering. */
 import type { ContextLayer, ContextThresholds } from "../../core/context/levels.ts";
 import { DEFAULT_THRESHOLDS } from "../../core/context/levels.ts";
+import type { FlowMode } from "../../core/flow.ts";
+import { heldReason } from "../../core/flow.ts";
 import type { AgentLimit } from "../../core/limits/policy.ts";
 import { resetTime } from "../../core/limits/policy.ts";
 import type { StageState } from "../../core/stage/states.ts";
@@ -45,6 +47,8 @@ export interface StatusView {
   progress: number;
   stages: StageStatus[];
   sessions: SessionStatus[];
+  /** The flow mode: `paused` or `draining` after `flux pause` / `flux drain`. */
+  flow: FlowMode;
   /** Rate and usage limits the agents are under now. */
   limits: { agent: string; kind: string; until: string; message: string }[];
 }
@@ -59,6 +63,7 @@ export function buildStatus(
   sessions: readonly SessionRecord[],
   settings: ContextLayer = {},
   limits: { records: readonly AgentLimit[]; now: number } = { records: [], now: 0 },
+  flow: FlowMode = "running",
 ): StatusView {
   const states = new Map(stages.map((s) => [s.id, s.state]));
   const waiting = new Map<string, string>();
@@ -103,6 +108,7 @@ export function buildStatus(
       updatedAt: s.updatedAt,
     })),
     sessions: withContext(sessions, policyOf),
+    flow,
     limits: limits.records
       .filter((l) => l.until > limits.now)
       .map((l) => ({
@@ -134,6 +140,14 @@ export function renderStatus(view: StatusView, color: boolean): string {
   lines.push(
     `${bar(view.progress, 24, color)} ${view.progress}%  ${view.counts.total} stages: ${summary}`,
   );
+  if (view.flow !== "running")
+    lines.push(
+      paint(
+        color,
+        "yellow",
+        `${view.flow === "paused" ? "Paused" : "Draining"}: ${heldReason(view.flow).replace(/^\w+: /, "")}`,
+      ),
+    );
   lines.push("");
   const idWidth = Math.min(40, Math.max(5, ...view.stages.map((s) => s.id.length))) + 2;
   const stateWidth = Math.max(...view.stages.map((s) => s.state.length), 5) + 2;

@@ -63,6 +63,14 @@ export const ROUTES = {
     summary:
       "Widens the run's scope (a stage, with its dependencies or not), its parallelism and the environment sessions inherit.",
   },
+  setFlow: {
+    method: "post",
+    path: "/v1/flow",
+    principal: "admin",
+    reply: "json",
+    summary:
+      "Flow control: `paused` (no session starts, nothing merges), `draining` (no new stage starts) or `running`; kept across restarts.",
+  },
   progress: {
     method: "get",
     path: "/v1/progress",

@@ -10,7 +10,7 @@ import type { RouteName, StreamRouteName } from "./spec.ts";
 import { health, notify, openapi, shutdown } from "./schemas/daemon.ts";
 import { EventsLine, events } from "./schemas/events.ts";
 import { createHandoff, listHandoffs } from "./schemas/handoffs.ts";
-import { progress, run } from "./schemas/runs.ts";
+import { progress, run, setFlow } from "./schemas/runs.ts";
 import {
   getSession,
   killSession,
@@ -37,6 +37,7 @@ export const TABLE = {
   notify,
   shutdown,
   run,
+  setFlow,
   progress,
   events,
   completeStage,

@@ -21,4 +21,9 @@ export function runRoutes(app: App, ctx: ApiContext): void {
   });
 
   app.openapi(guarded(TABLE.progress), (c) => c.json(engine.progress(), 200));
+
+  app.openapi(guarded(TABLE.setFlow), (c) => {
+    const body = c.req.valid("json");
+    return c.json(engine.setFlow(body.mode, body.actor ?? "human"), 200);
+  });
 }

@@ -1,5 +1,6 @@
 /** Routes of the run: asking to run (scope, parallelism, environment) and where it stands. */
 import { createRoute, z } from "@hono/zod-openapi";
+import { FLOW_MODES } from "../../../core/flow.ts";
 import { STAGE_STATES } from "../../../core/stage/states.ts";
 import { StageId, jsonBody, reply, routeOf } from "./common.ts";
 
@@ -36,6 +37,25 @@ export const RunProgress = z.strictObject({
     }),
   ),
   manualCommands: z.record(z.string(), z.string()),
+  /** The flow mode (`flux pause`, `flux drain`, `flux daemon resume`). */
+  flow: z.enum(FLOW_MODES),
+});
+
+export const FlowBody = z.strictObject({
+  mode: z.enum(FLOW_MODES),
+  /** Who asks, for the event log (`human:<user>`). */
+  actor: z.string().min(1).max(200).optional(),
+});
+
+export const FlowReply = z.strictObject({
+  mode: z.enum(FLOW_MODES),
+  previous: z.enum(FLOW_MODES),
+});
+
+export const setFlow = createRoute({
+  ...routeOf("setFlow"),
+  request: { body: jsonBody(FlowBody) },
+  responses: reply(FlowReply, "The flow mode now, and the one before."),
 });
 
 export const run = createRoute({
