@@ -25,6 +25,12 @@ const duration: Check = (v) =>
   typeof v === "string" && parseDuration(v) !== undefined
     ? undefined
     : 'must be a duration such as "90s", "10m", "2h"';
+const positiveDuration: Check = (v) =>
+  typeof v === "string" && (parseDuration(v) ?? 0) > 0
+    ? undefined
+    : 'must be a duration above 0 such as "10s", "1m"';
+/** A string that may be empty (a later layer turning off an earlier one's setting). */
+const anyText: Check = (v) => (typeof v === "string" ? undefined : "must be a string");
 const percent: Check = (v) =>
   typeof v === "number" && Number.isInteger(v) && v >= 1 && v <= 100
     ? undefined
@@ -87,6 +93,15 @@ export const CONFIG_SCHEMA = {
     /** Sessions in a row ending with the same API error before a fallback agent takes over (default 2). */
     fallback_after: positiveInt,
   },
+  notify: {
+    /**
+     * A shell command run for each wait for a human (a gate, a question, a blocked, failed or
+     * parked stage, a session waiting for input), the event as JSON on its stdin; "" none.
+     */
+    command: anyText,
+    /** Longest run of one notify command (default "30s"). */
+    timeout: positiveDuration,
+  },
 } as const satisfies Record<string, Record<string, Check>>;
 
 export interface Config {
@@ -108,6 +123,7 @@ export interface Config {
     handoff_timeout?: string;
   };
   limits?: { backoff?: string; backoff_max?: string; usage_wait?: string; fallback_after?: number };
+  notify?: { command?: string; timeout?: string };
 }
 
 export interface ConfigIssue {
@@ -164,6 +180,8 @@ export interface ResolvedConfig {
   handoffTimeoutMs: number;
   /** `[limits]`: waits after rate and usage limits, and when a fallback agent takes over. */
   limits: LimitSettings;
+  /** `[notify]`: the command run when a human is needed (none when undefined), its timeout. */
+  notify: { command: string | undefined; timeoutMs: number };
 }
 
 export const DEFAULT_CONFIG: ResolvedConfig = {
@@ -178,6 +196,7 @@ export const DEFAULT_CONFIG: ResolvedConfig = {
   handoffSteps: 10,
   handoffTimeoutMs: 5 * 60_000,
   limits: DEFAULT_LIMITS,
+  notify: { command: undefined, timeoutMs: 30_000 },
 };
 
 /** Later layers win key by key. */
@@ -210,6 +229,15 @@ export function mergeConfig(layers: readonly Config[]): ResolvedConfig {
         backoffMaxMs: ms(limits.backoff_max, out.limits.backoffMaxMs),
         usageWaitMs: ms(limits.usage_wait, out.limits.usageWaitMs),
         fallbackAfter: limits.fallback_after ?? out.limits.fallbackAfter,
+      };
+    }
+    const notify = layer.notify;
+    if (notify !== undefined) {
+      const command = notify.command ?? out.notify.command;
+      const timeout = notify.timeout === undefined ? undefined : parseDuration(notify.timeout);
+      out.notify = {
+        command: command === "" ? undefined : command,
+        timeoutMs: timeout ?? out.notify.timeoutMs,
       };
     }
   }
@@ -269,4 +297,8 @@ file = ""
 # backoff_max = "10m"     # the longest rate-limit wait
 # usage_wait = "1h"       # a usage limit that names no reset time lasts this long
 # fallback_after = 2      # sessions in a row failing with the same API error before a fallback agent
+
+# [notify]                # when a human is needed: the event as JSON on the command's stdin
+# command = 'notify-send "Flux: $FLUX_NOTIFY_STAGE ($FLUX_NOTIFY_KIND)" "$FLUX_NOTIFY_REASON"'
+# timeout = "30s"         # the command is killed past this
 `;
