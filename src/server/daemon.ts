@@ -26,6 +26,7 @@ import { buildApp } from "./app.ts";
 import { removeDaemonInfo, writeDaemonInfo } from "./daemon-file.ts";
 import { errorResponse } from "./errors.ts";
 import { eventFeed } from "./event-feed.ts";
+import { forgetNotifications, startNotifier } from "./notify.ts";
 import { tryDaemonLock } from "./lock.ts";
 
 export interface DaemonOptions {
@@ -46,6 +47,8 @@ export interface DaemonOptions {
   handoffTimeoutMs?: number | undefined;
   /** `[limits]` (core/limits). */
   limits?: LimitSettings | undefined;
+  /** `[notify]`: the command run when a human is needed, and its timeout (server/notify.ts). */
+  notify?: { command: string; timeoutMs: number } | undefined;
   log?: (line: string) => void;
 }
 
@@ -103,6 +106,13 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
 
   const token = randomBytes(32).toString("base64url");
   const feed = eventFeed(engine);
+  // [notify]: woken by every event the feed passes on (this process's and other processes').
+  const notifier =
+    options.notify === undefined
+      ? undefined
+      : startNotifier({ store, ...options.notify, cwd: paths.root, env: options.env, log });
+  if (notifier === undefined) forgetNotifications(store);
+  else feed.subscribe(() => notifier.wake());
 
   let stopping: Promise<void> | undefined;
   let resolveClosed: () => void = () => undefined;
@@ -132,6 +142,7 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
       clearTimeout(idleTimer);
       await engine.stop();
       feed.close();
+      await notifier?.stop();
       // Followers see their stream end; the connections they held go with the server.
       closeStreams();
       await new Promise<void>((resolve) => {

@@ -64,6 +64,10 @@ export function daemonOptions(
     handoffSteps: config.handoffSteps,
     handoffTimeoutMs: config.handoffTimeoutMs,
     limits: config.limits,
+    notify:
+      config.notify.command === undefined
+        ? undefined
+        : { command: config.notify.command, timeoutMs: config.notify.timeoutMs },
     log,
     ...overrides,
   };
