@@ -5,8 +5,8 @@
  */
 import type { ServerResponse } from "node:http";
 import { hasCall, newId, type MessageReply } from "./reply.ts";
-import type { ErrorAction } from "./script.ts";
-import { halves, sendJson, sseFrame, startSse } from "./sse.ts";
+import type { SentError } from "./limits.ts";
+import { halves, sendErrorJson, sendJson, sseFrame, startSse } from "./sse.ts";
 import {
   arrayOf,
   firstMatch,
@@ -102,11 +102,12 @@ export const anthropic: WireFormat = {
     res.end();
   },
 
-  sendError(res, error: ErrorAction) {
-    sendJson(res, error.status, {
+  sendError(res, error: SentError) {
+    const body = {
       type: "error",
-      error: { type: error.type, message: error.message },
-    });
+      error: { type: error.type, message: error.message, ...error.body },
+    };
+    sendErrorJson(res, error.status, body, error.headers);
   },
 };
 

@@ -4,7 +4,7 @@
  * chunks, tool calls by index, a usage chunk with no choices, then `data: [DONE]`.
  */
 import { hasCall, newId, type FullUsage } from "./reply.ts";
-import { halves, sendJson, sseFrame, startSse } from "./sse.ts";
+import { halves, sendErrorJson, sendJson, sseFrame, startSse } from "./sse.ts";
 import {
   arrayOf,
   firstMatch,
@@ -94,7 +94,7 @@ export const chat: WireFormat = {
   },
 
   sendError(res, error) {
-    sendJson(res, error.status, openAiError(error));
+    sendErrorJson(res, error.status, openAiError(error), error.headers);
   },
 };
 

@@ -17,6 +17,8 @@ export {
   type TurnKind,
   type Usage,
   type Conversation,
+  type ErrorAction,
+  type LimitAction,
 } from "./script.ts";
 export { loadScript } from "./load-script.ts";
 export type { LoggedRequest, ResponseKind, Api } from "./request-log.ts";

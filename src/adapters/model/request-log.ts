@@ -9,6 +9,8 @@ export type Api = Dialect | "count_tokens" | "probe" | "unknown";
 export type ResponseKind =
   | TurnKind
   | "after_end"
+  /** A scripted limit answered with its error (once it has reset, the turn's own kind). */
+  | "limit"
   | "title"
   | "compact"
   | "side"

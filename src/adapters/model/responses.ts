@@ -4,7 +4,7 @@
  * response.created and response.completed, which carries the usage.
  */
 import { newId, type Block, type FullUsage } from "./reply.ts";
-import { halves, sendJson, sseFrame, startSse } from "./sse.ts";
+import { halves, sendErrorJson, sendJson, sseFrame, startSse } from "./sse.ts";
 import {
   arrayOf,
   firstMatch,
@@ -122,7 +122,7 @@ export const responses: WireFormat = {
   },
 
   sendError(res, error) {
-    sendJson(res, error.status, openAiError(error));
+    sendErrorJson(res, error.status, openAiError(error), error.headers);
   },
 };
 

@@ -20,6 +20,26 @@
  * already in the request, so one script serves every request of a conversation statelessly.
  * Past the script (or after an `end` turn) every request gets the `after_end` text ("Done.").
  * `${CWD}`, `${TURN}` and `${SESSION}` are expanded in every string of a turn.
+ *
+ * Errors and limits. An `error` is the provider's error answer, the same every time:
+ *
+ *   {"error": {"status": 429, "type": "rate_limit_error", "message": "slow down",
+ *              "headers": {"retry-after": "${RESET_IN}"}, "body": {"code": "rate_limit_exceeded"},
+ *              "reset_in_ms": 2000}}
+ *
+ * `headers` are added to the response; `body` fields are added to the error object (OpenAI's
+ * `code`, Codex's `resets_at`…). A `limit` wraps an ordinary turn and makes it answer with that
+ * error until `for_ms` has passed since the server first answered it, and as written afterwards
+ * (limits.ts keeps that state per server, keyed by script name and turn index):
+ *
+ *   {"limit": {"status": 429, "type": "usage_limit_reached", "message": "…", "for_ms": 3000},
+ *    "end": true, "text": "Back to work."}
+ *
+ * In an error's message, headers and body, `${RESET_EPOCH}` (seconds), `${RESET_EPOCH_MS}`,
+ * `${RESET_ISO}` and `${RESET_IN}` (whole seconds left, rounded up) name the reset instant,
+ * computed when the answer is sent: the limit's first answer + `for_ms`, or for an `error` the
+ * answer's time + `reset_in_ms` (default 60 000). A body value that is exactly one of the
+ * numeric placeholders becomes a JSON number.
  */
 import { z } from "zod";
 import { FluxError } from "../../core/errors.ts";
@@ -48,13 +68,30 @@ export const ToolUseAction = z.strictObject({
 });
 export type ToolUseAction = z.infer<typeof ToolUseAction>;
 
-export const ErrorAction = z.strictObject({
+const errorFields = {
   status: z.number().int().min(400).max(599),
   /** The provider's error type, e.g. `overloaded_error` (529) or `rate_limit_error` (429). */
   type: z.string().min(1),
   message: z.string(),
+  /** Response headers to add, e.g. `retry-after` or `anthropic-ratelimit-unified-reset`. */
+  headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, "a header name"), z.string()).optional(),
+  /** Fields added to the error object of the body (OpenAI `code`, Codex `resets_at`…). */
+  body: z.record(z.string(), z.unknown()).optional(),
+};
+
+export const ErrorAction = z.strictObject({
+  ...errorFields,
+  /** Where `${RESET_*}` points: this long (ms) after the answer is sent. Default 60 000. */
+  reset_in_ms: z.number().int().nonnegative().optional(),
 });
 export type ErrorAction = z.infer<typeof ErrorAction>;
+
+/** An error the turn answers with until `for_ms` has passed since its first answer. */
+export const LimitAction = z.strictObject({
+  ...errorFields,
+  for_ms: z.number().int().positive(),
+});
+export type LimitAction = z.infer<typeof LimitAction>;
 
 export const ACTIONS = ["shell", "write", "tool_use", "error", "end"] as const;
 export type TurnKind = (typeof ACTIONS)[number] | "text";
@@ -67,6 +104,8 @@ export const Turn = z
     tool_use: ToolUseAction.optional(),
     error: ErrorAction.optional(),
     end: z.literal(true).optional(),
+    /** Not an action: it wraps this turn (see the header). */
+    limit: LimitAction.optional(),
     /** Wait this long (ms) before answering. */
     delay_ms: z.number().int().nonnegative().optional(),
     usage: Usage.optional(),
@@ -81,10 +120,12 @@ export const Turn = z
     if (actions.length === 0 && turn.text === undefined)
       ctx.addIssue({
         code: "custom",
-        message: `a turn needs text or one of ${ACTIONS.join(", ")}`,
+        message: `a turn needs text or one of ${ACTIONS.join(", ")}${turn.limit === undefined ? "" : " (a limit wraps a turn: what it answers once the limit resets)"}`,
       });
     if (turn.error !== undefined && turn.text !== undefined)
       ctx.addIssue({ code: "custom", message: "an error turn has no text" });
+    if (turn.error !== undefined && turn.limit !== undefined)
+      ctx.addIssue({ code: "custom", message: "a limit wraps a turn that answers, not an error" });
   });
 export type Turn = z.infer<typeof Turn>;
 

@@ -2,7 +2,8 @@
  * One HTTP server (node:http) that plays the model for all three agent CLIs on one port:
  * Anthropic Messages for Claude Code, OpenAI Responses for Codex, Chat Completions for
  * opencode. Each request is answered from the script, statelessly: the turn is read from the
- * conversation the CLI sends back, so concurrent agents can share a server.
+ * conversation the CLI sends back, so concurrent agents can share a server. The one exception
+ * is a scripted `limit`, which remembers when it was first answered (limits.ts).
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -10,6 +11,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { anthropic, countTokens } from "./anthropic.ts";
 import { chat } from "./chat.ts";
 import { jsonInstance } from "./json-instance.ts";
+import { Limits } from "./limits.ts";
 import { messageFor, textReply } from "./reply.ts";
 import { redactHeaders, RequestLog, type LoggedRequest } from "./request-log.ts";
 import { responses } from "./responses.ts";
@@ -25,6 +27,8 @@ export interface ModelServerOptions {
   host?: string;
   /** Append every request as one JSON line to this file. */
   log?: string;
+  /** The clock (epoch ms) of scripted limits and `${RESET_*}`. Default Date.now. */
+  now?: () => number;
 }
 
 export interface ModelServer extends AsyncDisposable {
@@ -34,7 +38,10 @@ export interface ModelServer extends AsyncDisposable {
   requests(): LoggedRequest[];
   /** The first logged request matching `match`, waiting up to `timeoutMs` (default 10 000). */
   waitForRequest(match: (r: LoggedRequest) => boolean, timeoutMs?: number): Promise<LoggedRequest>;
-  /** Validates and swaps the script; requests already being answered keep the old one. */
+  /**
+   * Validates and swaps the script; requests already being answered keep the old one. The new
+   * script's limits start afresh.
+   */
   setScript(script: ScriptInput | Script): void;
   close(): Promise<void>;
 }
@@ -48,10 +55,12 @@ const ROUTES: Record<string, WireFormat> = {
 export async function startModelServer(options: ModelServerOptions): Promise<ModelServer> {
   let script = asScript(options.script);
   const log = new RequestLog(options.log);
+  const limits = new Limits();
+  const now = options.now ?? Date.now;
   // Aborted by close(): delayed answers stop waiting instead of holding the server open.
   const closing = new AbortController();
   const server = http.createServer((req, res) => {
-    handle(req, res, script, log, closing.signal).catch((error: unknown) => {
+    handle(req, res, { script, log, limits, now }, closing.signal).catch((error: unknown) => {
       if (closing.signal.aborted) return res.destroy();
       const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
       log.add({
@@ -90,17 +99,24 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
     waitForRequest: (match, timeoutMs = 10_000) => log.waitFor(match, timeoutMs),
     setScript: (next) => {
       script = asScript(next);
+      limits.clear();
     },
     close,
     [Symbol.asyncDispose]: close,
   };
 }
 
+interface ServerState {
+  script: Script;
+  log: RequestLog;
+  limits: Limits;
+  now: () => number;
+}
+
 async function handle(
   req: http.IncomingMessage,
   res: http.ServerResponse,
-  script: Script,
-  log: RequestLog,
+  { script, log, limits, now }: ServerState,
   signal: AbortSignal,
 ): Promise<void> {
   const raw = await readBody(req);
@@ -169,16 +185,18 @@ async function handle(
     return;
   }
   const { turn } = resolved;
-  const status = turn.error?.status ?? 200;
+  // Decided on arrival: a limit's window and the `${RESET_*}` values do not wait for delay_ms.
+  const error = limits.errorFor(turn, { script: resolved.script, index: resolved.index }, now());
+  const limited = error !== undefined && turn.limit !== undefined;
   log.add({
     ...entry,
     script: resolved.script,
     turn: resolved.index,
-    response_kind: resolved.kind,
-    status,
+    response_kind: limited ? "limit" : resolved.kind,
+    status: error?.status ?? 200,
   });
   if (turn.delay_ms !== undefined) await sleep(turn.delay_ms, undefined, { signal });
-  if (turn.error !== undefined) return wire.sendError(res, turn.error);
+  if (error !== undefined) return wire.sendError(res, error);
   const context = { cwd: view.conversation.cwd, tools: view.tools, requestBytes: raw.length };
   wire.send(res, messageFor(turn, wire.dialect, context), view);
 }

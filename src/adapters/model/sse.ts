@@ -4,6 +4,22 @@ import { sendJson } from "../http/json.ts";
 
 export { sendJson };
 
+/** An error answer: JSON with its status and the scripted extra headers. */
+export function sendErrorJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    ...headers,
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
 /** One SSE frame: `event:` only when named (Chat Completions sends bare `data:` lines). */
 export function sseFrame(data: unknown, event?: string): string {
   const payload = typeof data === "string" ? data : JSON.stringify(data);

@@ -1,7 +1,8 @@
 /** What every wire format (Anthropic Messages, OpenAI Responses, Chat Completions) provides. */
 import type { IncomingHttpHeaders, ServerResponse } from "node:http";
 import type { Dialect, MessageReply } from "./reply.ts";
-import type { Conversation, ErrorAction } from "./script.ts";
+import type { SentError } from "./limits.ts";
+import type { Conversation } from "./script.ts";
 
 /** A request the script does not answer: a session title, a compaction, another tool-less call. */
 export type SideCall =
@@ -20,7 +21,8 @@ export interface WireFormat {
   view(body: Record<string, unknown>, headers: IncomingHttpHeaders): RequestView;
   /** Writes the whole answer: SSE when the request streams, JSON otherwise. */
   send(res: ServerResponse, reply: MessageReply, view: RequestView): void;
-  sendError(res: ServerResponse, error: ErrorAction): void;
+  /** The provider's error body with the status, the scripted headers and extra body fields. */
+  sendError(res: ServerResponse, error: SentError): void;
 }
 
 export type Json = Record<string, unknown>;
@@ -65,7 +67,8 @@ export function firstMatch(texts: readonly string[], pattern: RegExp): string | 
   return undefined;
 }
 
-/** OpenAI's error body, shared by Responses and Chat Completions. */
-export function openAiError(error: ErrorAction): Json {
-  return { error: { message: error.message, type: error.type, code: error.type, param: null } };
+/** OpenAI's error body, shared by Responses and Chat Completions; `body` may set `code`. */
+export function openAiError(error: SentError): Json {
+  const base = { message: error.message, type: error.type, code: error.type, param: null };
+  return { error: { ...base, ...error.body } };
 }
