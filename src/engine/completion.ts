@@ -13,7 +13,7 @@ import { processStartTime } from "../adapters/process/proc.ts";
 import { recordAcceptance } from "../store/acceptance.ts";
 import { beginTask, endTask, setTaskProcessGroup } from "../store/run-state.ts";
 import type { CheckEvidence } from "../store/acceptance.ts";
-import { latestSession } from "../store/sessions.ts";
+import { latestSession, recordFailure } from "../store/sessions.ts";
 import { resetReminders } from "../store/session-input.ts";
 import type { AcceptanceProgress, AcceptanceResult } from "./acceptance/index.ts";
 import { failureFeedback, runAcceptance } from "./acceptance/index.ts";
@@ -230,6 +230,9 @@ function applyVerdict(
   const summary =
     first === undefined ? "acceptance failed" : `\`${first.command}\`: ${first.reason}`;
   if (trigger === "exit") {
+    const exited = latestSession(engine.store, stage.planId, stageId);
+    if (exited !== undefined && exited.failure === null)
+      engine.store.write((emit) => recordFailure(engine.store, emit, exited.id, "acceptance"));
     engine.note(stageId, { feedback: JSON.stringify(feedback) });
     engine.crashed(
       stageId,

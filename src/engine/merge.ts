@@ -17,7 +17,7 @@ import {
 } from "../adapters/git/index.ts";
 import { ExitCode, FluxError } from "../core/errors.ts";
 import type { StageRecord } from "../store/store.ts";
-import { latestSession } from "../store/sessions.ts";
+import { latestSession, recordFailure } from "../store/sessions.ts";
 import type { EngineContext } from "./context.ts";
 
 export type MergeOutcome =
@@ -120,6 +120,7 @@ export async function mergeTask(
     }
     case "conflict": {
       const files = result.files.join(", ");
+      conflicted(engine, stageId);
       engine.move(
         stageId,
         "merge_conflict",
@@ -140,6 +141,7 @@ export async function mergeTask(
         baseBranch: plan.baseBranch,
       });
       if (rebased.kind === "conflict") {
+        conflicted(engine, stageId);
         engine.move(
           stageId,
           "merge_conflict",
@@ -150,6 +152,13 @@ export async function mergeTask(
       return recheck(engine, stageId, `rebased onto ${plan.baseBranch}`);
     }
   }
+}
+
+/** The stage's last session's work conflicts with the base: its failure class says so. */
+function conflicted(engine: EngineContext, stageId: string): void {
+  const last = latestSession(engine.store, engine.plan().id, stageId);
+  if (last !== undefined && last.failure === null)
+    engine.store.write((emit) => recordFailure(engine.store, emit, last.id, "merge_conflict"));
 }
 
 async function recheck(engine: EngineContext, stageId: string, why: string): Promise<MergeOutcome> {

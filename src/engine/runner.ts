@@ -12,7 +12,8 @@ import path from "node:path";
 import { agentAdapter } from "../adapters/agents/index.ts";
 import type { OutputParser, SessionTelemetry } from "../adapters/agents/types.ts";
 import type { SessionSpec } from "./session-files.ts";
-import { agentTranscript, readSpec, writeExitReport } from "./session-files.ts";
+import { agentTranscript, readSpec, screenFile, writeExitReport } from "./session-files.ts";
+import { captureOwnPane } from "../adapters/tmux/tmux.ts";
 import { claudeTranscriptTelemetry, readTranscript } from "../adapters/agents/claude/transcript.ts";
 import type { ContextAnswer, ContextReportBody } from "./hook-events.ts";
 import { endAgent, KILL_AFTER_MS, watchContext } from "./context-watch.ts";
@@ -144,6 +145,8 @@ export async function runSession(options: RunnerOptions): Promise<number> {
 
   const end = await ended;
   for (const off of handlers) off();
+  // A TUI that refused to start said why on its screen only: keep it before the pane closes.
+  if (tty) await keepScreen(options.work, spec.sessionId, record);
   // The daemon learns the last figure before the exit: an agent ended past its limit is a
   // handoff for Flux to write, not a crash.
   await context.close(options.contextWaitMs ?? CONTEXT_WAIT_MS);
@@ -210,6 +213,20 @@ function leadsOwnGroup(): boolean {
     return Number(pgrp) === process.pid;
   } catch {
     return false;
+  }
+}
+
+async function keepScreen(
+  work: string,
+  sessionId: string,
+  record: (event: Record<string, unknown>) => void,
+): Promise<void> {
+  const screen = await captureOwnPane(process.env);
+  if (screen === undefined) return;
+  try {
+    fs.writeFileSync(screenFile(work, sessionId), `${screen}\n`, { mode: 0o600 });
+  } catch (error) {
+    record({ type: "screen_failed", error: String(error) });
   }
 }
 

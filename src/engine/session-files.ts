@@ -63,6 +63,21 @@ export function exitFile(work: string, sessionId: string): string {
   return path.join(sessionDir(work, sessionId), "exit.json");
 }
 
+/** A TUI's last screen, captured by its runner after it exited (before the pane closes). */
+export function screenFile(work: string, sessionId: string): string {
+  return path.join(sessionDir(work, sessionId), "screen.txt");
+}
+
+/** The captured last screen of an interactive session, if its runner captured one. */
+export function readScreen(work: string, sessionId: string): string | undefined {
+  try {
+    return fs.readFileSync(screenFile(work, sessionId), "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
 /** The agent's own session id and transcript, as its SessionStart hook reported them. */
 export function agentFile(work: string, sessionId: string): string {
   return path.join(sessionDir(work, sessionId), "agent.json");

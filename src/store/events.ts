@@ -5,6 +5,7 @@
  * get the right one by narrowing on `type`.
  */
 import type { ContextLevel } from "../core/context/levels.ts";
+import type { FailureClass } from "../core/failure.ts";
 import type { FlowMode } from "../core/flow.ts";
 import type { LimitKind } from "../core/limits/policy.ts";
 import type { HandoffAuthor, HandoffReason } from "../core/handoff/types.ts";
@@ -48,6 +49,8 @@ export interface EventDataMap {
     exitSignal: string | null;
   };
   "session.telemetry": { session: string } & Partial<SessionTelemetryRecord>;
+  /** Why the session failed (core/failure.ts), and what it said when that matters. */
+  "session.failed": { session: string; failure: FailureClass; detail?: string };
   /** The session waits for a human (a permission prompt, a notification…). */
   "session.waiting": { session: string; reason: string };
   /** It no longer does: what it waited for. */
@@ -111,6 +114,7 @@ export const EVENT_TYPES = [
   "session.started",
   "session.ended",
   "session.telemetry",
+  "session.failed",
   "session.waiting",
   "session.resumed",
   "session.ending",

@@ -222,4 +222,12 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 8,
+    name: "health: each failed session's failure class and what it said",
+    sql: `
+      ALTER TABLE sessions ADD COLUMN failure TEXT;
+      ALTER TABLE sessions ADD COLUMN failure_detail TEXT;
+    `,
+  },
 ];

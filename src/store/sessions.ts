@@ -1,5 +1,6 @@
 /** Sessions: one agent process working on one stage. Rows are written by the engine. */
 import type { ContextLevel } from "../core/context/levels.ts";
+import type { FailureClass } from "../core/failure.ts";
 import type { FluxEvent, NewEvent } from "./events.ts";
 import type { Store } from "./store.ts";
 
@@ -71,6 +72,10 @@ export interface SessionRecord extends SessionTelemetryRecord {
   pid: number | null;
   exitCode: number | null;
   exitSignal: string | null;
+  /** Why it failed (core/failure.ts), or null for a session that did not fail. */
+  failure: FailureClass | null;
+  /** What it said when it failed, where that matters (an agent CLI that could not start). */
+  failureDetail: string | null;
   createdAt: string;
   updatedAt: string;
   endedAt: string | null;
@@ -111,6 +116,8 @@ interface SessionRow {
   pid: number | null;
   exit_code: number | null;
   exit_signal: string | null;
+  failure: FailureClass | null;
+  failure_detail: string | null;
   created_at: string;
   updated_at: string;
   ended_at: string | null;
@@ -139,6 +146,8 @@ function fromRow(row: SessionRow): SessionRecord {
     pid: row.pid,
     exitCode: row.exit_code,
     exitSignal: row.exit_signal,
+    failure: row.failure,
+    failureDetail: row.failure_detail,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     endedAt: row.ended_at,
@@ -305,6 +314,27 @@ export function markSessionEnded(
     data: { session: id, ...end },
   });
   return true;
+}
+
+/** Records why a session failed (core/failure.ts), with what it said, as `session.failed`. */
+export function recordFailure(
+  store: Store,
+  emit: (e: NewEvent) => FluxEvent,
+  id: string,
+  failure: FailureClass,
+  detail: string | null = null,
+): void {
+  const session = getSession(store, id);
+  if (session === undefined) return;
+  store.db
+    .prepare("UPDATE sessions SET failure = ?, failure_detail = ?, updated_at = ? WHERE id = ?")
+    .run(failure, detail, store.now(), id);
+  emit({
+    type: "session.failed",
+    planId: session.planId,
+    stageId: session.stageId,
+    data: { session: id, failure, ...(detail === null ? {} : { detail }) },
+  });
 }
 
 /** Stores what the agent CLI reported (sent with the runner's exit report). */

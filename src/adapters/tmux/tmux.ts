@@ -99,3 +99,18 @@ export function isTmuxSupported(version: string): boolean {
   const minimum = parseVersion(MIN_TMUX_VERSION) ?? [];
   return atLeast(parts, minimum);
 }
+
+/**
+ * The visible screen of the pane this process runs in ($TMUX_PANE on the server $TMUX names),
+ * or undefined outside tmux or when tmux cannot tell: a runner keeps its TUI's last words.
+ */
+export async function captureOwnPane(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const pane = env.TMUX_PANE;
+  if (env.TMUX === undefined || pane === undefined || !/^%\d+$/.test(pane)) return undefined;
+  try {
+    const result = await execTmux("tmux", ["capture-pane", "-p", "-J", "-t", pane], env);
+    return result.status === 0 ? result.stdout.replace(/\s+$/, "") : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -20,6 +20,7 @@ export const STAGE_TRIGGERS = [
   "acceptance_failed",
   "fix_attempts_exhausted",
   "session_crashed",
+  "start_failed",
   "retries_exhausted",
   "question_asked",
   "question_answered",

@@ -106,6 +106,11 @@ export const STAGE_EDGES: { readonly [A in StageAction]: StageEdge } = {
     why: "the session died, or exited and failed acceptance: restart with a recovery signal",
     counter: "retries",
   },
+  start_failed: {
+    from: ["running"],
+    to: "ready",
+    why: "the agent CLI could not start (it exited within seconds, before any model call): it is tried once more, then the stage blocks with what it said",
+  },
   retries_exhausted: {
     from: ["ready", ...LIVE],
     to: "failed",

@@ -52,6 +52,7 @@ const LEGAL: Record<StageState, Partial<Record<StageAction, StageState>>> = {
     completion_requested: "checking",
     session_exited: "checking",
     session_crashed: "ready",
+    start_failed: "ready",
     retries_exhausted: "failed",
     question_asked: "blocked",
     timed_out: "ready",
@@ -147,8 +148,8 @@ function catchError(fn: () => unknown): FluxError {
 }
 
 describe("transition, every (state, action) pair", () => {
-  it("covers all 14 states × 31 actions", () => {
-    expect(PAIRS).toHaveLength(14 * 31);
+  it("covers all 14 states × 32 actions", () => {
+    expect(PAIRS).toHaveLength(14 * 32);
   });
 
   it.each(PAIRS)("%s --%s-->", (state, action, target) => {

@@ -2,6 +2,7 @@
  * Routes of one session: its runner's start and exit reports, an interactive agent's hooks,
  * reading it, and killing it (a human's).
  */
+import { FAILURE_CLASSES } from "../../../core/failure.ts";
 import { createRoute, z } from "@hono/zod-openapi";
 import {
   CONTEXT_ACTIONS,
@@ -62,6 +63,8 @@ export const Session = z
     pid: z.number().int().nullable(),
     exitCode: z.number().int().nullable(),
     exitSignal: z.string().nullable(),
+    failure: z.enum(FAILURE_CLASSES).nullable(),
+    failureDetail: z.string().nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),
     endedAt: z.string().nullable(),
