@@ -8,6 +8,7 @@
  * | `gate`     | `stage.transitioned` to `awaiting_verification`        | `flux verify <id>`    |
  * | `question` | `stage.transitioned` by `question_asked`               | `flux attach <id>`    |
  * | `blocked`  | any other `stage.transitioned` to `blocked`            | `flux resume <id>`    |
+ * |            | … by `merge_conflict` (resolved in the worktree first) | `flux merge <id>`     |
  * | `failed`   | `stage.transitioned` to `failed`                       | `flux resume <id>`    |
  * | `parked`   | `stage.transitioned` to `parked` (resumes by itself)   | `flux resume <id>`    |
  * | `input`    | `session.waiting` (an interactive agent waits)         | `flux attach <id>`    |
@@ -93,7 +94,8 @@ export function classifyEvent(event: EventView, stage?: StageView): Notification
       kind: "blocked",
       stage: id,
       reason: reason ?? "blocked",
-      command: `flux resume ${id}`,
+      // A conflict is resolved in the worktree, then merged: a new session would not help.
+      command: text("trigger") === "merge_conflict" ? `flux merge ${id}` : `flux resume ${id}`,
     };
   if (to === "failed")
     return {

@@ -44,19 +44,14 @@ describe("classifyEvent", () => {
     });
   });
 
-  it("any other edge to blocked, the engine's own block included: flux resume", () => {
-    for (const [trigger, manual] of [
-      ["fix_attempts_exhausted", false],
-      ["merge_conflict", false],
-      ["block", true],
+  it("any other edge to blocked, the engine's own block included: flux resume (a conflict: flux merge)", () => {
+    for (const [trigger, manual, command] of [
+      ["fix_attempts_exhausted", false, "flux resume api"],
+      ["block", true, "flux resume api"],
+      ["merge_conflict", false, "flux merge api"],
     ] as const) {
       const event = moved("api", { from: "checking", to: "blocked", trigger, manual, reason: "r" });
-      expect(classifyEvent(event)).toEqual({
-        kind: "blocked",
-        stage: "api",
-        reason: "r",
-        command: "flux resume api",
-      });
+      expect(classifyEvent(event)).toEqual({ kind: "blocked", stage: "api", reason: "r", command });
     }
   });
 
