@@ -192,40 +192,44 @@ describe("interactive Claude Code", () => {
     }
   });
 
-  it("an API error that ends a turn is classified, and the stage restarted like after a crash", async () => {
+  it("a rate limit that ends a turn: Flux ends the TUI, waits for the reset and resumes the same agent, without using a retry", async () => {
     await using model = await fakeModel({
       scripts: {
-        s1: [{ error: { status: 429, type: "rate_limit_error", message: "Too many requests" } }],
+        s1: [
+          {
+            limit: {
+              status: 429,
+              type: "rate_limit_error",
+              message: "Too many requests",
+              headers: { "retry-after": "${RESET_IN}" },
+              for_ms: 3_000,
+            },
+            text: "Writing it.",
+            write: { path: "hello.txt", content: "hello\n" },
+          },
+          { shell: 'git add hello.txt && git commit -q -m hello && "$FLUX_BIN" stage complete' },
+          { end: true, text: "Done." },
+        ],
       },
     });
     const homes = tempDir("flux-cli-");
     await using repo = await engineRepo({
       defaultsYaml: "    agent: claude\n",
-      stagesYaml: `    - id: s1\n      description: "[[script:s1]]"\n      permission_mode: bypass\n      max_retries: 1\n      acceptance: ["test -f hello.txt"]\n`,
+      stagesYaml: `    - id: s1\n      description: "[[script:s1]]"\n      permission_mode: bypass\n      max_retries: 0\n      acceptance: ["test -f hello.txt"]\n`,
       env: untrustedClaude(model, homes),
     });
+    fs.appendFileSync(path.join(repo.dir, ".work", "config.toml"), '\n[limits]\nbackoff = "1s"\n');
     try {
-      const run = await repo.run(["run"]);
-      expect(run.stdout).toMatch(
-        /s1\s+running → ready\s+Flux ended the session: an API error ended its turn \(rate_limit: API Error: Request rejected \(429\)/,
+      const run = await repo.ok(["run"]);
+      expect(run.stdout).toMatch(/s1\s+claude rate limit until/);
+      expect(repo.state("s1")).toBe("merged");
+      const sessions = repo.db<{ purpose: string; agent: string; error_class: string | null }>(
+        "SELECT purpose, agent, error_class FROM sessions WHERE stage_id = 's1' ORDER BY created_at, rowid",
       );
-      expect(repo.state("s1")).toBe("failed");
-      const sessions = repo.db<{ purpose: string; status: string; error_class: string | null }>(
-        "SELECT purpose, status, error_class FROM sessions WHERE stage_id = 's1' ORDER BY created_at",
-      );
-      expect(sessions).toEqual([
-        { purpose: "start", status: "exited", error_class: "rate_limit" },
-        { purpose: "retry", status: "exited", error_class: "rate_limit" },
-      ]);
-      // The retry's signal quotes the first session's last words, from its transcript.
-      const retry = repo.db<{ id: string }>(
-        "SELECT id FROM sessions WHERE stage_id = 's1' AND purpose = 'retry'",
-      )[0];
-      const signal = fs.readFileSync(
-        path.join(repo.dir, ".work", "signals", `${retry?.id ?? ""}.md`),
-        "utf8",
-      );
-      expect(signal).toContain("API Error: Request rejected (429) · Too many requests");
+      expect(sessions[0]).toMatchObject({ purpose: "start", error_class: "rate_limit" });
+      expect(sessions.at(-1)).toMatchObject({ purpose: "handoff", error_class: null });
+      expect(sessions.every((x) => x.agent === "claude")).toBe(true);
+      expect(repo.db("SELECT retries FROM stages WHERE id = 's1'")).toEqual([{ retries: 0 }]);
     } finally {
       fs.rmSync(homes, { recursive: true, force: true });
     }

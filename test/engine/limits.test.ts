@@ -65,7 +65,7 @@ describe("limits", () => {
 
     const parked = await h.until("parked", () => h?.stage("a").state === "parked" && h.stage("a"));
     expect(parked.parkedUntil).toBe(new Date(reset).toISOString());
-    expect(parked.reason).toMatch(/^parked until \d\d:\d\d: claude rate limit$/);
+    expect(parked.reason).toMatch(/^parked until \d\d:\d\d(:\d\d)?: claude rate limit$/);
     expect(parked.retries).toBe(0);
     const [handoff] = listHandoffs(h.store, parked.planId, "a");
     expect(handoff).toMatchObject({ author: "flux", reason: "agent_limit", sessionId: first.id });

@@ -168,10 +168,13 @@ export function specForAgent<
   return { ...spec, agent, model: undefined, mode, permissionMode };
 }
 
-/** "14:05" in this process's time zone when `at` is the same day as `now`, else with the date. */
+/**
+ * "14:05" in this process's time zone when `at` is the same day as `now`, else with the date;
+ * with seconds ("14:05:30") when it is less than ten minutes away.
+ */
 export function resetTime(at: number, now: number): string {
   const when = new Date(at);
-  const time = when.toTimeString().slice(0, 5);
+  const time = when.toTimeString().slice(0, at - now < 10 * 60_000 ? 8 : 5);
   return when.toDateString() === new Date(now).toDateString()
     ? time
     : `${when.toISOString().slice(0, 10)} ${time}`;

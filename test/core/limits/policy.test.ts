@@ -7,6 +7,7 @@ import {
   failingAgents,
   limitDeadline,
   limitStreak,
+  resetTime,
   specForAgent,
 } from "../../../src/core/limits/policy.ts";
 import type { AgentLimit } from "../../../src/core/limits/policy.ts";
@@ -163,5 +164,14 @@ describe("specForAgent", () => {
     expect(specForAgent({ ...spec, permissionMode: "bypass" as const }, "opencode")).toMatchObject({
       permissionMode: "bypass",
     });
+  });
+});
+
+describe("resetTime", () => {
+  it("says the time of day, with seconds when it is soon, with the date when it is not today", () => {
+    const now = new Date(2026, 11, 5, 12, 0, 0).getTime();
+    expect(resetTime(new Date(2026, 11, 5, 14, 5).getTime(), now)).toBe("14:05");
+    expect(resetTime(new Date(2026, 11, 5, 12, 3, 7).getTime(), now)).toBe("12:03:07");
+    expect(resetTime(new Date(2026, 11, 6, 9, 30).getTime(), now)).toMatch(/^2026-12-0[56] 09:30$/);
   });
 });
