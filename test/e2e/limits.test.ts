@@ -162,7 +162,9 @@ describe("rate and usage limits with the real CLIs", () => {
     fs.appendFileSync(`${repo.dir}/.work/config.toml`, '\n[limits]\nusage_wait = "6s"\n');
     try {
       const run = repo.spawn(["run"]);
-      await run.waitFor(/parked\s+\S+ → parked\s+parked until \d\d:\d\d(:\d\d)?: claude usage limit/);
+      await run.waitFor(
+        /parked\s+\S+ → parked\s+parked until \d\d:\d\d(:\d\d)?: claude usage limit/,
+      );
       const status = JSON.parse((await repo.ok(["status", "--json"])).stdout) as {
         stages: { id: string; state: string; parkedUntil: string | null; reason: string }[];
         limits: { agent: string; kind: string; until: string }[];
