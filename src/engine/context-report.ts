@@ -15,6 +15,7 @@
  * The backstop moves the stage to `needs_handoff` before the session is stopped: a daemon
  * killed in between finds the stage there and finishes the job (handoff.ts).
  */
+import { checkTurns, sessionActive } from "./health.ts";
 import fs from "node:fs";
 import path from "node:path";
 import {
@@ -56,6 +57,8 @@ export function reportContext(
   ctx.store.write((emit) =>
     recordContext(ctx.store, emit, sessionId, { tokens: body.tokens, window, percent, level }),
   );
+  sessionActive(ctx, sessionId);
+  if (body.turns !== undefined) checkTurns(ctx, session, body.turns);
   if (level !== "green") markWatched(ctx, session);
   const latest = latestSession(ctx.store, session.planId, session.stageId);
   if (stage === undefined || latest?.id !== session.id)

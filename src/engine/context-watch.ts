@@ -81,6 +81,8 @@ export function watchContext(options: ContextWatchOptions): ContextWatch {
   const policy = spec.context;
 
   let lastTokens: number | undefined;
+  /** Model calls seen (each changes the figure): a running turn count for CLIs that give none. */
+  let calls = 0;
   let next: { figure: Figure; reading: Reading } | undefined;
   let inFlight = false;
   let idle: (() => void)[] = [];
@@ -119,6 +121,7 @@ export function watchContext(options: ContextWatchOptions): ContextWatch {
   const take = (figure: Figure) => {
     if (closed || figure.tokens === lastTokens) return;
     lastTokens = figure.tokens;
+    calls += 1;
     const reading = read(figure);
     // Past the hard limit nothing waits for the daemon: the agent ends before the report goes.
     if (reading.level === "limit") end(reading.percent, reading.level);
@@ -164,6 +167,7 @@ export function watchContext(options: ContextWatchOptions): ContextWatch {
           ...(taken.figure.model === undefined ? {} : { model: taken.figure.model }),
           source: taken.figure.source,
           phase: "turn",
+          ...turnsOf(options.parser, calls),
         };
         let answer: ContextAnswer | undefined;
         let error: string | undefined;
@@ -294,4 +298,13 @@ function killGone(pid: number, signal: NodeJS.Signals): void {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
   }
+}
+
+/**
+ * Model turns so far, for the many-turns warning: the parser's count, or the model calls the
+ * watch has seen when the CLI counts only at the end (Claude's `num_turns`).
+ */
+function turnsOf(parser: OutputParser | undefined, calls: number): { turns?: number } {
+  const turns = Math.max(parser?.telemetry(null).turns ?? 0, calls);
+  return turns === 0 ? {} : { turns };
 }

@@ -7,12 +7,14 @@
  */
 import type { SessionBackend } from "../adapters/sessions/backend.ts";
 import type { ContextLayer } from "../core/context/levels.ts";
+import type { HealthSettings } from "../core/health.ts";
 import type { LimitSettings } from "../core/limits/policy.ts";
 import type { StageAction } from "../core/stage/actions.ts";
 import type { WorkPaths } from "../store/paths.ts";
 import type { PlanRecord, StageFacts, StageRecord, Store } from "../store/store.ts";
 import type { Clock } from "./clock.ts";
 import type { Verdict, VerdictRequest } from "./completion.ts";
+import type { HealthWatch, MachineReader } from "./health.ts";
 import type { ParkAlarm } from "./limits.ts";
 import type { RunScope } from "./run-scope.ts";
 import type { SessionWatch } from "./session-watch.ts";
@@ -43,6 +45,8 @@ export interface EngineContext {
    */
   readonly handoff: { settings: ContextLayer; steps: number; timeoutMs: number };
 
+  /** `[health]`, the health timers of open sessions, and the machine's readings (health.ts). */
+  readonly health: { settings: HealthSettings; watch: HealthWatch; machine: MachineReader };
   /** `[limits]`, and the one timer of the parked stages (limits.ts). */
   readonly limits: { settings: LimitSettings; alarm: ParkAlarm };
 

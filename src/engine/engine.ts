@@ -15,6 +15,8 @@ import { isDamagedDatabase, noActivePlan, sessionNotFound, stageNotFound } from 
 import type { ContextLayer } from "../core/context/levels.ts";
 import type { Handoff, HandoffRecord } from "../core/handoff/types.ts";
 import type { FlowMode } from "../core/flow.ts";
+import { DEFAULT_HEALTH } from "../core/health.ts";
+import type { HealthSettings } from "../core/health.ts";
 import { DEFAULT_LIMITS } from "../core/limits/policy.ts";
 import type { LimitSettings } from "../core/limits/policy.ts";
 import type { ManualAction, StageAction } from "../core/stage/actions.ts";
@@ -44,6 +46,8 @@ import type { MergeOutcome } from "./merge.ts";
 import { mergeNow, removeMergedWorktree } from "./merge.ts";
 import type { RunAccepted, RunProgress, RunRequest } from "./progress.ts";
 import { isActive, runProgress, widenRun } from "./progress.ts";
+import { HealthWatch, readMachine } from "./health.ts";
+import type { MachineReader } from "./health.ts";
 import { ParkAlarm } from "./limits.ts";
 import { redoInFlight } from "./recovery.ts";
 import { resumeStage } from "./resume.ts";
@@ -75,6 +79,10 @@ export interface EngineOptions {
   handoffTimeoutMs?: number | undefined;
   /** `[limits]`: waits after rate and usage limits, and when a fallback agent takes over. */
   limits?: LimitSettings | undefined;
+  /** `[health]`: warning thresholds and the machine's floors for new sessions. */
+  health?: HealthSettings | undefined;
+  /** This machine's free memory and load (default: node:os). */
+  machine?: MachineReader | undefined;
   /**
    * The repository's per-user state directory (store/state-dir.ts): session specs and the run's
    * environment. Default: the one of the user running the engine.
@@ -138,6 +146,11 @@ export class Engine {
         timeoutMs: options.handoffTimeoutMs ?? 5 * 60_000,
       },
       limits: { settings: options.limits ?? DEFAULT_LIMITS, alarm: new ParkAlarm(clock) },
+      health: {
+        settings: options.health ?? DEFAULT_HEALTH,
+        watch: new HealthWatch(clock),
+        machine: options.machine ?? readMachine,
+      },
       tasks: new StageTasks((stageId, what) => this.wake(`${what} of ${stageId} done`)),
       sessions: new SessionWatch(clock),
       run: new RunScope(store, {
@@ -195,6 +208,7 @@ export class Engine {
     this.stopped = true;
     this.ctx.sessions.clear();
     this.ctx.limits.alarm.clear();
+    this.ctx.health.watch.clear();
     for (const cleanup of this.cleanups.splice(0)) cleanup();
     await this.ctx.tasks.drain();
   }

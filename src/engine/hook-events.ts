@@ -42,6 +42,8 @@ export interface ContextReportBody {
   model?: string | undefined;
   source: ContextSource;
   phase?: ContextPhase | undefined;
+  /** Model turns so far, when the runner's parser counts them (the many-turns warning). */
+  turns?: number | undefined;
 }
 
 /**

@@ -27,6 +27,7 @@ import type { EngineContext } from "./context.ts";
 import { HOOK_EVENTS } from "./hook-events.ts";
 import type { HookAnswer, HookEvent } from "./hook-events.ts";
 import { endSession } from "./lifecycle.ts";
+import { sessionActive } from "./health.ts";
 import { telemetryRecord } from "./telemetry.ts";
 import { sessionDir } from "./session-files.ts";
 
@@ -47,6 +48,7 @@ export function handleHook(
   const session = getSession(engine.store, sessionId);
   if (session === undefined || session.endedAt !== null) return NONE;
   const text = (key: string) => (typeof body[key] === "string" ? body[key] : "");
+  sessionActive(engine, sessionId);
   switch (event as HookEvent) {
     case "stop":
       return stopped(engine, session, body.telemetry);

@@ -22,6 +22,7 @@ import type { EngineContext } from "./context.ts";
 import { logTail, readExitReport, readScreen } from "./session-files.ts";
 import { dirtyFilesAsync, headCommitAsync, worktreePath } from "../adapters/git/index.ts";
 import { sessionNotFound } from "../core/errors.ts";
+import { hung, watchHealth } from "./health.ts";
 import { limitReached, recordLimitWithin } from "./limits.ts";
 import { telemetryRecord } from "./telemetry.ts";
 
@@ -38,6 +39,7 @@ export async function readoptSessions(ctx: EngineContext): Promise<void> {
     if (session.backend === "manual") continue;
     if (session.backend === ctx.backend.kind && (await ctx.backend.isAlive(session.name))) {
       ctx.log(`re-adopted ${session.id} (${session.name})`);
+      watchHealth(ctx, session.id);
       const state = ctx.store.stage(plan.id, session.stageId)?.state;
       if (session.handoffAskedAt !== null && state === "running") {
         const since = ctx.clock.now().getTime() - Date.parse(session.handoffAskedAt);
@@ -124,6 +126,7 @@ export function sessionEnded(
     return { first: true, limit, failure: failure?.class };
   });
   const endedBy = ctx.sessions.ended(sessionId);
+  ctx.health.watch.forget(sessionId);
   if (!first) {
     ctx.project();
     return;
@@ -185,6 +188,16 @@ export function sessionEnded(
   if (failure === "infrastructure" && endedBy === undefined) {
     startFailed(ctx, session);
     return;
+  }
+  if (status === "lost") {
+    const { retries, spec } = ctx.stage(session.stageId);
+    hung(
+      ctx,
+      sessionId,
+      retries >= spec.maxRetries
+        ? `its stage failed: retries exhausted (${spec.maxRetries})`
+        : `Flux restarted its stage with a recovery signal (retry ${retries + 1} of ${spec.maxRetries})`,
+    );
   }
   crashed(
     ctx,

@@ -28,6 +28,7 @@ import { packageRoot } from "./signal-templates.ts";
 import { armTimeout } from "./lifecycle.ts";
 import { sessionPolicy } from "./context-report.ts";
 import { park, pickAgent } from "./limits.ts";
+import { watchHealth } from "./health.ts";
 import { specForAgent } from "../core/limits/policy.ts";
 
 /** Setup commands (e.g. `npm ci`) may take a while; each gets this long. */
@@ -146,6 +147,7 @@ export async function startSession(
     });
   }
   armTimeout(engine, sessionId, stage.spec.timeoutMs);
+  watchHealth(engine, sessionId);
   // The projections follow once the agent is on its way: they are not on the dispatch path.
   engine.project();
 }

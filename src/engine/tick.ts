@@ -12,6 +12,7 @@ import { latestSession, openSessions } from "../store/sessions.ts";
 import type { EngineContext } from "./context.ts";
 import { handOn } from "./handoff.ts";
 import { endSession, sessionEnded } from "./lifecycle.ts";
+import { machineAllows } from "./health.ts";
 import { unparkDue } from "./limits.ts";
 import { mergeTask } from "./merge.ts";
 import { startable } from "./progress.ts";
@@ -71,6 +72,8 @@ export function schedule(ctx: EngineContext): void {
       !ctx.tasks.has(s.id) &&
       mayStartSession(flow, latestSession(ctx.store, plan.id, s.id) !== undefined),
   );
+  // The machine's floors (free memory, load): nothing new starts below them.
+  if (ready.length > 0 && !machineAllows(ctx)) return;
   for (const stage of startable(ctx, ready, running)) {
     const purpose =
       ctx.run.takePurpose(stage.id) ??

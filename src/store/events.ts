@@ -7,6 +7,7 @@
 import type { ContextLevel } from "../core/context/levels.ts";
 import type { FailureClass } from "../core/failure.ts";
 import type { FlowMode } from "../core/flow.ts";
+import type { HealthWarning, HealthWarningKind } from "../core/health.ts";
 import type { LimitKind } from "../core/limits/policy.ts";
 import type { HandoffAuthor, HandoffReason } from "../core/handoff/types.ts";
 import type { StageTransitioned } from "../core/stage/event.ts";
@@ -49,6 +50,9 @@ export interface EventDataMap {
     exitSignal: string | null;
   };
   "session.telemetry": { session: string } & Partial<SessionTelemetryRecord>;
+  /** A health warning on a live session (core/health.ts), with what Flux did about it. */
+  "session.warning": { session: string } & HealthWarning;
+  "session.warning_cleared": { session: string; kind: HealthWarningKind };
   /** Why the session failed (core/failure.ts), and what it said when that matters. */
   "session.failed": { session: string; failure: FailureClass; detail?: string };
   /** The session waits for a human (a permission prompt, a notification…). */
@@ -115,6 +119,8 @@ export const EVENT_TYPES = [
   "session.ended",
   "session.telemetry",
   "session.failed",
+  "session.warning",
+  "session.warning_cleared",
   "session.waiting",
   "session.resumed",
   "session.ending",

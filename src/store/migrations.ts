@@ -230,4 +230,11 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE sessions ADD COLUMN failure_detail TEXT;
     `,
   },
+  {
+    version: 9,
+    name: "health: the warnings raised on each session",
+    sql: `
+      ALTER TABLE sessions ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';
+    `,
+  },
 ];

@@ -1,6 +1,8 @@
 /** Sessions: one agent process working on one stage. Rows are written by the engine. */
 import type { ContextLevel } from "../core/context/levels.ts";
 import type { FailureClass } from "../core/failure.ts";
+import type { HealthWarning, HealthWarningKind } from "../core/health.ts";
+import { withWarning } from "../core/health.ts";
 import type { FluxEvent, NewEvent } from "./events.ts";
 import type { Store } from "./store.ts";
 
@@ -76,6 +78,8 @@ export interface SessionRecord extends SessionTelemetryRecord {
   failure: FailureClass | null;
   /** What it said when it failed, where that matters (an agent CLI that could not start). */
   failureDetail: string | null;
+  /** Health warnings raised on it (core/health.ts), one per kind, the latest kept. */
+  warnings: HealthWarning[];
   createdAt: string;
   updatedAt: string;
   endedAt: string | null;
@@ -118,6 +122,7 @@ interface SessionRow {
   exit_signal: string | null;
   failure: FailureClass | null;
   failure_detail: string | null;
+  warnings: string;
   created_at: string;
   updated_at: string;
   ended_at: string | null;
@@ -148,6 +153,7 @@ function fromRow(row: SessionRow): SessionRecord {
     exitSignal: row.exit_signal,
     failure: row.failure,
     failureDetail: row.failure_detail,
+    warnings: JSON.parse(row.warnings) as HealthWarning[],
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     endedAt: row.ended_at,
@@ -312,6 +318,47 @@ export function markSessionEnded(
     planId: session.planId,
     stageId: session.stageId,
     data: { session: id, ...end },
+  });
+  return true;
+}
+
+/** Raises a health warning on a session (replacing one of its kind) as `session.warning`. */
+export function recordWarning(
+  store: Store,
+  emit: (e: NewEvent) => FluxEvent,
+  id: string,
+  warning: HealthWarning,
+): void {
+  const session = getSession(store, id);
+  if (session === undefined) return;
+  store.db
+    .prepare("UPDATE sessions SET warnings = ? WHERE id = ?")
+    .run(JSON.stringify(withWarning(session.warnings, warning)), id);
+  emit({
+    type: "session.warning",
+    planId: session.planId,
+    stageId: session.stageId,
+    data: { session: id, ...warning },
+  });
+}
+
+/** Clears a warning that no longer holds (a stalled session spoke again); false if none was raised. */
+export function clearWarning(
+  store: Store,
+  emit: (e: NewEvent) => FluxEvent,
+  id: string,
+  kind: HealthWarningKind,
+): boolean {
+  const session = getSession(store, id);
+  if (session === undefined || !session.warnings.some((w) => w.kind === kind)) return false;
+  store.db
+    .prepare("UPDATE sessions SET warnings = ? WHERE id = ?")
+    .run(JSON.stringify(session.warnings.filter((w) => w.kind !== kind)), id);
+  emit({
+    type: "session.warning_cleared",
+    planId: session.planId,
+    stageId: session.stageId,
+    data: { session: id, kind },
   });
   return true;
 }

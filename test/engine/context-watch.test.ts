@@ -306,9 +306,10 @@ describe("the runner follows context from the stream", () => {
       { output: "claude-stream-json" },
     );
     expect(t.reports).toEqual([
-      { tokens: 20_000, model: "claude-sonnet-4-5", source: "stream", phase: "turn" },
-      { tokens: 40_000, model: "claude-sonnet-4-5", source: "stream", phase: "turn" },
-      { tokens: 124_000, model: "claude-sonnet-4-5", source: "stream", phase: "turn" },
+      // Claude counts its turns only at the end: the reports count the model calls seen.
+      { tokens: 20_000, model: "claude-sonnet-4-5", source: "stream", phase: "turn", turns: 1 },
+      { tokens: 40_000, model: "claude-sonnet-4-5", source: "stream", phase: "turn", turns: 2 },
+      { tokens: 124_000, model: "claude-sonnet-4-5", source: "stream", phase: "turn", turns: 3 },
     ]);
     expect(t.events("context").map(({ t: _, ...e }) => e)).toEqual([
       {
@@ -611,8 +612,22 @@ next();`;
       answer: (b) => answering(b.tokens > 150_000 ? "handoff" : "none", "green")(b),
     });
     expect(t.reports).toEqual([
-      { tokens: 30_000, window: 200_000, model: "gpt-5-codex", source: "rollout", phase: "turn" },
-      { tokens: 152_000, window: 200_000, model: "gpt-5-codex", source: "rollout", phase: "turn" },
+      {
+        tokens: 30_000,
+        window: 200_000,
+        model: "gpt-5-codex",
+        source: "rollout",
+        phase: "turn",
+        turns: 1,
+      },
+      {
+        tokens: 152_000,
+        window: 200_000,
+        model: "gpt-5-codex",
+        source: "rollout",
+        phase: "turn",
+        turns: 2,
+      },
     ]);
     expect(t.stdout).toContain("GOT SIGTERM");
     expect(t.stdout).not.toContain("TOOL RAN");

@@ -166,7 +166,7 @@ describe("context levels and the handoff", () => {
     // The daemon dies before the session has ended: the new one gives it its time to exit,
     // ends it, and continues from the handoff it has.
     await h.restart();
-    await h.until("the handoff-exit timer", () => h?.clock.pending !== 0);
+    await h.until("the handoff-exit timer", () => h?.clock.dueWithin(3_000) !== 0);
     h.clock.advance(3_000);
     const second = await h.launched("a");
     expect(second.purpose).toBe("handoff");

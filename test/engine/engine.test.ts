@@ -92,7 +92,7 @@ describe("engine, in process", () => {
     const first = await h.launched("a");
     h.backend.exit("flux-a", 1);
     // The process backend reports the exit; the runner's report gets a grace period first.
-    await h.until("the report grace timer", () => h?.clock.pending === 1);
+    await h.until("the report grace timer", () => h?.clock.dueWithin(3_000) === 1);
     h.clock.advance(3_000);
     const second = await h.launched("a");
     expect(second.id).not.toBe(first.id);

@@ -37,6 +37,11 @@ export class FakeClock implements Clock {
     return this.timers.length;
   }
 
+  /** Timers armed that fall due within `ms` from now (health timers, say, are far off). */
+  dueWithin(ms: number): number {
+    return this.timers.filter((t) => t.at <= this.time + ms).length;
+  }
+
   /** Moves time on by `ms`, running every timer that falls due (and those they arm) in order. */
   advance(ms: number): void {
     const until = this.time + ms;

@@ -10,6 +10,7 @@ import path from "node:path";
 import { FluxError } from "../../src/core/errors.ts";
 import type { StageSpec } from "../../src/core/plan/schema.ts";
 import { Engine } from "../../src/engine/engine.ts";
+import type { EngineOptions } from "../../src/engine/engine.ts";
 import type { FluxEvent } from "../../src/store/events.ts";
 import { workPaths } from "../../src/store/paths.ts";
 import type { WorkPaths } from "../../src/store/paths.ts";
@@ -60,7 +61,11 @@ export interface EngineHarness extends AsyncDisposable {
 
 export async function engineHarness(
   stages: StageSpec[],
-  options: { backend?: MemoryBackendOptions } = {},
+  options: {
+    backend?: MemoryBackendOptions;
+    /** Engine settings beyond the harness's own (health, limits, the machine's readings…). */
+    engine?: Partial<EngineOptions>;
+  } = {},
 ): Promise<EngineHarness> {
   const repo = await tempRepo();
   fs.appendFileSync(path.join(repo.dir, ".git", "info", "exclude"), ".work\n.worktrees/\n");
@@ -92,6 +97,7 @@ export async function engineHarness(
       maxParallel: 4,
       stateDir,
       clock,
+      ...options.engine,
     });
     made.onEvent((event) => {
       events.push(event);

@@ -3,6 +3,7 @@
  * reading it, and killing it (a human's).
  */
 import { FAILURE_CLASSES } from "../../../core/failure.ts";
+import { HEALTH_WARNINGS } from "../../../core/health.ts";
 import { createRoute, z } from "@hono/zod-openapi";
 import {
   CONTEXT_ACTIONS,
@@ -65,6 +66,14 @@ export const Session = z
     exitSignal: z.string().nullable(),
     failure: z.enum(FAILURE_CLASSES).nullable(),
     failureDetail: z.string().nullable(),
+    warnings: z.array(
+      z.strictObject({
+        kind: z.enum(HEALTH_WARNINGS),
+        at: z.string(),
+        detail: z.string(),
+        action: z.string(),
+      }),
+    ),
     createdAt: z.string(),
     updatedAt: z.string(),
     endedAt: z.string().nullable(),
@@ -116,6 +125,7 @@ export const ContextBody = z.strictObject({
   model: z.string().optional(),
   source: z.enum(CONTEXT_SOURCES),
   phase: z.enum(CONTEXT_PHASES).optional(),
+  turns: z.number().int().nonnegative().optional(),
 });
 
 export const ContextAnswer = z.strictObject({
