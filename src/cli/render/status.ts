@@ -173,6 +173,10 @@ export function renderStatus(view: StatusView, color: boolean): string {
       lines.push(
         `  ${pad(s.id, 28)}${pad(s.stageId, idWidth)}${pad(s.status, 9)}${pad(s.agent, 10)}${[context, telemetry(s)].filter((p) => p !== "").join(" · ")}${s.endedAt === null && s.waitingFor !== null ? paint(color, "yellow", " · waiting for input") : ""}`,
       );
+      for (const w of s.warnings)
+        lines.push(
+          `    ${paint(color, "yellow", `⚠ ${w.kind.replace("_", " ")}`)}: ${w.detail} ${paint(color, "dim", `— ${w.action}`)}`,
+        );
     }
     const cost = view.sessions.reduce((sum, s) => sum + (s.costUsd ?? 0), 0);
     if (cost > 0) {
@@ -214,6 +218,7 @@ function telemetry(s: SessionRecord): string {
   if (s.costUsd !== null) parts.push(`$${s.costUsd.toFixed(4)}${s.costEstimated ? " (est.)" : ""}`);
   if (s.result !== null)
     parts.push(s.errorClass === null ? s.result : `${s.result}: ${s.errorClass}`);
+  if (s.failure !== null && s.failure !== s.errorClass) parts.push(`failed: ${s.failure}`);
   return parts.join(" · ");
 }
 
