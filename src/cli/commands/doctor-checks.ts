@@ -16,6 +16,9 @@ import {
   readManifest,
 } from "../../adapters/library/index.ts";
 import { readDaemonInfo } from "../../server/daemon-file.ts";
+import { listSessions } from "../../store/sessions.ts";
+import type { SessionRecord } from "../../store/sessions.ts";
+import { Store } from "../../store/store.ts";
 import { findWorkRoot } from "../context.ts";
 import { planTarget } from "./install.ts";
 
@@ -237,6 +240,38 @@ function libraryChecks(env: Env): Check[] {
   return out;
 }
 
+/**
+ * Agent CLIs whose last session here could not start (an infrastructure failure: not logged
+ * in, onboarding not done, a bad flag), with what they said: the store knows it even when the
+ * auth checks above pass (a TUI says "Unable to connect to Anthropic services" and exits).
+ */
+function agentStartChecks(cwd: string, env: Env): Check[] {
+  const root = findWorkRoot(cwd, env);
+  const db = root === undefined ? undefined : path.join(root, ".work", "flux.db");
+  if (db === undefined || !fs.existsSync(db)) return [];
+  let store: Store | undefined;
+  try {
+    store = new Store(db);
+    const plan = store.activePlan();
+    if (plan === undefined) return [];
+    const last = new Map<string, SessionRecord>();
+    for (const s of listSessions(store, plan.id)) last.set(s.agent, s); // oldest first
+    return [...last.values()]
+      .filter((s) => s.failure === "infrastructure")
+      .map((s) => ({
+        name: `${s.agent} start`,
+        need: "optional" as const,
+        status: "problem" as const,
+        detail: `its last session (${s.id}, stage ${s.stageId}, ${s.createdAt.slice(0, 16).replace("T", " ")}) could not start: ${(s.failureDetail ?? "it printed nothing").split("\n").slice(-3).join(" | ")}`,
+        fix: `make \`${s.agent}\` start by hand in a terminal (log in, finish its first-run setup), then \`flux resume ${s.stageId}\``,
+      }));
+  } catch {
+    return []; // an unreadable store is the .work and sqlite checks' to report
+  } finally {
+    store?.close();
+  }
+}
+
 export async function runChecks(cwd: string, env: Env): Promise<Check[]> {
   return [
     sqliteCheck(),
@@ -246,5 +281,6 @@ export async function runChecks(cwd: string, env: Env): Promise<Check[]> {
     codexCheck(env),
     opencodeCheck(env),
     ...libraryChecks(env),
+    ...agentStartChecks(cwd, env),
   ];
 }
