@@ -6,6 +6,16 @@ export function newSessionId(now: number): string {
   return `ses_${now.toString(36).padStart(9, "0")}${randomBytes(5).toString("hex")}`;
 }
 
+/**
+ * What a session id given by a person may look like before it names a file
+ * (`.work/logs/<id>.ndjson`): `ses_`, then lowercase letters and digits.
+ */
+export const SESSION_ID_PATTERN = /^ses_[a-z0-9]{1,60}$/;
+
+export function isSessionId(value: string): boolean {
+  return SESSION_ID_PATTERN.test(value);
+}
+
 export function newToken(): string {
   return randomBytes(32).toString("base64url");
 }

@@ -1,4 +1,7 @@
-/** `flux status [--json] [--watch]`: reads the database directly; no daemon needed. */
+/**
+ * `flux status [<stage-id>] [--json] [--watch]`: reads the database directly; no daemon needed.
+ * With a stage id, that stage in detail (./stage-status.ts, loaded only then).
+ */
 import fs from "node:fs";
 import type { ContextLayer } from "../../core/context/levels.ts";
 import { ExitCode } from "../../core/errors.ts";
@@ -31,7 +34,13 @@ export function readStatus(paths: WorkPaths, settings: ContextLayer = {}): Statu
   );
 }
 
-export async function status(ctx: CommandContext, opts: StatusOptions): Promise<number> {
+export async function status(
+  ctx: CommandContext,
+  opts: StatusOptions,
+  stageId?: string,
+): Promise<number> {
+  if (stageId !== undefined)
+    return (await import("./stage-status.ts")).stageStatus(ctx, stageId, opts);
   const paths = requireWorkPaths(ctx.cwd, ctx.env);
   const config = loadSettings(ctx, paths);
   const show = () => {
@@ -50,7 +59,7 @@ export async function status(ctx: CommandContext, opts: StatusOptions): Promise<
  * Redraws on change. Every committed change rewrites .work/execution-graph.toml (its `seq`
  * moves), so one inotify watch on .work/ is the wake-up: no polling.
  */
-async function watch(
+export async function watch(
   ctx: CommandContext,
   paths: WorkPaths,
   show: () => string,

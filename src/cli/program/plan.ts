@@ -1,6 +1,6 @@
 /**
- * `flux init`, `status`, `graph show|edit`: store the plan, follow its progress, draw or edit it;
- * `flux plan draft`: have an agent write one.
+ * `flux init`, `status`, `logs`, `graph show|edit`: store the plan, follow its progress and its
+ * sessions' output, draw or edit it; `flux plan draft`: have an agent write one.
  */
 import type { Command } from "commander";
 import { Option } from "commander";
@@ -30,7 +30,13 @@ export function registerPlanCommands(program: Command, setResult: SetResult): vo
 
   program
     .command("status")
-    .description("plan progress, stage states, what each stage waits on, sessions")
+    .description(
+      "plan progress, stage states, what each stage waits on, sessions; with a stage id: its detail",
+    )
+    .argument(
+      "[stage-id]",
+      "one stage in detail: sessions, acceptance evidence, handoffs, its last output",
+    )
     .option("--json", "print the status as JSON")
     .option("-w, --watch", "redraw whenever the state changes (Ctrl-C to stop)")
     .addHelpText(
@@ -39,14 +45,49 @@ export function registerPlanCommands(program: Command, setResult: SetResult): vo
         "flux status",
         "flux status --json | jq '.stages[] | select(.state==\"ready\")'",
         "flux status --watch",
+        "flux status api",
+        "flux status api --json | jq '.sessions[-1]'",
       ),
     )
-    .action((opts: { json?: boolean; watch?: boolean }) => {
+    .action((stageId: string | undefined, opts: { json?: boolean; watch?: boolean }) => {
       setResult(
-        async (c) => (await import("../commands/status.ts")).status(c, opts),
+        async (c) => (await import("../commands/status.ts")).status(c, opts, stageId),
         opts.json === true,
       );
     });
+
+  program
+    .command("logs")
+    .description(
+      "a session's output as its pane shows it (a stage: its latest session), or its log as written",
+    )
+    .argument("<stage|session>", "a stage id (its latest session) or a session id")
+    .option("-f, --follow", "follow the output as it comes; ends when the session ends")
+    .option("--raw", "the NDJSON log as written (interactive Claude: its transcript)")
+    .option("--session <n>", "with a stage: its n-th session, oldest first")
+    .option("--all", "with a stage: every session, oldest first")
+    .option("--json", "one JSON object per line: the session, then its readable lines")
+    .addHelpText(
+      "after",
+      examples(
+        "flux logs api",
+        "flux logs api -f",
+        "flux logs api --all",
+        "flux logs api --session 1",
+        "flux logs ses_0m3k2x9a1f3c9e0b7d2 --raw | jq -c 'select(.type==\"context\")'",
+      ),
+    )
+    .action(
+      (
+        target: string,
+        opts: { follow?: boolean; raw?: boolean; session?: string; all?: boolean; json?: boolean },
+      ) => {
+        setResult(
+          async (c) => (await import("../commands/logs.ts")).logs(c, target, opts),
+          opts.json === true,
+        );
+      },
+    );
 
   const graph = program.command("graph").description("show or edit the stage graph");
   graph

@@ -33,6 +33,9 @@ describe("the status path", () => {
     "src/core/graph/index.ts",
     "src/cli/main.ts",
     "src/cli/commands/status.ts",
+    // `flux status <stage-id>` and `flux logs`: read commands too.
+    "src/cli/commands/stage-status.ts",
+    "src/cli/commands/logs.ts",
     // Hot paths: every hook of an interactive agent, every session's runner, `stage complete`,
     // `handoff create`.
     // They reach the daemon through the client, which takes only types from the route table.
