@@ -7,6 +7,7 @@
 export * from "./errors/codes.ts";
 export * from "./errors/flux-error.ts";
 export * from "./errors/access.ts";
+export * from "./errors/backup.ts";
 export * from "./errors/daemon.ts";
 export * from "./errors/environment.ts";
 export * from "./errors/handoff.ts";

@@ -28,6 +28,7 @@ import { errorResponse } from "./errors.ts";
 import { eventFeed } from "./event-feed.ts";
 import { forgetNotifications, startNotifier } from "./notify.ts";
 import { tryDaemonLock } from "./lock.ts";
+import { startBackups } from "./backups.ts";
 
 export interface DaemonOptions {
   paths: WorkPaths;
@@ -49,6 +50,8 @@ export interface DaemonOptions {
   limits?: LimitSettings | undefined;
   /** `[notify]`: the command run when a human is needed, and its timeout (server/notify.ts). */
   notify?: { command: string; timeoutMs: number } | undefined;
+  /** `[backup]`: online backups now and every `intervalMs` (0: none), `keep` kept; none when undefined. */
+  backup?: { intervalMs: number; keep: number } | undefined;
   log?: (line: string) => void;
 }
 
@@ -70,7 +73,7 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
   const { paths } = options;
   const log = options.log ?? (() => undefined);
   ensureWorkDir(paths);
-  const lock = tryDaemonLock(path.join(paths.work, "daemon.lock"));
+  const lock = tryDaemonLock(paths.daemonLock);
   if (lock === undefined) {
     throw new FluxError("DAEMON_RUNNING", "a Flux daemon is already running for this repository", {
       hint: "`flux daemon status` shows it; `flux daemon stop` stops it",
@@ -113,6 +116,14 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
       : startNotifier({ store, ...options.notify, cwd: paths.root, env: options.env, log });
   if (notifier === undefined) forgetNotifications(store);
   else feed.subscribe(() => notifier.wake());
+  // [backup]: one online backup now, then one per interval (server/backups.ts).
+  const backups = startBackups({
+    db: store.db,
+    dir: paths.backupsDir,
+    intervalMs: options.backup?.intervalMs ?? 0,
+    keep: options.backup?.keep ?? 1,
+    log,
+  });
 
   let stopping: Promise<void> | undefined;
   let resolveClosed: () => void = () => undefined;
@@ -153,6 +164,7 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
         .release()
         .catch((error: unknown) => log(`releasing the backend: ${String(error)}`));
       removeDaemonInfo(paths.work, process.pid);
+      await backups.stop();
       store.close();
       lock.release();
       log("daemon stopped");

@@ -21,6 +21,10 @@ export interface WorkPaths {
   /** `.work/worktrees/`: `<stage>.toml` for each stage worktree Flux keeps. */
   worktreesDir: string;
   worktreeFile: (stageId: string) => string;
+  /** `.work/backups/` (0700): online backups of the database, `flux-<time>-seq<n>.db` (0600). */
+  backupsDir: string;
+  /** `.work/daemon.lock`: held by the running daemon for its whole life (server/lock.ts). */
+  daemonLock: string;
 }
 
 export function workPaths(root: string): WorkPaths {
@@ -38,6 +42,8 @@ export function workPaths(root: string): WorkPaths {
     sessionFile: (id) => path.join(work, "sessions", `${id}.md`),
     worktreesDir: path.join(work, "worktrees"),
     worktreeFile: (stageId) => path.join(work, "worktrees", `${stageId}.toml`),
+    backupsDir: path.join(work, "backups"),
+    daemonLock: path.join(work, "daemon.lock"),
   };
 }
 

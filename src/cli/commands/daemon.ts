@@ -68,6 +68,7 @@ export function daemonOptions(
       config.notify.command === undefined
         ? undefined
         : { command: config.notify.command, timeoutMs: config.notify.timeoutMs },
+    backup: config.backup,
     log,
     ...overrides,
   };

@@ -1,4 +1,4 @@
-/** `flux attach`, `sessions`, `worktree`, `daemon`: what a run leaves running. */
+/** `flux attach`, `sessions`, `worktree`, `daemon`, `backup`: what a run leaves running, and its store. */
 import type { Command } from "commander";
 import { FluxError } from "../../core/errors.ts";
 import type { SetResult } from "./shared.ts";
@@ -121,6 +121,53 @@ export function registerSessionCommands(program: Command, setResult: SetResult):
     .action((opts: { json?: boolean }) => {
       setResult(
         async (c) => (await import("../commands/daemon.ts")).daemonStatus(c, opts),
+        opts.json === true,
+      );
+    });
+
+  const backup = program
+    .command("backup")
+    .description("online backups of .work/flux.db: take one, list them, restore one");
+  backup
+    .command("create", { isDefault: true })
+    .description("take a backup now (safe while the daemon runs; skipped when nothing changed)")
+    .option("--json", "print the result as JSON")
+    .addHelpText("after", examples("flux backup", "flux backup create --json"))
+    .action((opts: { json?: boolean }) => {
+      setResult(
+        async (c) => (await import("../commands/backup.ts")).backupCreate(c, opts),
+        opts.json === true,
+      );
+    });
+  backup
+    .command("list")
+    .description("backups in .work/backups/: file, time, last event seq, size, schema version")
+    .option("--json", "print as JSON")
+    .addHelpText("after", examples("flux backup list", "flux backup list --json"))
+    .action((opts: { json?: boolean }) => {
+      setResult(
+        async (c) => (await import("../commands/backup.ts")).backupList(c, opts),
+        opts.json === true,
+      );
+    });
+  backup
+    .command("restore")
+    .description(
+      "replace .work/flux.db with a checked backup (the current one is backed up first; refused while the daemon runs)",
+    )
+    .argument("<file>", "a backup file, or its name in .work/backups/")
+    .option("--yes", "restore without asking")
+    .option("--json", "print the result as JSON")
+    .addHelpText(
+      "after",
+      examples(
+        "flux backup list",
+        "flux daemon stop && flux backup restore flux-20261205T183000Z-seq1234.db --yes",
+      ),
+    )
+    .action((file: string, opts: { yes?: boolean; json?: boolean }) => {
+      setResult(
+        async (c) => (await import("../commands/backup.ts")).backupRestore(c, file, opts),
         opts.json === true,
       );
     });

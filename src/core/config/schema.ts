@@ -102,6 +102,12 @@ export const CONFIG_SCHEMA = {
     /** Longest run of one notify command (default "30s"). */
     timeout: positiveDuration,
   },
+  backup: {
+    /** The daemon backs up `.work/flux.db` at start and then this often (default "1h"; "0s": never). */
+    interval: duration,
+    /** Backups kept in `.work/backups/`, newest first (default 24). */
+    keep: positiveInt,
+  },
 } as const satisfies Record<string, Record<string, Check>>;
 
 export interface Config {
@@ -124,6 +130,7 @@ export interface Config {
   };
   limits?: { backoff?: string; backoff_max?: string; usage_wait?: string; fallback_after?: number };
   notify?: { command?: string; timeout?: string };
+  backup?: { interval?: string; keep?: number };
 }
 
 export interface ConfigIssue {
@@ -182,6 +189,8 @@ export interface ResolvedConfig {
   limits: LimitSettings;
   /** `[notify]`: the command run when a human is needed (none when undefined), its timeout. */
   notify: { command: string | undefined; timeoutMs: number };
+  /** `[backup]`: the daemon's online backups (0 ms: none) and how many are kept. */
+  backup: { intervalMs: number; keep: number };
 }
 
 export const DEFAULT_CONFIG: ResolvedConfig = {
@@ -197,6 +206,7 @@ export const DEFAULT_CONFIG: ResolvedConfig = {
   handoffTimeoutMs: 5 * 60_000,
   limits: DEFAULT_LIMITS,
   notify: { command: undefined, timeoutMs: 30_000 },
+  backup: { intervalMs: 60 * 60_000, keep: 24 },
 };
 
 /** Later layers win key by key. */
@@ -238,6 +248,14 @@ export function mergeConfig(layers: readonly Config[]): ResolvedConfig {
       out.notify = {
         command: command === "" ? undefined : command,
         timeoutMs: timeout ?? out.notify.timeoutMs,
+      };
+    }
+    const backup = layer.backup;
+    if (backup !== undefined) {
+      const interval = backup.interval === undefined ? undefined : parseDuration(backup.interval);
+      out.backup = {
+        intervalMs: interval ?? out.backup.intervalMs,
+        keep: backup.keep ?? out.backup.keep,
       };
     }
   }
@@ -301,4 +319,8 @@ file = ""
 # [notify]                # when a human is needed: the event as JSON on the command's stdin
 # command = 'notify-send "Flux: $FLUX_NOTIFY_STAGE ($FLUX_NOTIFY_KIND)" "$FLUX_NOTIFY_REASON"'
 # timeout = "30s"         # the command is killed past this
+
+# [backup]                # online backups of .work/flux.db into .work/backups/ (flux backup list)
+# interval = "1h"         # the daemon takes one at start and then this often; "0s": never
+# keep = 24               # the newest this many are kept
 `;
