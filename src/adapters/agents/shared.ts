@@ -59,12 +59,37 @@ export function oneLine(text: string, max = 200): string {
 }
 
 /**
- * Subscription and credit limits, as the CLIs word them (strings found in Claude Code 2.1.197,
- * codex 0.169.0 and opencode 1.18.33). They mean "wait for the reset or switch vendor", unlike
- * a transient 429. Claude also says "(not your usage limit)" on plain 429s: not matched here.
+ * Subscription, quota and credit limits, as the CLIs word them (measured on Claude Code
+ * 2.1.197, codex 0.169.0 and opencode 1.18.33; docs/agents.md "Rate and usage limits"). They
+ * mean "wait for the reset or switch vendor", unlike a transient 429. Claude also says "(not
+ * your usage limit)" on a subscriber's plain 429: not matched here.
  */
-const USAGE_LIMIT =
-  /you['’]ve (hit|reached|used) your|usage limit reached|usage_limit|credit balance (is )?too low|out of (usage )?credits|insufficient_quota|exceeded your current quota|FreeUsageLimitError|GoUsageLimitError/i;
+const USAGE_LIMIT = new RegExp(
+  [
+    // Claude's subscription limits ("You've hit your session limit · resets …"), Codex's
+    // usage_limit_reached ("You’ve hit your usage limit. … try again at …").
+    "you['’]ve (hit|reached|used) your",
+    "usage limit reached",
+    "usage_limit",
+    // Anthropic's credit balance (billing_error), Claude's usage credits and org spend caps.
+    "credit balance (is )?too low",
+    "out of (usage |extra )?(credits|usage)",
+    "spend limit",
+    // OpenAI's insufficient_quota: Codex says "Quota exceeded. Check your plan and billing
+    // details.", opencode passes the API's "You exceeded your current quota".
+    "insufficient_quota",
+    "exceeded your current quota",
+    "quota exceeded",
+    // Codex's usage_not_included: the ChatGPT plan does not include Codex at all.
+    "usage_not_included",
+    "with your chatgpt plan, upgrade",
+    // opencode's own plans.
+    "FreeUsageLimitError",
+    "GoUsageLimitError",
+    "free usage exceeded",
+  ].join("|"),
+  "i",
+);
 const RATE_LIMIT = /\b429\b|rate[ _-]?limit|too many requests/i;
 
 /** Classifies an API failure from its HTTP status (when known) and its message. */
@@ -72,6 +97,25 @@ export function classifyApiError(status: number | undefined, message: string): E
   if (USAGE_LIMIT.test(message) && !/not your usage limit/i.test(message)) return "usage_limit";
   if (status === 429 || RATE_LIMIT.test(message)) return "rate_limit";
   return "api_error";
+}
+
+export function isLimit(errorClass: ErrorClass | undefined): errorClass is LimitClass {
+  return errorClass === "rate_limit" || errorClass === "usage_limit";
+}
+
+export type LimitClass = Extract<ErrorClass, "rate_limit" | "usage_limit">;
+
+/** What a failure says about a limit: its class, and its reset when the CLI named one. */
+export interface LimitVerdict {
+  errorClass: ErrorClass;
+  limitResetAt?: number;
+}
+
+/** `errorClass` with `reset` attached when both are known and the class is a limit. */
+export function limitVerdict(errorClass: ErrorClass, reset: number | undefined): LimitVerdict {
+  return isLimit(errorClass) && reset !== undefined
+    ? { errorClass, limitResetAt: reset }
+    : { errorClass };
 }
 
 /** Only Claude Code's TUI has been verified under Flux (DESIGN §3): the others run headless. */

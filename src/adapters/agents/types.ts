@@ -118,6 +118,11 @@ export interface ParserOptions {
    * machine output; it is used for the telemetry and the price estimate.
    */
   model?: string | undefined;
+  /**
+   * The clock (epoch ms) relative reset times count from ("try again at 8:26 PM", a
+   * retry-after): read when the line arrives. Default Date.now.
+   */
+  now?: (() => number) | undefined;
 }
 
 export interface AgentAdapter {

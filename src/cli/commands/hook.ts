@@ -6,7 +6,8 @@
  *   Claude session and transcript (the runner reads its telemetry from there at the end);
  * - stop: sends the transcript's telemetry to the daemon, which answers whether the agent
  *   goes back to work (exit 2 with the reason on stderr: Claude feeds it to the model);
- * - stop-failure: an API error ended the turn (the daemon ends the session: a retry);
+ * - stop-failure: an API error ended the turn (the daemon ends the session); its telemetry
+ *   carries the error's class and, for a rate or usage limit, the reset Claude named;
  * - permission-request, notification: the session waits for input;
  * - active: it no longer does.
  *
@@ -15,12 +16,13 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { classifyStopFailure } from "../../adapters/agents/claude/api-error.ts";
 import {
   claudeTranscriptTelemetry,
   readTranscript,
 } from "../../adapters/agents/claude/transcript.ts";
 import type { SessionTelemetry } from "../../adapters/agents/types.ts";
-import { isObject, str } from "../../adapters/agents/shared.ts";
+import { emptyUsage, isObject, str } from "../../adapters/agents/shared.ts";
 import type { Json } from "../../adapters/agents/shared.ts";
 import { ExitCode, FluxError, unknownHookEvent } from "../../core/errors.ts";
 import { agentFile, sessionDir } from "../../engine/session-files.ts";
@@ -62,6 +64,7 @@ export async function hook(ctx: CommandContext, event: string, args: string[]): 
     const telemetry = transcriptTelemetry(payload);
     if (telemetry !== undefined) body.telemetry = telemetry;
   }
+  if (event === "stop-failure") body.telemetry = stopFailureTelemetry(payload);
   const answer = await ask(ctx, work, sessionId, body);
   if (answer?.decision === "continue" || answer?.decision === "block") {
     process.stderr.write(`${answer.reason}\n`);
@@ -208,6 +211,28 @@ function hookFacts(event: HookEvent, payload: Json): Omit<HookBody, "event" | "t
     case "active":
       return {};
   }
+}
+
+/**
+ * The transcript's figures with the verdict on the error that ended the turn, read from the
+ * payload itself (measured on 2.1.197: error "rate_limit", last_assistant_message "API Error:
+ * Request rejected (429) · …", or a subscriber's "You've hit your session limit · resets 6:54pm
+ * (UTC)"; the TUI then opens its /rate-limit-options menu and waits).
+ */
+function stopFailureTelemetry(payload: Json): SessionTelemetry {
+  const message = str(payload.last_assistant_message) ?? "";
+  const { errorClass, limitResetAt } = classifyStopFailure(str(payload.error) ?? "", message);
+  const { limitResetAt: _fromTranscript, ...figures } = transcriptTelemetry(payload) ?? {
+    usage: emptyUsage(),
+    costEstimated: false,
+  };
+  return {
+    ...figures,
+    result: "error",
+    errorClass,
+    errorMessage: message,
+    ...(limitResetAt === undefined ? {} : { limitResetAt }),
+  };
 }
 
 function transcriptTelemetry(payload: Json): SessionTelemetry | undefined {

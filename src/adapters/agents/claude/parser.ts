@@ -11,13 +11,20 @@
  * - Context = input + cache creation + cache read of the last main-thread message: not a
  *   subagent's (`parent_tool_use_id`), not the synthetic message Claude writes for an API error
  *   (model `<synthetic>`, zero usage). A compaction resets it to `post_tokens`.
+ * - Limits (docs/agents.md "Rate and usage limits"): a subscriber's rejected request comes with
+ *   `{"type":"rate_limit_event","rate_limit_info":{"status":"rejected","resetsAt":<epoch s>}}`,
+ *   the exact reset; otherwise the result's text may name one ("resets 6:54pm (UTC)"). An API
+ *   key's 429 names none: Claude's `api_retry` events carry the delay it waited before each
+ *   retry, not when the limit it finally gave up on resets.
  */
 import { estimateCost, DEFAULT_PRICES } from "../pricing.ts";
 import type { PriceTable } from "../pricing.ts";
+import { resetFromText } from "../limits.ts";
 import {
   addUsage,
   classifyApiError,
   emptyUsage,
+  limitVerdict,
   num,
   obj,
   parseEvent,
@@ -47,6 +54,11 @@ export function claudeParser(
   let last: Json | undefined;
   /** The `error` tag of Claude's synthetic error message ("rate_limit", "billing_error"…). */
   let syntheticError: string | undefined;
+  const now = options.now ?? Date.now;
+  /** When the last result arrived: a reset its text names as a clock time counts from it. */
+  let resultAt = 0;
+  /** The exact reset of the last rejected rate_limit_event (epoch ms). */
+  let rejectedReset: number | undefined;
 
   const onAssistant = (event: Json): void => {
     activeSinceResult = true;
@@ -69,6 +81,7 @@ export function claudeParser(
 
   const onResult = (event: Json): void => {
     last = event;
+    resultAt = now();
     activeSinceResult = false;
     turns += num(event.num_turns);
     const modelUsage = obj(event.modelUsage);
@@ -101,6 +114,10 @@ export function claudeParser(
         activeSinceResult = true;
       } else if (event.type === "result") {
         onResult(event);
+      } else if (event.type === "rate_limit_event") {
+        const info = obj(event.rate_limit_info);
+        const resetsAt = num(info.resetsAt);
+        rejectedReset = info.status === "rejected" && resetsAt > 0 ? resetsAt * 1000 : undefined;
       }
     },
 
@@ -125,7 +142,10 @@ export function claudeParser(
         }
       }
       const verdict = judge(last, syntheticError, exitCode, activeSinceResult);
-      return { ...t, ...verdict };
+      if (verdict.errorClass === undefined) return { ...t, ...verdict };
+      const text = str(last?.result) ?? "";
+      const reset = rejectedReset ?? resetFromText(text, resultAt);
+      return { ...t, ...verdict, ...limitVerdict(verdict.errorClass, reset) };
     },
 
     render: renderClaudeLine,

@@ -8,12 +8,15 @@
  *   sidechain's, not the synthetic message Claude writes for an API error); a compaction
  *   resets it to `compactMetadata.postTokens`.
  * - There is no cost in a transcript: it is estimated from the price table, and marked so.
+ * - An API error is a synthetic message with Claude's tag and text (claude/api-error.ts); its
+ *   `timestamp` dates a reset the text gives as a clock time ("resets 6:54pm (UTC)").
  */
 import fs from "node:fs";
 import { estimateCost, DEFAULT_PRICES } from "../pricing.ts";
 import type { PriceTable } from "../pricing.ts";
-import { addUsage, classifyApiError, emptyUsage, num, obj, parseEvent, str } from "../shared.ts";
+import { addUsage, emptyUsage, num, obj, parseEvent, str } from "../shared.ts";
 import type { SessionTelemetry, Usage } from "../types.ts";
+import { claudeApiError } from "./api-error.ts";
 import { renderClaudeLine } from "./render.ts";
 
 /** A transcript's text, or undefined when Claude's file is gone or unreadable. */
@@ -26,9 +29,11 @@ export function readTranscript(file: string | undefined): string | undefined {
   }
 }
 
+/** `now` dates an error whose entry has no timestamp (default Date.now). */
 export function claudeTranscriptTelemetry(
   text: string,
   prices: PriceTable = DEFAULT_PRICES,
+  now: () => number = Date.now,
 ): SessionTelemetry {
   let sessionId: string | undefined;
   let model: string | undefined;
@@ -36,7 +41,7 @@ export function claudeTranscriptTelemetry(
   let contextTokens: number | undefined;
   let turns = 0;
   /** The API error of the last main-thread message, when Claude wrote a synthetic one. */
-  let lastError: { tag: string; text: string } | undefined;
+  let lastError: { tag: string; text: string; at: number } | undefined;
   const seen = new Set<string>();
   for (const line of text.split("\n")) {
     const entry = parseEvent(line);
@@ -51,7 +56,11 @@ export function claudeTranscriptTelemetry(
     const message = obj(entry.message);
     const main = entry.isSidechain !== true;
     if (message.model === "<synthetic>") {
-      if (main) lastError = { tag: str(entry.error) ?? "", text: firstText(message) };
+      if (main) {
+        const at = Date.parse(str(entry.timestamp) ?? "");
+        const tag = str(entry.error) ?? "";
+        lastError = { tag, text: firstText(message), at: Number.isNaN(at) ? now() : at };
+      }
       continue;
     }
     const id = str(message.id);
@@ -84,12 +93,11 @@ export function claudeTranscriptTelemetry(
     t.costEstimated = true;
   }
   if (lastError !== undefined) {
+    const verdict = claudeApiError(lastError.tag || undefined, lastError.text, lastError.at);
     t.result = "error";
-    t.errorClass =
-      lastError.tag === "billing_error"
-        ? "usage_limit"
-        : classifyApiError(lastError.tag === "rate_limit" ? 429 : undefined, lastError.text);
+    t.errorClass = verdict.errorClass;
     t.errorMessage = lastError.text;
+    if (verdict.limitResetAt !== undefined) t.limitResetAt = verdict.limitResetAt;
   }
   return t;
 }

@@ -9,11 +9,25 @@
  * - The stream names neither the model nor a cost: the stage's model prices an estimate.
  * - It has no per-request usage, so no context figure: codex/rollout.ts reads that.
  * - `item.completed` of type `error` is a warning (e.g. unknown model metadata); a failed turn
- *   is `turn.failed`, preceded by an `error` event with the same message.
+ *   is `turn.failed`, preceded by an `error` event with the same message. Codex's own retries
+ *   show as `error` events "Reconnecting... 2/5 (…)" before it.
+ * - Limits (docs/agents.md "Rate and usage limits"): a 429 it gave up on reads "exceeded retry
+ *   limit, last status: 429 Too Many Requests" (no reset); a usage limit "You’ve hit your usage
+ *   limit. … try again at 8:26 PM." (the API's `resets_at`, in local time); insufficient_quota
+ *   "Quota exceeded. Check your plan and billing details." (no reset).
  */
 import { DEFAULT_PRICES, estimateCost } from "../pricing.ts";
 import type { PriceTable } from "../pricing.ts";
-import { classifyApiError, emptyUsage, num, obj, parseEvent, str } from "../shared.ts";
+import { resetFromText } from "../limits.ts";
+import {
+  classifyApiError,
+  emptyUsage,
+  limitVerdict,
+  num,
+  obj,
+  parseEvent,
+  str,
+} from "../shared.ts";
 import type { Json } from "../shared.ts";
 import type { OutputParser, ParserOptions, SessionTelemetry, Usage } from "../types.ts";
 import { codexRenderer } from "./render.ts";
@@ -28,6 +42,9 @@ export function codexParser(
   let completed = false;
   let failure: string | undefined;
   let lastError: string | undefined;
+  const now = options.now ?? Date.now;
+  /** When the failure (or the last error) arrived: "try again at 8:26 PM" counts from it. */
+  let failedAt = 0;
 
   return {
     push(line) {
@@ -46,9 +63,11 @@ export function codexParser(
         case "turn.failed":
           turns++;
           failure = str(obj(event.error).message) ?? lastError ?? "turn failed";
+          failedAt = now();
           break;
         case "error":
           lastError = str(event.message) ?? lastError;
+          if (failure === undefined) failedAt = now();
           break;
       }
     },
@@ -64,10 +83,11 @@ export function codexParser(
       }
       const message = failure ?? (exitCode === 0 ? undefined : lastError);
       if (message !== undefined) {
+        const errorClass = classifyApiError(undefined, message);
         return {
           ...t,
           result: "error",
-          errorClass: classifyApiError(undefined, message),
+          ...limitVerdict(errorClass, resetFromText(message, failedAt)),
           errorMessage: message,
         };
       }

@@ -9,11 +9,26 @@
  * - opencode reports cost 0 for models it has no price for (custom providers): then the stage's
  *   model prices an estimate, when the table knows it.
  * - A failure is an `error` event (`APIError` with statusCode, `ContextOverflowError`…) and
- *   exit code 1, after opencode's own bounded retries (5, about 75 s, measured on a 429).
+ *   exit code 1, after opencode's own retries (5; it waits what retry-after says, however long,
+ *   else 2, 4, 8, 16, 30 s).
+ * - Limits (docs/agents.md "Rate and usage limits"): an APIError echoes the response's headers
+ *   and body, so the reset is read from them: Codex-style `resets_at` in the body, then
+ *   retry-after and the rate-limit reset headers, then the message ("try again in 20s"),
+ *   counted from the event's `timestamp`.
  */
 import { DEFAULT_PRICES, estimateCost } from "../pricing.ts";
 import type { PriceTable } from "../pricing.ts";
-import { addUsage, classifyApiError, emptyUsage, num, obj, parseEvent, str } from "../shared.ts";
+import { resetFromBody, resetFromHeaders, resetFromText } from "../limits.ts";
+import {
+  addUsage,
+  classifyApiError,
+  emptyUsage,
+  limitVerdict,
+  num,
+  obj,
+  parseEvent,
+  str,
+} from "../shared.ts";
 import type { Json } from "../shared.ts";
 import type { ErrorClass, OutputParser, ParserOptions, SessionTelemetry, Usage } from "../types.ts";
 import { opencodeRenderer } from "./render.ts";
@@ -27,7 +42,8 @@ export function opencodeParser(
   let cost = 0;
   let steps = 0;
   let contextTokens: number | undefined;
-  let failure: { errorClass: ErrorClass; errorMessage: string } | undefined;
+  let failure: OpencodeFailure | undefined;
+  const now = options.now ?? Date.now;
 
   return {
     push(line) {
@@ -43,7 +59,8 @@ export function opencodeParser(
         contextTokens =
           step.inputTokens + step.cacheReadTokens + step.cacheCreationTokens + step.outputTokens;
       } else if (event.type === "error") {
-        failure = classifyOpencodeError(obj(event.error));
+        const at = typeof event.timestamp === "number" ? event.timestamp : now();
+        failure = classifyOpencodeError(obj(event.error), at);
       }
     },
 
@@ -79,18 +96,28 @@ function stepUsage(tokens: Json): Usage {
   };
 }
 
-export function classifyOpencodeError(error: Json): {
+export interface OpencodeFailure {
   errorClass: ErrorClass;
   errorMessage: string;
-} {
+  limitResetAt?: number;
+}
+
+/** An `error` event's error, written at `at` (epoch ms): its class, message and reset. */
+export function classifyOpencodeError(error: Json, at: number = Date.now()): OpencodeFailure {
   const name = str(error.name) ?? "Error";
   const data = obj(error.data);
   const message = str(data.message) ?? name;
   const status = typeof data.statusCode === "number" ? data.statusCode : undefined;
-  // The response body names opencode's own plan limits (FreeUsageLimitError…).
-  const text = `${message} ${str(data.responseBody) ?? ""}`;
+  // The response body names the limit (usage_limit_reached, insufficient_quota, opencode's
+  // own FreeUsageLimitError…) and may carry its reset.
+  const body = str(data.responseBody) ?? "";
+  const text = `${message} ${body}`;
   const errorClass = name === "APIError" ? classifyApiError(status, text) : nonApiClass(name, text);
-  return { errorClass, errorMessage: `${name}: ${message}` };
+  const reset =
+    resetFromBody(parseEvent(body), at) ??
+    resetFromHeaders(obj(data.responseHeaders), at) ??
+    resetFromText(message, at);
+  return { ...limitVerdict(errorClass, reset), errorMessage: `${name}: ${message}` };
 }
 
 /** Errors the provider caused, though not reported as an APIError. */
