@@ -175,10 +175,10 @@ export async function nextSession(
     if (next !== undefined) return next;
     const state = ctx.store.stage(planId, stageId)?.state;
     if (state === undefined || !MORE_TO_COME.has(state)) return undefined;
-    // A runner's exit comes before the daemon has recorded it and moved the stage on: only a
-    // wait past that is worth saying.
+    // A runner's exit comes before the daemon has recorded it and moved the stage on, and a
+    // stage still running or checking is about to move: only a wait past that is worth saying.
     const recorded = after === undefined || sessions[index]?.endedAt !== null;
-    if (!told && recorded) {
+    if (!told && recorded && state !== "running" && state !== "checking") {
       told = true;
       waiting(state);
     }
