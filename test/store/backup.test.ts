@@ -67,16 +67,17 @@ function rejection(work: () => unknown): FluxError {
   throw new Error("expected a FluxError");
 }
 
-function run(command: string, args: string[]): Promise<void> {
+/** Runs a node process to its end: exit 0, or SIGKILL when `killed` (it kills itself). */
+function run(args: string[], ends: "exit 0" | "killed" = "exit 0"): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("error", reject);
     child.on("close", (code, signal) =>
-      code === 0 || signal === "SIGKILL"
+      (ends === "killed" ? signal === "SIGKILL" : code === 0)
         ? resolve()
-        : reject(new Error(`${command} exited ${code}: ${stderr}`)),
+        : reject(new Error(`node exited ${code ?? signal}: ${stderr}`)),
     );
   });
 }
@@ -89,9 +90,7 @@ describe("takeBackup", () => {
     const first = store.lastSeq();
     let writing = true;
     const writers = Promise.all(
-      ids.map((id) =>
-        run(process.execPath, ["--import", "tsx", writer, paths.root, id, String(ROUNDS)]),
-      ),
+      ids.map((id) => run(["--import", "tsx", writer, paths.root, id, String(ROUNDS)])),
     ).finally(() => (writing = false));
     const clock = ticking();
     const taken: string[] = [];
@@ -276,7 +275,7 @@ describe("restoreBackup", () => {
       const plan = store.activePlan();
       store.transition(plan.id, "a", "block", { reason: "killed", actor: "test" });
       process.kill(process.pid, "SIGKILL");`;
-    await run(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code]);
+    await run(["--import", "tsx", "--input-type=module", "-e", code], "killed");
     expect(fs.statSync(`${paths.db}-wal`).size).toBeGreaterThan(0);
 
     const result = await restoreBackup(paths, backup.backup.file);

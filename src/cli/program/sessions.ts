@@ -127,10 +127,16 @@ export function registerSessionCommands(program: Command, setResult: SetResult):
 
   const backup = program
     .command("backup")
-    .description("online backups of .work/flux.db: take one, list them, restore one");
+    .description("online backups of .work/flux.db: take one, list them, restore one")
+    .addHelpText(
+      "after",
+      examples("flux backup", "flux backup list", "flux backup restore <file> --yes"),
+    );
   backup
     .command("create", { isDefault: true })
-    .description("take a backup now (safe while the daemon runs; skipped when nothing changed)")
+    .description(
+      "take a backup now, the default of `flux backup` (safe while the daemon runs; skipped when nothing changed)",
+    )
     .option("--json", "print the result as JSON")
     .addHelpText("after", examples("flux backup", "flux backup create --json"))
     .action((opts: { json?: boolean }) => {
