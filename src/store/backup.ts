@@ -110,7 +110,7 @@ async function writeBackup(db: Db, dir: string, at: Date): Promise<BackupInfo> {
     fs.chmodSync(tmp, 0o600);
     const file = path.join(dir, backupName(at, seq));
     fs.renameSync(tmp, file);
-    return describe(file) ?? missing(file);
+    return backupInfo(file) ?? missing(file);
   } catch (error) {
     fs.rmSync(tmp, { force: true });
     throw fromSqliteError(error, db.name) ?? fromSystemError(error) ?? error;
@@ -143,7 +143,7 @@ export function listBackups(dir: string): BackupInfo[] {
   }
   const backups: BackupInfo[] = [];
   for (const name of names) {
-    const info = NAME.test(name) ? describe(path.join(dir, name)) : undefined;
+    const info = NAME.test(name) ? backupInfo(path.join(dir, name)) : undefined;
     if (info !== undefined) backups.push(info);
   }
   return backups.sort((a, b) =>
@@ -152,7 +152,7 @@ export function listBackups(dir: string): BackupInfo[] {
 }
 
 /** A backup file's facts from its name, its size and its header; undefined when it is gone. */
-function describe(file: string): BackupInfo | undefined {
+function backupInfo(file: string): BackupInfo | undefined {
   const name = path.basename(file);
   const match = NAME.exec(name);
   if (match === null) throw new Error(`${name} is not a backup name`);
@@ -238,6 +238,8 @@ export function checkBackup(file: string): CheckedBackup {
   try {
     const stat = fs.statSync(file);
     if (!stat.isFile()) throw backupNotFound(file);
+    // Unreadable is said as such, not taken for damage when SQLite cannot open it.
+    fs.accessSync(file, fs.constants.R_OK);
     size = stat.size;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
