@@ -272,6 +272,18 @@ export function endAgent(
   child.once("exit", () => clearTimeout(timer));
 }
 
+/**
+ * After the agent exited: what it left running in the runner's group (a child still editing
+ * the worktree, holding its pipes) is killed, so nothing of this session outlives it and works
+ * beside the next one. Only for a runner that leads its own group; never the runner itself.
+ */
+export function killLeftBehind(toGroup: Set<NodeJS.Signals> | undefined): number {
+  if (toGroup === undefined || !fs.existsSync("/proc/self/stat")) return 0;
+  const left = groupMembers(process.pid);
+  for (const pid of left) killGone(pid, "SIGKILL");
+  return left.length;
+}
+
 /** The processes of a process group but its leader (Linux /proc). */
 function groupMembers(group: number): number[] {
   const members: number[] = [];

@@ -9,6 +9,7 @@
  * private context that the handler modules act through (context.ts). Everything outside the
  * engine — the daemon's routes, tests — uses the verbs of this class and reads the store.
  */
+import { processStartTime } from "../adapters/process/proc.ts";
 import type { SessionBackend } from "../adapters/sessions/backend.ts";
 import type { SessionTelemetry } from "../adapters/agents/types.ts";
 import { isDamagedDatabase, noActivePlan, sessionNotFound, stageNotFound } from "../core/errors.ts";
@@ -368,7 +369,9 @@ export class Engine {
   /** A runner says its agent is running. */
   sessionStarted(sessionId: string, pid: number | null): void {
     this.knownSession(sessionId);
-    this.store.write((emit) => markSessionStarted(this.store, emit, sessionId, pid));
+    // Its start time too: a dead session's leftovers are killed only if the pid is still its.
+    const start = pid === null ? null : (processStartTime(pid) ?? null);
+    this.store.write((emit) => markSessionStarted(this.store, emit, sessionId, pid, start));
     this.ctx.project();
   }
 

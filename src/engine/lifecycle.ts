@@ -6,22 +6,20 @@
  * against `max_retries`, then the stage is `failed`.
  */
 import type { SessionTelemetry } from "../adapters/agents/types.ts";
-import { classifyEnd } from "../core/failure.ts";
-import type { FailureClass } from "../core/failure.ts";
 import {
   getSession,
   latestSession,
   markSessionEnded,
   openSessions,
-  recentSessions,
   recordFailure,
   recordTelemetry,
 } from "../store/sessions.ts";
 import type { SessionRecord } from "../store/sessions.ts";
 import type { EngineContext } from "./context.ts";
-import { logTail, readExitReport, readScreen } from "./session-files.ts";
+import { readExitReport } from "./session-files.ts";
 import { dirtyFilesAsync, headCommitAsync, worktreePath } from "../adapters/git/index.ts";
 import { sessionNotFound } from "../core/errors.ts";
+import { failureOf, killLeftovers, startFailed } from "./failures.ts";
 import { hung, watchHealth } from "./health.ts";
 import { limitReached, recordLimitWithin } from "./limits.ts";
 import { telemetryRecord } from "./telemetry.ts";
@@ -190,6 +188,7 @@ export function sessionEnded(
     return;
   }
   if (status === "lost") {
+    killLeftovers(ctx, session);
     const { retries, spec } = ctx.stage(session.stageId);
     hung(
       ctx,
@@ -206,81 +205,6 @@ export function sessionEnded(
       ? crashReason(status, code, signal, telemetry)
       : `Flux ended the session: ${endedBy}`,
   );
-}
-
-/** The failure class of a session of a live stage that ended, with what it said if it matters. */
-function failureOf(
-  ctx: EngineContext,
-  session: SessionRecord,
-  status: "exited" | "lost",
-  code: number | null,
-  signal: string | null,
-  telemetry: SessionTelemetry | undefined,
-): { class: FailureClass; detail: string | null } | undefined {
-  const stage = ctx.store.stage(session.planId, session.stageId);
-  const latest = latestSession(ctx.store, session.planId, session.stageId);
-  if (stage === undefined || latest?.id !== session.id || !LIVE_STATES.has(stage.state))
-    return undefined;
-  const usage = telemetry?.usage;
-  const failure = classifyEnd({
-    agent: session.agent,
-    status,
-    code,
-    signal,
-    errorClass: telemetry?.errorClass,
-    tokens:
-      usage === undefined
-        ? 0
-        : usage.inputTokens +
-          usage.outputTokens +
-          usage.cacheCreationTokens +
-          usage.cacheReadTokens,
-    durationMs: ctx.clock.now().getTime() - Date.parse(session.createdAt),
-    atContextLimit: session.handoffAskedAt !== null || session.contextLevel === "limit",
-  });
-  if (failure === undefined) return undefined;
-  return { class: failure, detail: failure === "infrastructure" ? lastWords(ctx, session) : null };
-}
-
-const LIVE_STATES = new Set(["running", "needs_handoff", "checking"]);
-
-/** What an agent that could not start said: a TUI's last screen, else its output's last lines. */
-function lastWords(ctx: EngineContext, session: SessionRecord): string | null {
-  const said = session.interactive
-    ? (readScreen(ctx.paths.work, session.id) ?? logTail(ctx.paths.work, session.id, 20))
-    : logTail(ctx.paths.work, session.id, 20);
-  const lines = said
-    .split("\n")
-    .map((l) => l.trimEnd())
-    .filter((l) => l !== "");
-  return lines.length === 0 ? null : lines.slice(-20).join("\n").slice(-2000);
-}
-
-/**
- * The agent CLI could not start (core/failure.ts `infrastructure`): once more, without using a
- * retry; a second time in a row, the stage blocks with what the CLI said — a restart would not
- * help, a human must (log in, finish its onboarding, fix a flag).
- */
-function startFailed(ctx: EngineContext, session: SessionRecord): void {
-  const [, previous] = recentSessions(ctx.store, session.planId, session.stageId, 2);
-  const said = getSession(ctx.store, session.id)?.failureDetail ?? null;
-  const quoted = said === null ? "it printed nothing" : `it said:\n${said}`;
-  if (previous?.failure === "infrastructure") {
-    ctx.move(
-      session.stageId,
-      "block",
-      `the ${session.agent} CLI could not start, twice: ${quoted}\nFix it (\`flux doctor\` checks the agents), then \`flux resume ${session.stageId}\``,
-    );
-    ctx.wake("start failed");
-    return;
-  }
-  ctx.run.setPurpose(session.stageId, "retry");
-  ctx.move(
-    session.stageId,
-    "start_failed",
-    `the ${session.agent} CLI exited within seconds, before any model call: trying once more (${quoted.split("\n").slice(0, 3).join(" ")})`,
-  );
-  ctx.wake("start failed");
 }
 
 /** Why a session ended without completing, with the agent's own error class when it said. */

@@ -16,7 +16,7 @@ import { agentTranscript, readSpec, screenFile, writeExitReport } from "./sessio
 import { captureOwnPane } from "../adapters/tmux/tmux.ts";
 import { claudeTranscriptTelemetry, readTranscript } from "../adapters/agents/claude/transcript.ts";
 import type { ContextAnswer, ContextReportBody } from "./hook-events.ts";
-import { endAgent, KILL_AFTER_MS, watchContext } from "./context-watch.ts";
+import { endAgent, KILL_AFTER_MS, killLeftBehind, watchContext } from "./context-watch.ts";
 
 /** How long the runner waits for the agent's last output after it exited, in ms. */
 const DRAIN_MS = 2_000;
@@ -145,6 +145,8 @@ export async function runSession(options: RunnerOptions): Promise<number> {
 
   const end = await ended;
   for (const off of handlers) off();
+  const left = killLeftBehind(toGroup);
+  if (left > 0) record({ type: "killed_left_behind", processes: left });
   // A TUI that refused to start said why on its screen only: keep it before the pane closes.
   if (tty) await keepScreen(options.work, spec.sessionId, record);
   // The daemon learns the last figure before the exit: an agent ended past its limit is a

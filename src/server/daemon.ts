@@ -5,6 +5,7 @@
  * events, and exits after an idle period with nothing running or ready. `flux run --foreground`
  * hosts the same thing in the CLI's process.
  */
+import type { HealthSettings } from "../core/health.ts";
 import type { LimitSettings } from "../core/limits/policy.ts";
 import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
@@ -29,6 +30,7 @@ import { eventFeed } from "./event-feed.ts";
 import { forgetNotifications, startNotifier } from "./notify.ts";
 import { tryDaemonLock } from "./lock.ts";
 import { startBackups } from "./backups.ts";
+import { injectFaults, parseFaults } from "./faults.ts";
 
 export interface DaemonOptions {
   paths: WorkPaths;
@@ -48,6 +50,8 @@ export interface DaemonOptions {
   handoffTimeoutMs?: number | undefined;
   /** `[limits]` (core/limits). */
   limits?: LimitSettings | undefined;
+  /** `[health]` (core/health.ts). */
+  health?: HealthSettings | undefined;
   /** `[notify]`: the command run when a human is needed, and its timeout (server/notify.ts). */
   notify?: { command: string; timeoutMs: number } | undefined;
   /** `[backup]`: online backups now and every `intervalMs` (0: none), `keep` kept; none when undefined. */
@@ -81,6 +85,8 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
     });
   }
   const store = new Store(paths.db);
+  // The crash tests' fault injection (server/faults.ts): off unless FLUX_FAULTS is set.
+  injectFaults(store, parseFaults(process.env.FLUX_FAULTS), log);
   const backend: SessionBackend = chooseBackend({
     preferred: options.backend,
     socket: tmuxSocketName(paths.root),
@@ -101,6 +107,7 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
     handoffSteps: options.handoffSteps,
     handoffTimeoutMs: options.handoffTimeoutMs,
     limits: options.limits,
+    health: options.health,
     stateDir,
     log,
     // A damaged database: stop instead of failing every pass (the log says why).
@@ -192,11 +199,8 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
   // Every event, and the end of every pass (a finished task writes no event), re-checks it.
   feed.subscribe(checkIdle, checkIdle);
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  port = (server.address() as AddressInfo).port;
+  port = await listenOn(server, lastPort(stateDir));
+  rememberPort(stateDir, port);
   const url = `http://127.0.0.1:${port}`;
   writeDaemonInfo(paths.work, {
     pid: process.pid,
@@ -224,4 +228,50 @@ function writeSessionClosedScript(paths: WorkPaths, fluxBin: string): string {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   writeAtomic(file, content, 0o755);
   return file;
+}
+
+/** Where the daemon's last port is kept: a restarted daemon takes it again when it is free. */
+function portFile(stateDir: string): string {
+  return path.join(stateDir, "daemon-port");
+}
+
+function lastPort(stateDir: string): number {
+  try {
+    const port = Number(fs.readFileSync(portFile(stateDir), "utf8").trim());
+    return Number.isInteger(port) && port > 0 && port < 65_536 ? port : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function rememberPort(stateDir: string, port: number): void {
+  try {
+    fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    writeAtomic(portFile(stateDir), `${port}\n`);
+  } catch {
+    // Only a convenience: the next daemon takes any free port.
+  }
+}
+
+/**
+ * Listens on 127.0.0.1 at `port` — the last daemon's, so a browser tab or a client's address
+ * stays good across restarts — or on any free port when that one is taken (or 0).
+ */
+async function listenOn(server: http.Server, port: number): Promise<number> {
+  const attempt = (p: number) =>
+    new Promise<void>((resolve, reject) => {
+      const fail = (error: Error) => reject(error);
+      server.once("error", fail);
+      server.listen(p, "127.0.0.1", () => {
+        server.off("error", fail);
+        resolve();
+      });
+    });
+  try {
+    await attempt(port);
+  } catch (error) {
+    if (port === 0 || (error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
+    await attempt(0);
+  }
+  return (server.address() as AddressInfo).port;
 }

@@ -232,9 +232,10 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 9,
-    name: "health: the warnings raised on each session",
+    name: "health: the warnings raised on each session; its agent's start time (pid reuse)",
     sql: `
       ALTER TABLE sessions ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';
+      ALTER TABLE sessions ADD COLUMN pid_start TEXT;
     `,
   },
 ];

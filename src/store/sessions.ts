@@ -72,6 +72,8 @@ export interface SessionRecord extends SessionTelemetryRecord {
   /** Claude's first compaction was blocked (PreCompact) with a demand for a handoff. */
   compactBlocked: boolean;
   pid: number | null;
+  /** The agent's start time where the system tells (/proc): a reused pid is not ours. */
+  pidStart: string | null;
   exitCode: number | null;
   exitSignal: string | null;
   /** Why it failed (core/failure.ts), or null for a session that did not fail. */
@@ -118,6 +120,7 @@ interface SessionRow {
   handoff_steps: number;
   compact_blocked: number;
   pid: number | null;
+  pid_start: string | null;
   exit_code: number | null;
   exit_signal: string | null;
   failure: FailureClass | null;
@@ -149,6 +152,7 @@ function fromRow(row: SessionRow): SessionRecord {
     handoffSteps: row.handoff_steps,
     compactBlocked: row.compact_blocked === 1,
     pid: row.pid,
+    pidStart: row.pid_start,
     exitCode: row.exit_code,
     exitSignal: row.exit_signal,
     failure: row.failure,
@@ -284,12 +288,15 @@ export function markSessionStarted(
   emit: (e: NewEvent) => FluxEvent,
   id: string,
   pid: number | null,
+  pidStart: string | null = null,
 ): void {
   const session = getSession(store, id);
   if (session === undefined || session.status !== "starting") return;
   store.db
-    .prepare("UPDATE sessions SET status = 'running', pid = ?, updated_at = ? WHERE id = ?")
-    .run(pid, store.now(), id);
+    .prepare(
+      "UPDATE sessions SET status = 'running', pid = ?, pid_start = ?, updated_at = ? WHERE id = ?",
+    )
+    .run(pid, pidStart, store.now(), id);
   emit({
     type: "session.started",
     planId: session.planId,

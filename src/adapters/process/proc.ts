@@ -75,6 +75,12 @@ export function leaderStatus(pid: number, startTime: string | undefined): Leader
   }
 }
 
+/** The process group of `pid`, where /proc tells. */
+export function processGroup(pid: number): number | undefined {
+  const stat = hasProc() ? readStat(pid) : undefined;
+  return typeof stat === "object" ? stat.pgrp : undefined;
+}
+
 /** Whether any live (non-zombie) process is in process group `pgid`. */
 export function groupAlive(pgid: number): boolean {
   try {

@@ -64,6 +64,7 @@ export function daemonOptions(
     handoffSteps: config.handoffSteps,
     handoffTimeoutMs: config.handoffTimeoutMs,
     limits: config.limits,
+    health: config.health,
     notify:
       config.notify.command === undefined
         ? undefined

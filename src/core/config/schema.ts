@@ -7,6 +7,8 @@
  * among them, and zod costs ~20 ms of start-up there (bench/status).
  */
 
+import { DEFAULT_HEALTH, parseBytes } from "../health.ts";
+import type { HealthSettings } from "../health.ts";
 import { DEFAULT_LIMITS } from "../limits/policy.ts";
 import type { LimitSettings } from "../limits/policy.ts";
 import { parseDuration } from "../plan/duration.ts";
@@ -35,6 +37,12 @@ const percent: Check = (v) =>
   typeof v === "number" && Number.isInteger(v) && v >= 1 && v <= 100
     ? undefined
     : "must be a whole percent from 1 to 100";
+const bytes: Check = (v) =>
+  typeof v === "string" && parseBytes(v) !== undefined
+    ? undefined
+    : 'must be a size such as "512MiB", "2GiB"';
+const positiveNumber: Check = (v) =>
+  typeof v === "number" && Number.isFinite(v) && v > 0 ? undefined : "must be a number above 0";
 const oneOf =
   (...values: string[]): Check =>
   (v) =>
@@ -93,6 +101,18 @@ export const CONFIG_SCHEMA = {
     /** Sessions in a row ending with the same API error before a fallback agent takes over (default 2). */
     fallback_after: positiveInt,
   },
+  health: {
+    /** A live session with no output, model call or hook this long is stalled (default "10m"). */
+    stalled: positiveDuration,
+    /** A session running this long is flagged long-running (default "60m"). */
+    long_running: positiveDuration,
+    /** Percent of a stage's `max_turns` at which its session is flagged (default 80). */
+    many_turns: percent,
+    /** No session starts below this much free memory (default "256MiB"; "0" for none). */
+    min_free_memory: bytes,
+    /** No session starts above this 1-minute load average per core (default: no ceiling). */
+    max_load: positiveNumber,
+  },
   notify: {
     /**
      * A shell command run for each wait for a human (a gate, a question, a blocked, failed or
@@ -129,6 +149,13 @@ export interface Config {
     handoff_timeout?: string;
   };
   limits?: { backoff?: string; backoff_max?: string; usage_wait?: string; fallback_after?: number };
+  health?: {
+    stalled?: string;
+    long_running?: string;
+    many_turns?: number;
+    min_free_memory?: string;
+    max_load?: number;
+  };
   notify?: { command?: string; timeout?: string };
   backup?: { interval?: string; keep?: number };
 }
@@ -187,6 +214,8 @@ export interface ResolvedConfig {
   handoffTimeoutMs: number;
   /** `[limits]`: waits after rate and usage limits, and when a fallback agent takes over. */
   limits: LimitSettings;
+  /** `[health]`: warnings on live sessions and the machine's floors for new sessions. */
+  health: HealthSettings;
   /** `[notify]`: the command run when a human is needed (none when undefined), its timeout. */
   notify: { command: string | undefined; timeoutMs: number };
   /** `[backup]`: the daemon's online backups (0 ms: none) and how many are kept. */
@@ -205,6 +234,7 @@ export const DEFAULT_CONFIG: ResolvedConfig = {
   handoffSteps: 10,
   handoffTimeoutMs: 5 * 60_000,
   limits: DEFAULT_LIMITS,
+  health: DEFAULT_HEALTH,
   notify: { command: undefined, timeoutMs: 30_000 },
   backup: { intervalMs: 60 * 60_000, keep: 24 },
 };
@@ -241,6 +271,7 @@ export function mergeConfig(layers: readonly Config[]): ResolvedConfig {
         fallbackAfter: limits.fallback_after ?? out.limits.fallbackAfter,
       };
     }
+    if (layer.health !== undefined) out.health = mergeHealth(out.health, layer.health);
     const notify = layer.notify;
     if (notify !== undefined) {
       const command = notify.command ?? out.notify.command;
@@ -260,6 +291,19 @@ export function mergeConfig(layers: readonly Config[]): ResolvedConfig {
     }
   }
   return out;
+}
+
+function mergeHealth(base: HealthSettings, layer: NonNullable<Config["health"]>): HealthSettings {
+  const ms = (value: string | undefined, fallback: number) =>
+    value === undefined ? fallback : (parseDuration(value) ?? fallback);
+  const floor = layer.min_free_memory === undefined ? undefined : parseBytes(layer.min_free_memory);
+  return {
+    stalledMs: ms(layer.stalled, base.stalledMs),
+    longRunningMs: ms(layer.long_running, base.longRunningMs),
+    manyTurnsPercent: layer.many_turns ?? base.manyTurnsPercent,
+    minFreeMemory: floor === undefined ? base.minFreeMemory : floor === 0 ? undefined : floor,
+    maxLoad: layer.max_load ?? base.maxLoad,
+  };
 }
 
 /** Settings from FLUX_* environment variables; malformed values are ignored. */
@@ -309,6 +353,13 @@ file = ""
 # window = 200000         # tokens, when the agent CLI does not report its window
 # handoff_steps = 10      # tool calls an agent told to hand off may still make
 # handoff_timeout = "5m"  # time it has before Flux hands off for it
+
+# [health]                # warnings on live sessions, and the machine's floors for new ones
+# stalled = "10m"         # no output, model call or hook this long
+# long_running = "60m"
+# many_turns = 80         # percent of a stage's max_turns
+# min_free_memory = "256MiB"   # no session starts below this ("0": no floor)
+# max_load = 2.0          # no session starts above this load per core
 
 # [limits]                # rate and usage limits of the agents' providers
 # backoff = "30s"         # first wait after a rate limit that names no reset (doubles, capped)

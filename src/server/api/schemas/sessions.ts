@@ -62,6 +62,7 @@ export const Session = z
     handoffSteps: z.number().int(),
     compactBlocked: z.boolean(),
     pid: z.number().int().nullable(),
+    pidStart: z.string().nullable(),
     exitCode: z.number().int().nullable(),
     exitSignal: z.string().nullable(),
     failure: z.enum(FAILURE_CLASSES).nullable(),
