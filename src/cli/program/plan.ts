@@ -1,6 +1,6 @@
 /**
- * `flux init`, `status`, `logs`, `graph show|edit`: store the plan, follow its progress and its
- * sessions' output, draw or edit it; `flux plan draft`: have an agent write one.
+ * `flux init`, `status`, `logs`, `tui`, `graph show|edit`: store the plan, follow its progress
+ * and its sessions' output, draw or edit it; `flux plan draft`: have an agent write one.
  */
 import type { Command } from "commander";
 import { Option } from "commander";
@@ -88,6 +88,21 @@ export function registerPlanCommands(program: Command, setResult: SetResult): vo
         );
       },
     );
+
+  program
+    .command("tui")
+    .description(
+      "a full-screen dashboard: stages, context, sessions, a live log; keys to attach, verify, merge, resume, pause, drain",
+    )
+    .addHelpText(
+      "after",
+      examples("flux tui", "FLUX_WORK_DIR=~/src/api/.work flux tui") +
+        "\nKeys: ↑↓/jk select · a attach · v verify · m merge · r resume · p pause · d drain ·\n" +
+        "      u resume the flow · l log pane · ? help · q quit  (docs/cli.md)\n",
+    )
+    .action(() => {
+      setResult(async (c) => (await import("../tui/index.ts")).tui(c), false);
+    });
 
   const graph = program.command("graph").description("show or edit the stage graph");
   graph
