@@ -369,7 +369,25 @@ describe("flux logs: which session", () => {
   });
 });
 
-describe("the last lines of a long log", () => {
+describe("a long log", () => {
+  it("is printed whole, a piece at a time", async () => {
+    addSession(store, planId, { id: "ses_long", stage: "cmd" });
+    const log = new RunnerLog(work, "ses_long").start();
+    const lines = Array.from({ length: 30_000 }, (_, i) => `line ${i} ${"x".repeat(100)}`);
+    for (let i = 0; i < lines.length; i += 1000)
+      log.out(`${lines.slice(i, i + 1000).join("\n")}\n`);
+    log.exit(0);
+    endSession(store, "ses_long");
+    expect(fs.statSync(log.file).size).toBeGreaterThan(3 * 1024 * 1024);
+    const run = await flux(["logs", "cmd"]);
+    expect(body(run)).toEqual([
+      "[flux] session ses_long · stage cmd",
+      "[flux] agent started (pid 4242)",
+      ...lines,
+      "[flux] agent exited (code 0)",
+    ]);
+  });
+
   it("starts from inside the file without showing a piece of a line", () => {
     addSession(store, planId, { id: "ses_claude", stage: "api", agent: "claude" });
     const log = new RunnerLog(work, "ses_claude").start();
@@ -396,6 +414,40 @@ describe("the last lines of a long log", () => {
 });
 
 describe("flux logs -f", () => {
+  it("interactive Claude: waits for the transcript its hook names, then follows it", async () => {
+    addSession(store, planId, { id: "ses_tui", stage: "tui", agent: "claude", interactive: true });
+    const { done, shows } = running(["logs", "-f", "ses_tui"]);
+    await shows("── tui: session 1 of 1, ses_tui (claude, interactive, start;");
+    new RunnerLog(work, "ses_tui", Date.parse("2026-12-05T12:00:00Z")).start();
+    await shows("[flux] agent started (pid 4242)");
+    // The hook names a transcript in a directory that does not exist yet.
+    const transcript = path.join(root, "claude", "projects", "w", "t.jsonl");
+    fs.mkdirSync(path.dirname(agentFile(work, "ses_tui")), { recursive: true });
+    fs.writeFileSync(agentFile(work, "ses_tui"), JSON.stringify({ transcriptPath: transcript }));
+    const say = (n: number, text: string) =>
+      `${JSON.stringify({
+        type: "assistant",
+        isSidechain: false,
+        timestamp: `2026-12-05T12:00:1${n}.000Z`,
+        message: { id: `m${n}`, model: "claude-x", content: [{ type: "text", text }] },
+      })}\n`;
+    fs.mkdirSync(path.dirname(transcript), { recursive: true });
+    fs.writeFileSync(transcript, say(1, "Reading the code."));
+    await shows("Reading the code.");
+    fs.appendFileSync(transcript, say(2, "Writing the test."));
+    await shows("Writing the test.");
+    new RunnerLog(work, "ses_tui", Date.parse("2026-12-05T12:01:00Z")).exit(143);
+    endSession(store, "ses_tui", 143);
+    const run = await done;
+    expect(body(run)).toEqual([
+      "[flux] session ses_tui · stage tui",
+      "[flux] agent started (pid 4242)",
+      "Reading the code.",
+      "Writing the test.",
+      "[flux] agent exited (code 143)",
+    ]);
+  });
+
   it("waits for a log that does not exist yet, shows lines as they come, and ends with the session", async () => {
     addSession(store, planId, { id: "ses_live", stage: "cmd" });
     const { done, shows, seen } = running(["logs", "-f", "ses_live"]);

@@ -16,7 +16,7 @@ import type { SessionRecord } from "../../store/sessions.ts";
 import { getSession, listSessions } from "../../store/sessions.ts";
 import type { Store } from "../../store/store.ts";
 import { loadSettings, openStore, requireActivePlan, requireWorkPaths } from "../context.ts";
-import { DirWatch, followSession, nextSession, stageSessions } from "../logs/follow.ts";
+import { DirWatch, followSession, nextSession, readAll, stageSessions } from "../logs/follow.ts";
 import type { FollowContext } from "../logs/follow.ts";
 import type { LogLine } from "../logs/lines.ts";
 import { formatLine, sessionRenderer } from "../logs/lines.ts";
@@ -49,6 +49,62 @@ export async function logs(
   target: string,
   opts: LogsOptions,
 ): Promise<number> {
+  // `flux logs … | head`: once the reader has gone, there is nothing left to do.
+  using reader = stdoutReader();
+  const out = (text: string) => {
+    if (reader.gone()) throw new ReaderGone();
+    ctx.output.out(text);
+  };
+  try {
+    return await showLogs({ ...ctx, output: { ...ctx.output, out } }, target, opts, reader.pace);
+  } catch (error) {
+    if (error instanceof ReaderGone) return ExitCode.ok;
+    throw error;
+  }
+}
+
+class ReaderGone extends Error {}
+
+/**
+ * The reader of standard output. A pipe takes what it can; the rest waits in memory until it
+ * drains, so a long log is read at the reader's pace (`pace`). A reader that goes away (EPIPE)
+ * is an expected end, not an error (`gone`).
+ */
+function stdoutReader(): Disposable & { gone: () => boolean; pace: () => Promise<void> } {
+  const stdout = process.stdout;
+  let gone = false;
+  const onError = (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+    gone = true;
+  };
+  stdout.on("error", onError);
+  return {
+    gone: () => gone || stdout.destroyed,
+    pace: () =>
+      gone || !stdout.writableNeedDrain
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const done = () => {
+              stdout.off("drain", done);
+              stdout.off("close", done);
+              resolve();
+            };
+            stdout.on("drain", done);
+            stdout.on("close", done);
+          }),
+    // The error of a write to a closed pipe may still be on its way: the listener stays for it.
+    [Symbol.dispose]: () => {
+      if (!gone && !stdout.destroyed && !stdout.writableNeedDrain) stdout.off("error", onError);
+    },
+  };
+}
+
+async function showLogs(
+  ctx: CommandContext,
+  target: string,
+  opts: LogsOptions,
+  pace: () => Promise<void>,
+): Promise<number> {
   if (opts.raw === true && opts.json === true)
     throw usage(
       "--raw prints the log as written (already JSON), --json the readable lines as JSON: give one",
@@ -74,12 +130,10 @@ export async function logs(
     header(session);
     const files = new SessionFiles(paths.work, session);
     const sink = printer.sink(session);
-    if (session.endedAt !== null) files.finish(sink);
-    else {
-      // A live session's last record may be half written: whole lines only.
-      files.read(sink);
-      sink.end();
-    }
+    await readAll(files, sink, pace);
+    // A live session's last record may be half written: whole lines only.
+    if (session.endedAt !== null) files.end(sink);
+    else sink.end();
   }
   if (!follow) {
     if (picked.shown.length === 0)
@@ -92,7 +146,13 @@ export async function logs(
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
   using watch = new DirWatch();
-  const follower: FollowContext = { work: paths.work, store, watch, signal: controller.signal };
+  const follower: FollowContext = {
+    work: paths.work,
+    store,
+    watch,
+    signal: controller.signal,
+    pace,
+  };
   try {
     let current =
       followed ??

@@ -81,6 +81,21 @@ export interface FollowContext {
   watch: DirWatch;
   /** Ctrl-C. */
   signal: AbortSignal;
+  /** Resolves when the output can take more (a pipe that is full drains first). */
+  pace: () => Promise<void>;
+}
+
+/** How much is read between two waits for the output, in bytes. */
+export const READ_BUDGET = 1024 * 1024;
+
+/** Reads the session's files to their current end into `sink`, at the output's pace. */
+export async function readAll(
+  files: SessionFiles,
+  sink: SessionSink,
+  pace: () => Promise<void>,
+): Promise<void> {
+  while (files.read(sink, READ_BUDGET)) await pace();
+  await pace();
 }
 
 /** Waits for `change`, or for the abort; true when it was the change. */
@@ -112,15 +127,18 @@ export async function followSession(
   ctx.watch.watch(ctx.work);
   if (files.session.interactive) ctx.watch.watch(sessionDir(ctx.work, id));
   for (;;) {
-    for (const dir of files.dirs()) ctx.watch.watch(dir);
+    const dirs = files.dirs();
+    for (const dir of dirs) ctx.watch.watch(dir);
     const changed = ctx.watch.changed();
     // The store first: what was written before the session ended is read below.
     const ended = hasEnded(ctx.store, id);
-    files.read(sink);
+    await readAll(files, sink, ctx.pace);
     if (ended || files.exited) {
-      files.finish(sink);
+      files.end(sink);
       return true;
     }
+    // The read found a file (the transcript) in a directory not watched yet: watch it first.
+    if (files.dirs().length !== dirs.length) continue;
     if (!(await until(changed, ctx.signal))) {
       sink.end();
       return false;

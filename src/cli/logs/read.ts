@@ -41,16 +41,16 @@ export class FileLines {
   }
 
   /**
-   * The lines appended since the last read, a chunk at a time (`each` is called per chunk);
-   * nothing when the file does not exist (yet). A file that shrank was replaced: it is read
-   * again from its start.
+   * The lines appended since the last read, a chunk at a time (`each` is called per chunk), up
+   * to about `budget` bytes; true when it stopped before the end. Nothing when the file does not
+   * exist (yet). A file that shrank was replaced: it is read again from its start.
    */
-  read(each: (lines: string[]) => void): void {
+  read(each: (lines: string[]) => void, budget = Infinity): boolean {
     let fd: number;
     try {
       fd = fs.openSync(this.file, "r");
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
       throw error;
     }
     try {
@@ -61,7 +61,9 @@ export class FileLines {
         this.decoder = new StringDecoder("utf8");
       }
       const buffer = Buffer.alloc(Math.min(CHUNK_BYTES, Math.max(1, end - this.offset)));
+      let taken = 0;
       while (this.offset < end) {
+        if (taken >= budget) return true;
         const n = fs.readSync(
           fd,
           buffer,
@@ -71,6 +73,7 @@ export class FileLines {
         );
         if (n === 0) break;
         this.offset += n;
+        taken += n;
         const lines = (this.rest + this.decoder.write(buffer.subarray(0, n))).split("\n");
         this.rest = lines.pop() ?? "";
         if (this.skipFirst && lines.length > 0) {
@@ -79,6 +82,7 @@ export class FileLines {
         }
         if (lines.length > 0) each(lines);
       }
+      return false;
     } finally {
       fs.closeSync(fd);
     }
@@ -128,12 +132,17 @@ export class SessionFiles {
     this.log = tailBytes === undefined ? new FileLines(file) : FileLines.tail(file, tailBytes);
   }
 
-  /** Reads whatever was appended since the last call into `sink`, then settles it. */
-  read(sink: SessionSink): void {
-    this.log.read((lines) => {
+  /**
+   * Reads what was appended since the last call into `sink`, about `budget` bytes at most; true
+   * when there is more to read (call again). Once both files are read to their end, the sink
+   * is settled.
+   */
+  read(sink: SessionSink, budget = Infinity): boolean {
+    const more = this.log.read((lines) => {
       if (!this.exited && lines.some(isExitRecord)) this.exited = true;
       sink.log(lines);
-    });
+    }, budget);
+    if (more) return true;
     if (this.session.interactive && this.transcript === undefined) {
       // Named by the SessionStart hook: absent until the agent has started its session.
       const file = agentTranscript(this.work, this.session.id);
@@ -141,8 +150,9 @@ export class SessionFiles {
         this.transcript =
           this.tailBytes === undefined ? new FileLines(file) : FileLines.tail(file, this.tailBytes);
     }
-    this.transcript?.read((lines) => sink.transcript(lines));
+    if (this.transcript?.read((lines) => sink.transcript(lines), budget) === true) return true;
     sink.settle();
+    return false;
   }
 
   /** The directories whose changes may mean more to read. */
@@ -152,9 +162,8 @@ export class SessionFiles {
     return dirs;
   }
 
-  /** Reads the rest and ends the sink: the session has ended. */
-  finish(sink: SessionSink): void {
-    this.read(sink);
+  /** Ends the sink once the files are read to their end and the session has ended. */
+  end(sink: SessionSink): void {
     const last = this.log.unterminated();
     if (last !== "") sink.log([last]);
     const lastOfTranscript = this.transcript?.unterminated() ?? "";
@@ -233,7 +242,7 @@ export function lastLines(
     lines.push(...more);
     if (lines.length > count * 4) lines = lines.slice(-count);
   });
-  // Not `finish`: a live session's last record may be half written.
+  // Not `end`: a live session's last record may be half written.
   files.read(sink);
   sink.end();
   return lines.slice(-count);
