@@ -253,6 +253,7 @@ describe("flux logs: readable", () => {
       agent: "command",
       status: "exited",
       log: ".work/logs/ses_cmd.ndjson",
+      transcript: null,
     });
     expect(objects.slice(1)).toEqual([
       {

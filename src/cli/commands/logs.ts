@@ -10,7 +10,7 @@ import { ExitCode, FluxError, stageNotFound, unknownSession } from "../../core/e
 import type { StageState } from "../../core/stage/states.ts";
 import { isStageId } from "../../core/stage/id.ts";
 import { isSessionId } from "../../engine/ids.ts";
-import { logFile } from "../../engine/session-files.ts";
+import { agentTranscript, logFile } from "../../engine/session-files.ts";
 import type { WorkPaths } from "../../store/paths.ts";
 import type { SessionRecord } from "../../store/sessions.ts";
 import { getSession, listSessions } from "../../store/sessions.ts";
@@ -273,6 +273,8 @@ function makePrinter(ctx: CommandContext, paths: WorkPaths, opts: LogsOptions): 
             createdAt: s.createdAt,
             endedAt: s.endedAt,
             log: rel(logFile(paths.work, s.id)),
+            // Interactive Claude's record, once its SessionStart hook has named it.
+            transcript: s.interactive ? (agentTranscript(paths.work, s.id) ?? null) : null,
           }),
         );
       },
