@@ -27,6 +27,7 @@ import type { EngineContext } from "./context.ts";
 import { HOOK_EVENTS } from "./hook-events.ts";
 import type { HookAnswer, HookEvent } from "./hook-events.ts";
 import { endSession } from "./lifecycle.ts";
+import { limitReached, recordLimitWithin } from "./limits.ts";
 import { sessionActive } from "./health.ts";
 import { telemetryRecord } from "./telemetry.ts";
 import { sessionDir } from "./session-files.ts";
@@ -55,12 +56,7 @@ export function handleHook(
     case "pre-compact":
       return preCompact(engine, session);
     case "stop-failure":
-      // The TUI would sit on the error: handled like a headless agent's failed exit (a retry).
-      endSession(
-        engine,
-        session,
-        `an API error ended its turn (${text("error") || "error"}${suffix(text("message"))})`,
-      );
+      stopFailed(engine, session, body.telemetry, text("error"), text("message"));
       return NONE;
     case "permission-request":
       waiting(engine, session, `permission prompt for ${text("tool") || "a tool"}`);
@@ -75,6 +71,39 @@ export function handleHook(
       active(engine, session);
       return NONE;
   }
+}
+
+/**
+ * An API error ended the TUI's turn, and it would sit on it. A rate or usage limit (the hook
+ * classified it: `telemetry.errorClass`, `limitResetAt`) is recorded and its stage handed on at
+ * once (limits.ts), whatever way the TUI then ends; any other error ends the session like a
+ * headless agent's failed exit (a retry).
+ */
+function stopFailed(
+  engine: EngineContext,
+  session: SessionRecord,
+  telemetry: unknown,
+  error: string,
+  message: string,
+): void {
+  const reported =
+    typeof telemetry === "object" && telemetry !== null
+      ? (telemetry as SessionTelemetry)
+      : undefined;
+  const stage = engine.store.stage(session.planId, session.stageId);
+  const latest = latestSession(engine.store, session.planId, session.stageId);
+  if (reported !== undefined && stage?.state === "running" && latest?.id === session.id) {
+    const { result: limit } = engine.store.write((emit) => {
+      recordTelemetry(engine.store, emit, session.id, telemetryRecord(reported));
+      return recordLimitWithin(engine, emit, session, reported);
+    });
+    if (limit !== undefined) limitReached(engine, session, limit);
+  }
+  endSession(
+    engine,
+    session,
+    `an API error ended its turn (${error || "error"}${suffix(message)})`,
+  );
 }
 
 function stopped(engine: EngineContext, session: SessionRecord, telemetry: unknown): HookAnswer {

@@ -48,6 +48,9 @@ export function recordLimitWithin(
 ): AgentLimit | undefined {
   const kind = telemetry?.errorClass;
   if (!isLimitKind(kind) || session.agent === "command") return undefined;
+  // Recorded already for this session (its TUI's StopFailure hook, before it exited).
+  const known = agentLimits(ctx.store).find((l) => l.sessionId === session.id);
+  if (known !== undefined) return known;
   // The limits in a row before this session's (its own row may carry its class already).
   const before = recentSessions(ctx.store, session.planId, session.stageId, STREAK_WINDOW).filter(
     (s) => s.id !== session.id,

@@ -187,4 +187,28 @@ describe("limits", () => {
     expect(third.agent).toBe("opencode");
     expect(h.stage("a").retries).toBe(2);
   });
+
+  it("an interactive agent's StopFailure with a limit hands the stage on at once, however the TUI then ends", async () => {
+    h = await engineHarness([claude({ mode: "interactive", fallback_agents: ["codex"] })], {
+      backend: { kind: "tmux" },
+    });
+    h.engine.requestRun({});
+    const tui = await h.launched("a");
+    const reset = h.clock.now().getTime() + 3600_000;
+    h.engine.hook(tui.id, {
+      event: "stop-failure",
+      error: "rate_limit",
+      message: "You've hit your session limit · resets 6pm",
+      telemetry: limited("usage_limit", reset),
+    });
+    expect(h.stage("a").state).toBe("needs_handoff");
+    expect(agentLimits(h.store)).toMatchObject([
+      { agent: "claude", kind: "usage_limit", until: reset },
+    ]);
+    // The TUI does not exit: Flux kills it after the grace; its fallback continues.
+    h.clock.advance(10_000);
+    const next = await h.launched("a");
+    expect(next).toMatchObject({ agent: "codex", purpose: "handoff" });
+    expect(h.events.filter((e) => e.type === "agent.limited")).toHaveLength(1);
+  });
 });
