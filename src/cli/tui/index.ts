@@ -24,8 +24,8 @@ export async function tui(ctx: CommandContext): Promise<number> {
       hint: "`flux status --watch` follows the run without one",
     });
   using source = new StatusSource(paths, config.context, ctx.env);
-  await source.start();
-  const app = await loadApp();
+  // ink takes most of a second to load: the first read of the view goes on meanwhile.
+  const [app] = await Promise.all([loadApp(), source.start()]);
   const ui: UiState = {
     selectedId: undefined,
     index: 0,
