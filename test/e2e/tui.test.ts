@@ -20,10 +20,10 @@ async function flowOf(repo: EngineRepo): Promise<string> {
 }
 
 describe("flux tui", () => {
-  it("shows the run and its keys drive real actions: pause, resume, verify, attach, resume a stage, quit", async () => {
+  it("shows the run, and its keys drive real actions: flow control, verify, attach, merge, resume, quit", async () => {
     await using repo = await engineRepo({
       agents: { work: WORK, gated: GATED },
-      stagesYaml: `    - id: gated\n      command: "sh agents/work.sh"\n      verify: human\n    - id: long\n      command: "sh agents/gated.sh"\n`,
+      stagesYaml: `    - id: gated\n      command: "sh agents/work.sh"\n      verify: human\n    - id: long\n      command: "sh agents/gated.sh"\n    - id: held\n      command: "sh agents/work.sh"\n      merge: manual\n`,
     });
     repo.gate("long");
     const run = repo.spawn(["run"]);
@@ -66,19 +66,42 @@ describe("flux tui", () => {
 
     // The stages with their states, the flow, the daemon; the selected stage's log.
     await see(/▶ gated\s+awaiting_verification\s+command\s+waiting for `flux verify gated`/);
+    await see(/held\s+completed\s+command\s+merge: manual/);
     let shown = await see(/long\s+running\s+command/);
     expect(shown).toMatch(/^Flux · E2E plan {2}doc\/plans\/PLAN-e2e\.md → main {2}daemon up/m);
-    expect(shown).toMatch(/0% 0\/2 done {2}flow: running/);
+    expect(shown).toMatch(/0% 0\/3 done {2}flow: running/);
     expect(shown).toContain("── Sessions · gated");
     await see(/gated passed its acceptance on [0-9a-f]{8}: completed\./);
+
+    // ? shows the keys and goes back; l hides the log pane and shows it again.
+    press("?");
+    shown = await see(/── Keys/);
+    expect(shown).toContain("v             verify: run the acceptance again");
+    press("?");
+    await see(/── Stages \(3\)/);
+    press("l");
+    await waitFor(() => !screen().includes("── Log"), { what: "the log pane hidden" });
+    press("l");
+    await see(/── Log · ses_/);
+
+    // A smaller terminal: the screen fits it, the keys on its last line but one (tmux keeps the
+    // last for the cursor).
+    term.tmux("resize-window", "-t", "tui", "-x", "120", "-y", "30");
+    shown = await see(/^── Stages \(3\) ─+$/m);
+    const rows = shown.split("\n");
+    expect(rows.find((r) => r.startsWith("── Stages"))).toHaveLength(120);
+    expect(rows[28]).toMatch(/p pause · d drain · u resume flow/);
 
     // p pauses, u resumes: through the daemon, as status says.
     press("p");
     await see(/flow: PAUSED — no session starts until `flux daemon resume`/);
     await see(/Paused: no session starts/);
     expect(await flowOf(repo)).toBe("paused");
+    press("d");
+    await see(/flow: DRAINING — no new stage starts/);
+    expect(await flowOf(repo)).toBe("draining");
     press("u");
-    await see(/0\/2 done {2}flow: running/);
+    await see(/0\/3 done {2}flow: running/);
     expect(await flowOf(repo)).toBe("running");
 
     // v shows the gate's evidence and asks; y approves, and the stage merges.
@@ -97,12 +120,27 @@ describe("flux tui", () => {
     press("j");
     await see(/▶ long\s+running/);
     await see(/waiting for the test/);
+    // A refusal reads as the CLI's error, its message and hint, never a stack trace.
+    press("v");
+    shown = await see(/error\[STAGE_NOT_AT_GATE\]: long is running, not awaiting verification/);
+    expect(shown).toContain("hint: long has no human gate (verify: auto)");
+    expect(shown).not.toMatch(/^\s+at /m);
     press("a");
     await waitFor(() => repo.tmux("list-clients", "-F", "#{session_name}").includes("flux-long"), {
       what: "a client attached to flux-long",
     });
     repo.tmux("detach-client", "-s", "flux-long");
     await see(/Back from long's session\./);
+
+    // m asks, y merges a stage that waits for `flux merge`.
+    press("j");
+    await see(/▶ held\s+completed/);
+    press("m");
+    await see(/Merge held into main now\?/);
+    press("y");
+    await see(/Merged held as [0-9a-f]{8}\./);
+    await see(/▶ held\s+merged/);
+    press("k");
 
     // A blocked stage: r resumes it, and once its gate opens it merges.
     const live = repo.sessions("long").at(-1)!;
@@ -121,7 +159,7 @@ describe("flux tui", () => {
     press("q");
     await see(/^flux tui exited 0$/m);
     expect(term.tmux("display-message", "-p", "-t", "tui", "#{alternate_on}").trim()).toBe("0");
-    expect(repo.mergedOrder().sort()).toEqual(["gated", "long"]);
+    expect(repo.mergedOrder().sort()).toEqual(["gated", "held", "long"]);
   });
 
   it("is refused inside a session, and without a terminal", async () => {
