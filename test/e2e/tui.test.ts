@@ -4,6 +4,7 @@
  * the test opens), a real daemon. The screen is read with capture-pane and keys are sent with
  * send-keys; every wait is on what the screen or the store shows, never a fixed sleep.
  */
+import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { GATED, WORK } from "../kit/agents.ts";
 import { FLUX_BIN, testEnv } from "../kit/cli.ts";
@@ -20,7 +21,7 @@ async function flowOf(repo: EngineRepo): Promise<string> {
 }
 
 describe("flux tui", () => {
-  it("shows the run, and its keys drive real actions: flow control, verify, attach, merge, resume, quit", async () => {
+  it("shows the run, and its keys drive real actions: flow control, verify, attach, merge, resume, quit; a signal quits too", async () => {
     await using repo = await engineRepo({
       agents: { work: WORK, gated: GATED },
       stagesYaml: `    - id: gated\n      command: "sh agents/work.sh"\n      verify: human\n    - id: long\n      command: "sh agents/gated.sh"\n    - id: held\n      command: "sh agents/work.sh"\n      merge: manual\n`,
@@ -33,6 +34,7 @@ describe("flux tui", () => {
     // the command gets back the one the daemon's tmux server lives under (unset means /tmp).
     await using term = privateTmux({ env: testEnv(repo.env) });
     const tmuxTmpdir = process.env.TMUX_TMPDIR ?? "/tmp";
+    const command = `${quote(process.execPath)} ${quote(FLUX_BIN)} tui; echo "flux tui exited $?"; read done`;
     term.tmux(
       "new-session",
       "-d",
@@ -46,9 +48,10 @@ describe("flux tui", () => {
       repo.dir,
       "-e",
       `TMUX_TMPDIR=${tmuxTmpdir}`,
-      `${quote(process.execPath)} ${quote(FLUX_BIN)} tui; echo "flux tui exited $?"; read done`,
+      command,
     );
-    const screen = () => term.tmux("capture-pane", "-p", "-t", "tui");
+    let target = "tui";
+    const screen = () => term.tmux("capture-pane", "-p", "-t", target);
     const see = (pattern: RegExp, timeoutMs = 30_000) =>
       waitFor(
         () => {
@@ -160,6 +163,27 @@ describe("flux tui", () => {
     await see(/^flux tui exited 0$/m);
     expect(term.tmux("display-message", "-p", "-t", "tui", "#{alternate_on}").trim()).toBe("0");
     expect(repo.mergedOrder().sort()).toEqual(["gated", "held", "long"]);
+
+    // SIGTERM from elsewhere quits it too, and gives the terminal back (exit 130).
+    term.tmux(
+      "new-window",
+      "-t",
+      "tui",
+      "-n",
+      "sig",
+      "-c",
+      repo.dir,
+      "-e",
+      `TMUX_TMPDIR=${tmuxTmpdir}`,
+      command,
+    );
+    target = "tui:sig";
+    await see(/── Log · ses_/);
+    const shell = term.tmux("display-message", "-p", "-t", target, "#{pane_pid}").trim();
+    const node = execFileSync("pgrep", ["-P", shell], { encoding: "utf8" }).trim();
+    process.kill(Number(node), "SIGTERM");
+    await see(/^flux tui exited 130$/m);
+    expect(term.tmux("display-message", "-p", "-t", target, "#{alternate_on}").trim()).toBe("0");
   });
 
   it("is refused inside a session, and without a terminal", async () => {

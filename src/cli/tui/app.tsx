@@ -60,7 +60,7 @@ export interface AppProps {
   /** Read at mount, written as it changes. */
   ui: UiState;
   color: boolean;
-  /** Aborted on SIGTERM or SIGHUP: the app quits, giving the terminal back. */
+  /** Aborted on SIGINT, SIGTERM or SIGHUP: the app quits, giving the terminal back. */
   signal: AbortSignal;
 }
 

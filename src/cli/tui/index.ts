@@ -35,9 +35,17 @@ export async function tui(ctx: CommandContext): Promise<number> {
   };
   const screen = alternateScreen(process.stdout);
   const stop = new AbortController();
-  const interrupted = () => stop.abort();
-  process.once("SIGTERM", interrupted);
-  process.once("SIGHUP", interrupted);
+  // Ctrl-C is a key while the app reads the terminal raw; a signal from elsewhere quits it, and
+  // a second one does not wait. `on`, not `once`: ink's exit hook acts on a signal itself (and
+  // kills the process) when no other listener is left.
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+  const interrupted = (signal: NodeJS.Signals) => {
+    if (!stop.signal.aborted) return stop.abort();
+    for (const s of signals) process.off(s, interrupted);
+    screen.leave();
+    process.kill(process.pid, signal);
+  };
+  for (const signal of signals) process.on(signal, interrupted);
   try {
     for (;;) {
       screen.enter();
@@ -56,8 +64,7 @@ export async function tui(ctx: CommandContext): Promise<number> {
     }
   } finally {
     screen.leave();
-    process.off("SIGTERM", interrupted);
-    process.off("SIGHUP", interrupted);
+    for (const signal of signals) process.off(signal, interrupted);
   }
 }
 
