@@ -42,7 +42,14 @@ import { armHandoffDeadline, reportContext } from "./context-report.ts";
 import { createHandoff } from "./handoff.ts";
 import type { ContextAnswer, ContextReportBody, HookAnswer } from "./hook-events.ts";
 import { handleHook } from "./hooks.ts";
-import { checkSessions, crashed, killSession, readoptSessions, sessionEnded } from "./lifecycle.ts";
+import {
+  checkSessions,
+  crashed,
+  killSession,
+  readoptSessions,
+  sessionEnded,
+  settleEndedSessions,
+} from "./lifecycle.ts";
 import type { MergeOutcome } from "./merge.ts";
 import { mergeNow, removeMergedWorktree } from "./merge.ts";
 import type { RunAccepted, RunProgress, RunRequest } from "./progress.ts";
@@ -201,6 +208,7 @@ export class Engine {
     this.cleanups.push(this.ctx.backend.onExit(() => this.checkSessions()));
     await readoptSessions(this.ctx);
     await redoInFlight(this.ctx);
+    settleEndedSessions(this.ctx);
     this.wake("start");
   }
 

@@ -22,6 +22,7 @@ import { sessionNotFound } from "../core/errors.ts";
 import { failureOf, killLeftovers, startFailed } from "./failures.ts";
 import { hung, watchHealth } from "./health.ts";
 import { limitReached, recordLimitWithin } from "./limits.ts";
+import { agentLimits } from "../store/limits.ts";
 import { telemetryRecord } from "./telemetry.ts";
 
 /** On daemon start: exits that happened while it was down, dead sessions, live ones adopted. */
@@ -104,24 +105,24 @@ export function sessionEnded(
 ): void {
   const session = getSession(ctx.store, sessionId);
   if (session === undefined) return;
-  const {
-    result: { first, limit, failure },
-  } = ctx.store.write((emit) => {
+  // The end, its telemetry, its limit and its failure class in one transaction: what follows
+  // is decided from them (routeEnd), now or by the next daemon.
+  const { result: first } = ctx.store.write((emit) => {
     const ended = markSessionEnded(ctx.store, emit, sessionId, {
       status,
       exitCode: code,
       exitSignal: signal,
     });
-    if (!ended) return { first: false, limit: undefined, failure: undefined };
+    if (!ended) return false;
     if (telemetry !== undefined)
       recordTelemetry(ctx.store, emit, sessionId, telemetryRecord(telemetry));
-    const limit = recordLimitWithin(ctx, emit, session, telemetry);
-    // Why it failed, recorded with its end: only for the live session of a live stage.
+    recordLimitWithin(ctx, emit, session, telemetry);
+    // Why it failed: only for the live session of a live stage.
     const failure =
       status === "killed" ? undefined : failureOf(ctx, session, status, code, signal, telemetry);
     if (failure !== undefined)
       recordFailure(ctx.store, emit, sessionId, failure.class, failure.detail);
-    return { first: true, limit, failure: failure?.class };
+    return true;
   });
   const endedBy = ctx.sessions.ended(sessionId);
   ctx.health.watch.forget(sessionId);
@@ -129,6 +130,18 @@ export function sessionEnded(
     ctx.project();
     return;
   }
+  routeEnd(ctx, sessionId, endedBy);
+}
+
+/**
+ * What follows a session's end, decided from what the store recorded of it alone (its status,
+ * exit, error class, failure class, limit, the handoff asked of it) — so a daemon that died
+ * between recording an end and acting on it decides the same after a restart
+ * (`settleEndedSessions`). `endedBy`: why Flux ended it, when this daemon did.
+ */
+function routeEnd(ctx: EngineContext, sessionId: string, endedBy: string | undefined): void {
+  const session = getSession(ctx.store, sessionId);
+  if (session === undefined) return;
   const stage = ctx.store.stage(session.planId, session.stageId);
   const latest = latestSession(ctx.store, session.planId, session.stageId);
   if (stage !== undefined && latest?.id === sessionId && stage.state === "merged") {
@@ -142,7 +155,7 @@ export function sessionEnded(
     ctx.project();
     return;
   }
-  if (status === "killed") {
+  if (session.status === "killed" && (endedBy !== undefined || stage?.state !== "running")) {
     ctx.project();
     // A session Flux ended after a handoff: its continuation can start now.
     if (stage?.state === "needs_handoff") ctx.wake("session ended");
@@ -154,6 +167,7 @@ export function sessionEnded(
     ctx.wake("session ended");
     return;
   }
+  const limit = agentLimits(ctx.store).find((l) => l.sessionId === session.id);
   if (limit !== undefined) {
     // The provider's limit, not the stage's failure: the stage goes on from a handoff.
     limitReached(ctx, session, limit);
@@ -170,7 +184,7 @@ export function sessionEnded(
     ctx.wake("handoff");
     return;
   }
-  if (code === 0 && signal === null) {
+  if (session.status === "exited" && session.exitCode === 0 && session.exitSignal === null) {
     exitedWithoutAsking(ctx, session).catch((error: unknown) => {
       ctx.log(`acceptance after exit failed: ${String(error)}`);
       // Its worktree could not be read: a crash like any other, never a stage left running.
@@ -183,43 +197,55 @@ export function sessionEnded(
     });
     return;
   }
-  if (failure === "infrastructure" && endedBy === undefined) {
+  if (session.failure === "infrastructure" && endedBy === undefined) {
     startFailed(ctx, session);
     return;
   }
-  if (status === "lost") {
+  if (session.status === "lost") {
     killLeftovers(ctx, session);
     const { retries, spec } = ctx.stage(session.stageId);
-    hung(
-      ctx,
-      sessionId,
-      retries >= spec.maxRetries
-        ? `its stage failed: retries exhausted (${spec.maxRetries})`
-        : `Flux restarted its stage with a recovery signal (retry ${retries + 1} of ${spec.maxRetries})`,
-    );
+    if (!session.warnings.some((w) => w.kind === "hung"))
+      hung(
+        ctx,
+        sessionId,
+        retries >= spec.maxRetries
+          ? `its stage failed: retries exhausted (${spec.maxRetries})`
+          : `Flux restarted its stage with a recovery signal (retry ${retries + 1} of ${spec.maxRetries})`,
+      );
   }
   crashed(
     ctx,
     session.stageId,
-    endedBy === undefined
-      ? crashReason(status, code, signal, telemetry)
-      : `Flux ended the session: ${endedBy}`,
+    endedBy === undefined ? crashReason(session) : `Flux ended the session: ${endedBy}`,
   );
 }
 
+/**
+ * On daemon start: a running stage whose latest session has ended had its end recorded by a
+ * daemon that died before acting on it. Decided now, from the store.
+ */
+export function settleEndedSessions(ctx: EngineContext): void {
+  const plan = ctx.store.activePlan();
+  if (plan === undefined) return;
+  for (const stage of ctx.store.stages(plan.id)) {
+    if (stage.state !== "running" || ctx.tasks.has(stage.id)) continue;
+    const latest = latestSession(ctx.store, plan.id, stage.id);
+    if (latest === undefined || latest.endedAt === null) continue;
+    ctx.log(
+      `${stage.id}: its session ${latest.id} ended without its stage moving on: deciding now`,
+    );
+    routeEnd(ctx, latest.id, undefined);
+  }
+}
+
 /** Why a session ended without completing, with the agent's own error class when it said. */
-function crashReason(
-  status: string,
-  code: number | null,
-  signal: string | null,
-  telemetry: SessionTelemetry | undefined,
-): string {
-  if (status === "lost") return "the session was gone when the daemon looked";
-  const base = `the agent exited with ${signal ?? `code ${code}`} without completing`;
-  if (telemetry?.errorClass === undefined) return base;
-  const message =
-    telemetry.errorMessage === undefined ? "" : `: ${telemetry.errorMessage.slice(0, 200)}`;
-  return `${base} (${telemetry.errorClass}${message})`;
+function crashReason(session: SessionRecord): string {
+  if (session.status === "lost") return "the session was gone when the daemon looked";
+  if (session.status === "killed") return "its session was ended while the daemon was down";
+  const base = `the agent exited with ${session.exitSignal ?? `code ${session.exitCode}`} without completing`;
+  if (session.errorClass === null) return base;
+  const message = session.errorMessage === null ? "" : `: ${session.errorMessage.slice(0, 200)}`;
+  return `${base} (${session.errorClass}${message})`;
 }
 
 /** Exit 0 without a completion request: its acceptance runs anyway (or it crashed, if dirty). */

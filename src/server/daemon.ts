@@ -30,7 +30,7 @@ import { eventFeed } from "./event-feed.ts";
 import { forgetNotifications, startNotifier } from "./notify.ts";
 import { tryDaemonLock } from "./lock.ts";
 import { startBackups } from "./backups.ts";
-import { injectFaults, parseFaults } from "./faults.ts";
+import { injectFaults, loadFaults } from "./faults.ts";
 
 export interface DaemonOptions {
   paths: WorkPaths;
@@ -85,8 +85,6 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
     });
   }
   const store = new Store(paths.db);
-  // The crash tests' fault injection (server/faults.ts): off unless FLUX_FAULTS is set.
-  injectFaults(store, parseFaults(process.env.FLUX_FAULTS), log);
   const backend: SessionBackend = chooseBackend({
     preferred: options.backend,
     socket: tmuxSocketName(paths.root),
@@ -94,6 +92,8 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
     onSessionClosed: writeSessionClosedScript(paths, options.fluxBin),
   });
   const stateDir = stateDirFor(paths.root, process.env);
+  // The crash tests' fault injection (server/faults.ts): off unless they ask for it.
+  injectFaults(store, loadFaults(process.env, stateDir), log);
   const engine = new Engine({
     store,
     paths,

@@ -5,12 +5,17 @@
  *
  *   FLUX_FAULTS="daemon@57,runner@80,agent@102"
  *
+ * or the same line in the file `faults` of the repository's per-user state directory, which
+ * reaches every daemon however it was started (an agent's `flux stage complete` starts one
+ * with the session's environment, which carries no FLUX_* variable of the user's).
+ *
  * Each fault fires once, at the first event with seq ≥ N that this daemon commits; one whose
  * point had passed before this daemon started is skipped (an earlier daemon fired it, or died
  * before it could). `runner` kills the runner of the newest open session (its agent lives on,
  * orphaned), `agent` kills that session's agent alone.
  */
 import fs from "node:fs";
+import path from "node:path";
 import type { Store } from "../store/store.ts";
 import { openSessions } from "../store/sessions.ts";
 
@@ -29,16 +34,30 @@ export function parseFaults(text: string | undefined): Fault[] {
   });
 }
 
+/** The faults asked for: FLUX_FAULTS, else `<state dir>/faults`; none when neither is there. */
+export function loadFaults(env: NodeJS.ProcessEnv, stateDir: string): Fault[] {
+  if (env.FLUX_FAULTS !== undefined) return parseFaults(env.FLUX_FAULTS);
+  try {
+    return parseFaults(fs.readFileSync(path.join(stateDir, "faults"), "utf8"));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
+}
+
 /** Arms the faults over the store's committed events; returns the unsubscribe. */
 export function injectFaults(
   store: Store,
   faults: readonly Fault[],
   log: (line: string) => void,
 ): () => void {
+  if (faults.length === 0) return () => undefined;
   const start = store.lastSeq();
   const pending = faults.filter((f) => f.seq > start).sort((a, b) => a.seq - b.seq);
+  log(
+    `fault injection from event ${start}: ${pending.map((f) => `${f.what}@${f.seq}`).join(", ") || "nothing left"}`,
+  );
   if (pending.length === 0) return () => undefined;
-  log(`fault injection armed: ${pending.map((f) => `${f.what}@${f.seq}`).join(", ")}`);
   return store.subscribe((event) => {
     while (pending[0] !== undefined && event.seq >= pending[0].seq) {
       const fault = pending.shift() as Fault;

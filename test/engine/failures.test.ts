@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { logFile, screenFile } from "../../src/engine/session-files.ts";
-import { getSession } from "../../src/store/sessions.ts";
+import { getSession, markSessionEnded } from "../../src/store/sessions.ts";
 import type { SessionRecord } from "../../src/store/sessions.ts";
 import { engineHarness } from "./harness.ts";
 import type { EngineHarness } from "./harness.ts";
@@ -119,5 +119,22 @@ describe("failure classes", () => {
     ).result;
     await h.until("blocked", () => h?.stage("a").state === "blocked");
     expect(failureOf(h, second.id)).toBe("merge_conflict");
+  });
+
+  it("a session end recorded by a daemon that died before acting on it is decided by the next one", async () => {
+    h = await engineHarness([{ id: "a", max_retries: 2 }], { backend: { kind: "tmux" } });
+    h.engine.requestRun({});
+    const first = await h.launched("a");
+    await h.engine.stop();
+    // The end is in the store, the stage still running: the daemon died right after the write.
+    const store = h.store;
+    store.write((emit) =>
+      markSessionEnded(store, emit, first.id, { status: "exited", exitCode: 3, exitSignal: null }),
+    );
+    h.backend.exit("flux-a", 3);
+    await h.restart();
+    const second = await h.launched("a");
+    expect(second.purpose).toBe("retry");
+    expect(h.stage("a").retries).toBe(1);
   });
 });
