@@ -70,7 +70,6 @@ async function runToTheEnd(repo: EngineRepo, env: Record<string, string>, rounds
     const run = await repo.run(["run"], env, 180_000).catch((error: unknown) => {
       const states = STAGES.map((id) => `${id}: ${repo.state(id)}`).join(", ");
       const log = fs.readFileSync(path.join(repo.dir, ".work", "logs", "daemon.log"), "utf8");
-      fs.writeFileSync("/tmp/faults-daemon.log", log);
       const stuck = STAGES.filter((id) => repo.state(id) === "running");
       const detail = stuck.map((id) =>
         JSON.stringify({
