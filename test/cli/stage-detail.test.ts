@@ -16,7 +16,7 @@ import type { CheckResult } from "../../src/core/acceptance.ts";
 import { recordAcceptance } from "../../src/store/acceptance.ts";
 import { insertHandoff } from "../../src/store/handoffs.ts";
 import { workPaths } from "../../src/store/paths.ts";
-import { recordTelemetry } from "../../src/store/sessions.ts";
+import { recordTelemetry, recordWarning } from "../../src/store/sessions.ts";
 import { Store } from "../../src/store/store.ts";
 import { LEVEL_TOKENS, writeContextRows } from "../kit/context-rows.ts";
 import { planOf } from "../kit/plans.ts";
@@ -275,5 +275,28 @@ describe("flux status <stage-id>: the command", () => {
     const asJson = await run(["status", "../x", "--json"]);
     expect(asJson.code).toBe(5);
     expect(JSON.parse(asJson.out)).toMatchObject({ error: { code: "STAGE_NOT_FOUND" } });
+  });
+
+  it("lists the health warnings of the stage's open sessions and of its latest", () => {
+    seed();
+    store.write((emit) =>
+      recordWarning(store, emit, "ses_second", {
+        kind: "stalled",
+        at: "2026-12-05T12:00:00.000Z",
+        detail: "no output, model call or hook since 11:50 (10m)",
+        action: "none yet: `flux attach api` to look",
+      }),
+    );
+    const detail = readStageDetail(workPaths(root), "api");
+    expect(detail.warnings).toEqual([
+      {
+        code: "SESSION_STALLED",
+        message: "ses_second: stalled: no output, model call or hook since 11:50 (10m)",
+        hint: "none yet: `flux attach api` to look",
+      },
+    ]);
+    expect(renderStageDetail(detail, false)).toContain(
+      "warning: ses_second: stalled: no output, model call or hook since 11:50 (10m) (none yet: `flux attach api` to look)",
+    );
   });
 });

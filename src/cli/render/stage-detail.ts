@@ -16,8 +16,8 @@ import { paintedContext } from "./context.ts";
 import type { StageStatus } from "./status.ts";
 
 /**
- * Something about the stage a human should look at (a stalled session, a loop of handoffs…).
- * None are produced yet: health checks fill this list.
+ * Something about the stage a human should look at: the health warnings of its open sessions
+ * (stalled, long_running, many_turns) and of its latest session (hung), with what Flux did.
  */
 export interface StageWarning {
   /** Stable, for scripts: `SESSION_SILENT`, … */
@@ -116,7 +116,7 @@ export function buildStageDetail(input: StageDetailInput): StageDetail {
       file,
     })),
     output: input.output,
-    warnings: input.warnings ?? [],
+    warnings: input.warnings ?? healthWarnings(input.sessions),
   };
 }
 
@@ -262,4 +262,18 @@ function compact(n: number): string {
 
 function clip(text: string, width: number): string {
   return text.length > width ? `${text.slice(0, width - 1)}…` : text;
+}
+
+/** The health warnings that still say something: those of open sessions, and of the latest. */
+function healthWarnings(sessions: readonly SessionStatus[]): StageWarning[] {
+  const latest = sessions.at(-1);
+  return sessions
+    .filter((s) => s.endedAt === null || s === latest)
+    .flatMap((s) =>
+      s.warnings.map((w) => ({
+        code: `SESSION_${w.kind.toUpperCase()}`,
+        message: `${s.id}: ${w.kind.replace("_", " ")}: ${w.detail}`,
+        hint: w.action,
+      })),
+    );
 }
