@@ -130,16 +130,23 @@ export function sessionEnded(
     ctx.project();
     return;
   }
-  routeEnd(ctx, sessionId, endedBy);
+  routeEnd(ctx, sessionId, endedBy, false);
 }
 
 /**
  * What follows a session's end, decided from what the store recorded of it alone (its status,
  * exit, error class, failure class, limit, the handoff asked of it) — so a daemon that died
  * between recording an end and acting on it decides the same after a restart
- * (`settleEndedSessions`). `endedBy`: why Flux ended it, when this daemon did.
+ * (`settleEndedSessions`). `endedBy`: why Flux ended it, when this daemon did. A session Flux
+ * killed is its killer's to follow up (`flux sessions kill` blocks the stage, a timeout
+ * restarts it); only after a restart, with that caller gone, does a kill count as a crash.
  */
-function routeEnd(ctx: EngineContext, sessionId: string, endedBy: string | undefined): void {
+function routeEnd(
+  ctx: EngineContext,
+  sessionId: string,
+  endedBy: string | undefined,
+  afterRestart: boolean,
+): void {
   const session = getSession(ctx.store, sessionId);
   if (session === undefined) return;
   const stage = ctx.store.stage(session.planId, session.stageId);
@@ -155,7 +162,7 @@ function routeEnd(ctx: EngineContext, sessionId: string, endedBy: string | undef
     ctx.project();
     return;
   }
-  if (session.status === "killed" && (endedBy !== undefined || stage?.state !== "running")) {
+  if (session.status === "killed" && (!afterRestart || stage?.state !== "running")) {
     ctx.project();
     // A session Flux ended after a handoff: its continuation can start now.
     if (stage?.state === "needs_handoff") ctx.wake("session ended");
@@ -234,7 +241,7 @@ export function settleEndedSessions(ctx: EngineContext): void {
     ctx.log(
       `${stage.id}: its session ${latest.id} ended without its stage moving on: deciding now`,
     );
-    routeEnd(ctx, latest.id, undefined);
+    routeEnd(ctx, latest.id, undefined, true);
   }
 }
 
