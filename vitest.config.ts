@@ -8,5 +8,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 30_000,
     pool: "forks",
+    // Two files at a time even on two cores: the slow ones (end to end) mostly wait on the
+    // processes they drive, so a second worker halves the wall time of the run.
+    maxWorkers: 2,
   },
 });

@@ -235,11 +235,12 @@ ${WORK}`;
       agents: {
         slow: `if [ ! -f "$SCRATCH/slept" ]; then touch "$SCRATCH/slept"; sleep 60; fi\n${WORK}`,
       },
-      stagesYaml: `    - id: slow\n      command: "sh agents/slow.sh"\n      timeout: 2s\n`,
+      // Long enough for the second session to finish on a loaded machine.
+      stagesYaml: `    - id: slow\n      command: "sh agents/slow.sh"\n      timeout: 6s\n`,
     });
     const run = await repo.ok(["run"]);
     expect(run.stdout).toMatch(
-      /slow\s+running → ready\s+the session ran past the stage's timeout \(2s\) and was stopped/,
+      /slow\s+running → ready\s+the session ran past the stage's timeout \(6s\) and was stopped/,
     );
     expect(repo.sessions("slow").map((s) => s.status)).toEqual(["killed", "exited"]);
     expect(repo.state("slow")).toBe("merged");
