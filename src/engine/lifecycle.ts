@@ -23,6 +23,7 @@ import { failureOf, killLeftovers, startFailed } from "./failures.ts";
 import { hung, watchHealth } from "./health.ts";
 import { limitReached, recordLimitWithin } from "./limits.ts";
 import { agentLimits } from "../store/limits.ts";
+import { isLimitKind } from "../core/limits/policy.ts";
 import { telemetryRecord } from "./telemetry.ts";
 
 /** On daemon start: exits that happened while it was down, dead sessions, live ones adopted. */
@@ -174,7 +175,12 @@ function routeEnd(
     ctx.wake("session ended");
     return;
   }
-  const limit = agentLimits(ctx.store).find((l) => l.sessionId === session.id);
+  // Its own limit row, or — another session of the agent having replaced it since — the
+  // agent's current one: a limit is never taken for a crash.
+  const limits = agentLimits(ctx.store);
+  const limit =
+    limits.find((l) => l.sessionId === session.id) ??
+    (isLimitKind(session.errorClass) ? limits.find((l) => l.agent === session.agent) : undefined);
   if (limit !== undefined) {
     // The provider's limit, not the stage's failure: the stage goes on from a handoff.
     limitReached(ctx, session, limit);
