@@ -6,9 +6,11 @@
  * to do; the user's overlapping uncommitted files make the merge wait for `flux merge`.
  */
 import {
+  branchTipAsync,
   fastForward,
   headCommitAsync,
   isAncestorAsync,
+  mergedByAsync,
   mergeStage,
   rebaseOnto,
   removeWorktree,
@@ -75,7 +77,19 @@ export async function mergeTask(
   }
   if (stage.spec.merge === "manual" && !requested)
     return { kind: "waiting", reason: `merge: manual — waiting for \`flux merge ${stageId}\`` };
-  const head = await headCommitAsync(root, branch);
+  const tip = await branchTipAsync(root, branch);
+  if (tip === undefined && stage.passedCommit !== null) {
+    // A daemon killed after merging and removing the branch, before it recorded `merged`: the
+    // merge is on the base already (by ancestry), and is never made twice.
+    if (await isAncestorAsync(root, stage.passedCommit, plan.baseBranch)) {
+      const by = await mergedByAsync(root, stage.passedCommit, plan.baseBranch);
+      const mergeCommit =
+        stage.spec.merge === "direct" ? stage.passedCommit : (by ?? stage.passedCommit);
+      engine.log(`${stageId}: ${stage.passedCommit.slice(0, 8)} is on ${plan.baseBranch} already`);
+      return finishMerge(engine, stageId, mergeCommit);
+    }
+  }
+  const head = tip ?? (await headCommitAsync(root, branch));
   const commit = stage.passedCommit ?? head;
   if (head !== commit)
     return recheck(
@@ -109,14 +123,7 @@ export async function mergeTask(
         result.kind === "merged"
           ? result.mergeCommit
           : await headCommitAsync(root, plan.baseBranch);
-      // The worktree goes first (it is clean and merged now), so `merged` means all done —
-      // unless its agent is still finishing: then it goes when the session ends.
-      const session = latestSession(engine.store, plan.id, stageId);
-      if (session === undefined || session.endedAt !== null)
-        await removeMergedWorktree(engine, stageId);
-      engine.run.releaseMerge(stageId);
-      engine.move(stageId, "merged", undefined, { mergeCommit, reason: null });
-      return { kind: "merged", mergeCommit };
+      return finishMerge(engine, stageId, mergeCommit);
     }
     case "conflict": {
       const files = result.files.join(", ");
@@ -152,6 +159,24 @@ export async function mergeTask(
       return recheck(engine, stageId, `rebased onto ${plan.baseBranch}`);
     }
   }
+}
+
+/**
+ * The stage's commit is on the base: its worktree goes first (it is clean and merged now), so
+ * `merged` means all done — unless its agent is still finishing: then it goes when the session
+ * ends.
+ */
+async function finishMerge(
+  engine: EngineContext,
+  stageId: string,
+  mergeCommit: string,
+): Promise<MergeOutcome> {
+  const session = latestSession(engine.store, engine.plan().id, stageId);
+  if (session === undefined || session.endedAt !== null)
+    await removeMergedWorktree(engine, stageId);
+  engine.run.releaseMerge(stageId);
+  engine.move(stageId, "merged", undefined, { mergeCommit, reason: null });
+  return { kind: "merged", mergeCommit };
 }
 
 /** The stage's last session's work conflicts with the base: its failure class says so. */

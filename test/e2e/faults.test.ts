@@ -1,6 +1,6 @@
 /**
  * Crash-proofing under fault injection (server/faults.ts): a 20-stage plan of command agents,
- * some slow, run while the daemon is SIGKILLed at 20 points and runners and agents at 12 more,
+ * some slow, run while the daemon is SIGKILLed at 20 points and runners and agents at 20 more,
  * each drawn from a seed over the event sequence (right after event N: a failure reproduces on
  * a loaded machine). Every run must end with all stages merged, at most one live agent per
  * stage at any time, no lost commit, no merge made twice and no stage stuck. Then the same with
@@ -140,7 +140,7 @@ function expectIntact(repo: EngineRepo): void {
 
 describe("crash-proof under fault injection", () => {
   it(
-    "survives the daemon SIGKILLed at 20 points and runners and agents at 12 more",
+    "survives the daemon SIGKILLed at 20 points and runners and agents at 20 more",
     { timeout: 600_000 },
     async () => {
       await using repo = await engineRepo({
@@ -151,8 +151,8 @@ describe("crash-proof under fault injection", () => {
       const random = seeded(20261205);
       const faults = [
         ...points(random, 20, 8, 260).map((n) => `daemon@${n}`),
-        ...points(random, 6, 8, 260).map((n) => `runner@${n}`),
-        ...points(random, 6, 8, 260).map((n) => `agent@${n}`),
+        ...points(random, 10, 8, 260).map((n) => `runner@${n}`),
+        ...points(random, 10, 8, 260).map((n) => `agent@${n}`),
       ];
       // In the state directory: every daemon reads it, however it was started.
       const stateDir = stateDirFor(repo.dir, { XDG_STATE_HOME: TEST_STATE_HOME });
@@ -168,6 +168,9 @@ describe("crash-proof under fault injection", () => {
         .filter((l) => /fault|listening|stopped/.test(l))
         .join("\n");
       expect(fired, `rounds: ${rounds}\n${faultLines}`).toBeGreaterThanOrEqual(15);
+      // And enough runners and agents were killed under a live session.
+      const killed = log.match(/fault injection: SIGKILL to the (runner|agent) of/g)?.length ?? 0;
+      expect(killed, `rounds: ${rounds}\n${faultLines}`).toBeGreaterThanOrEqual(12);
     },
   );
 

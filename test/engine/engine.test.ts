@@ -148,6 +148,30 @@ describe("engine, in process", () => {
     expect(h.repo.git("show", "main:more.txt")).toBe("more\n");
   });
 
+  it("recognises a merge a killed daemon made, its branch and worktree gone, and never makes it twice", async () => {
+    h = await engineHarness([{ id: "a", merge: "manual", acceptance: ["test -f a.txt"] }]);
+    h.engine.requestRun({});
+    const a = await h.launched("a");
+    const passed = h.commit("a", "a.txt", "a\n");
+    await (
+      await h.engine.complete("a", { sessionId: a.id })
+    ).result;
+    h.engine.sessionExited(a.id, { code: 0, signal: null });
+    await h.until("a's session ended", () => h?.session("a").endedAt !== null);
+    await h.engine.stop();
+    // What the killed daemon did before it could record `merged`: the merge, the worktree's
+    // and the branch's removal.
+    h.repo.git("merge", "-q", "--no-ff", "-m", "Merge flux/a", "flux/a");
+    const mergeCommit = h.repo.git("rev-parse", "main").trim();
+    h.repo.git("worktree", "remove", path.join(h.repo.dir, ".worktrees", "a"));
+    h.repo.git("branch", "-D", "flux/a");
+    await h.restart();
+    expect(h.stage("a")).toMatchObject({ state: "completed", passedCommit: passed });
+    expect(await h.engine.merge("a")).toEqual({ kind: "merged", mergeCommit });
+    expect(h.stage("a").state).toBe("merged");
+    expect(h.repo.git("rev-parse", "main").trim()).toBe(mergeCommit);
+  });
+
   it("runs the acceptance of an agent that exits 0 without asking, and merges on a pass", async () => {
     h = await engineHarness([{ id: "a", acceptance: ["test -f a.txt"] }]);
     h.engine.requestRun({});

@@ -19,6 +19,20 @@ export function isAncestorAsync(root: string, commit: string, ref: string): Prom
   return askAsync(queries.isAncestor(root, commit, ref));
 }
 
+/** The commit a local branch points to, or undefined when there is no such branch. */
+export function branchTipAsync(cwd: string, branch: string): Promise<string | undefined> {
+  return askAsync(queries.branchTip(cwd, branch));
+}
+
+/** The merge commit on `base`'s first-parent line that brought `commit` in (queries.mergedBy). */
+export function mergedByAsync(
+  root: string,
+  commit: string,
+  base: string,
+): Promise<string | undefined> {
+  return askAsync(queries.mergedBy(root, commit, base));
+}
+
 export function diffStatAsync(root: string, base: string, commit: string): Promise<DiffStat> {
   return askAsync(queries.diffStat(root, base, commit));
 }

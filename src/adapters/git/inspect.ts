@@ -81,6 +81,34 @@ export const queries = {
       },
     };
   },
+  branchTip(cwd: string, branch: string): GitQuery<string | undefined> {
+    assertRef(branch);
+    return {
+      cwd,
+      args: ["rev-parse", "--verify", "--quiet", `refs/heads/${branch}^{commit}`],
+      read: (result) => (result.status === 0 ? result.stdout.trim() : undefined),
+    };
+  },
+  /**
+   * The commit of `base`'s first-parent line that brought `commit` in (its merge commit), or
+   * undefined when none after it did (`commit` is on that line itself: a fast-forward).
+   */
+  mergedBy(root: string, commit: string, base: string): GitQuery<string | undefined> {
+    assertRef(commit);
+    assertRef(base);
+    const args = [
+      "rev-list",
+      "--first-parent",
+      "--ancestry-path",
+      "--reverse",
+      `${commit}..${base}`,
+    ];
+    return {
+      cwd: root,
+      args,
+      read: (result) => succeeded(args, result).split("\n")[0]?.trim() || undefined,
+    };
+  },
   diffStat(root: string, base: string, commit: string): GitQuery<DiffStat> {
     assertRef(base);
     assertRef(commit);
@@ -115,8 +143,7 @@ export function headCommit(cwd: string, ref = "HEAD"): string {
 
 /** The commit a local branch points to, or undefined when there is no such branch. */
 export function branchTip(cwd: string, branch: string): string | undefined {
-  const result = gitTry(cwd, ["rev-parse", "--verify", "--quiet", `refs/heads/${branch}^{commit}`]);
-  return result.status === 0 ? result.stdout.trim() : undefined;
+  return ask(queries.branchTip(cwd, branch));
 }
 
 /** Whether `commit` is reachable from `ref` (a commit is its own ancestor). */
