@@ -93,7 +93,7 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
   });
   const stateDir = stateDirFor(paths.root, process.env);
   // The crash tests' fault injection (server/faults.ts): off unless they ask for it.
-  injectFaults(store, loadFaults(process.env, stateDir), log);
+  injectFaults(store, loadFaults(process.env, stateDir), log, stateDir);
   const engine = new Engine({
     store,
     paths,

@@ -9,10 +9,12 @@
  * reaches every daemon however it was started (an agent's `flux stage complete` starts one
  * with the session's environment, which carries no FLUX_* variable of the user's).
  *
- * Each fault fires once, at the first event with seq ≥ N that this daemon commits; one whose
- * point had passed before this daemon started is skipped (an earlier daemon fired it, or died
- * before it could). `runner` kills the runner of the newest open session (its agent lives on,
- * orphaned), `agent` kills that session's agent alone.
+ * Each fault fires once (the ones fired are listed in `<state dir>/faults.fired`), at the first
+ * event with seq ≥ N that a daemon commits — a `runner` or `agent` fault at the first such event
+ * with a live session to kill, in this daemon or the next. A daemon fault whose point had
+ * passed before this daemon started is skipped (its daemon died before it could fire).
+ * `runner` kills the runner of an open session (`target`: its agent lives on, orphaned),
+ * `agent` kills that session's agent alone.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -50,20 +52,60 @@ export function injectFaults(
   store: Store,
   faults: readonly Fault[],
   log: (line: string) => void,
+  stateDir: string,
 ): () => void {
   if (faults.length === 0) return () => undefined;
   const start = store.lastSeq();
-  const pending = faults.filter((f) => f.seq > start).sort((a, b) => a.seq - b.seq);
+  const firedFile = path.join(stateDir, "faults.fired");
+  const fired = new Set(readFired(firedFile));
+  const pending = faults
+    .filter((f) => !fired.has(nameOf(f)) && (f.what !== "daemon" || f.seq > start))
+    .sort((a, b) => a.seq - b.seq);
   log(
     `fault injection from event ${start}: ${pending.map((f) => `${f.what}@${f.seq}`).join(", ") || "nothing left"}`,
   );
   if (pending.length === 0) return () => undefined;
   return store.subscribe((event) => {
-    while (pending[0] !== undefined && event.seq >= pending[0].seq) {
-      const fault = pending.shift() as Fault;
+    for (const fault of pending.filter((f) => event.seq >= f.seq)) {
+      // Written before it fires: a daemon that kills itself knows it did, when it starts again.
+      if (fault.what !== "daemon" && !hasTarget(store)) continue;
+      fs.appendFileSync(firedFile, `${nameOf(fault)}\n`);
+      pending.splice(pending.indexOf(fault), 1);
       fire(store, fault, event.seq, log);
     }
   });
+}
+
+function nameOf(fault: Fault): string {
+  return `${fault.what}@${fault.seq}`;
+}
+
+function readFired(file: string): string[] {
+  try {
+    return fs.readFileSync(file, "utf8").split("\n").filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * What a runner or agent fault kills: an open session with a live runner, of the stage that
+ * has been restarted least (so the kills spread over the stages instead of using up one's
+ * retries).
+ */
+function target(store: Store): { id: string; pid: number } | undefined {
+  const plan = store.activePlan();
+  if (plan === undefined) return undefined;
+  const retries = (stageId: string) => store.stage(plan.id, stageId)?.retries ?? 0;
+  const session = openSessions(store, plan.id)
+    .filter((s) => s.pid !== null && parentOf(s.pid) !== undefined)
+    .sort((a, b) => retries(a.stageId) - retries(b.stageId))
+    .at(0);
+  return session?.pid == null ? undefined : { id: session.id, pid: session.pid };
+}
+
+function hasTarget(store: Store): boolean {
+  return target(store) !== undefined;
 }
 
 function fire(store: Store, fault: Fault, seq: number, log: (line: string) => void): void {
@@ -72,17 +114,8 @@ function fire(store: Store, fault: Fault, seq: number, log: (line: string) => vo
     process.kill(process.pid, "SIGKILL");
     return;
   }
-  const plan = store.activePlan();
-  const session =
-    plan === undefined
-      ? undefined
-      : openSessions(store, plan.id)
-          .filter((s) => s.pid !== null)
-          .at(-1);
-  if (session?.pid == null) {
-    log(`fault injection: no session to kill a ${fault.what} of after event ${seq}`);
-    return;
-  }
+  const session = target(store);
+  if (session === undefined) return;
   const pid = fault.what === "agent" ? session.pid : parentOf(session.pid);
   if (pid === undefined) return;
   log(
