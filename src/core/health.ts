@@ -4,10 +4,17 @@
  *
  * Warnings, each shown in `flux status` with what Flux did about it:
  * - `stalled`: alive, but no output, model call or hook for `[health] stalled` (10 minutes);
- * - `hung`: its process was gone while the store said it ran (found within seconds: tmux's
- *   session-closed hook or the process backend's exit) — Flux restarts the stage;
+ * - `hung`: its process was gone while the store said it ran — Flux restarts the stage. Found
+ *   within seconds however the runner died: by tmux's session-closed hook or the process
+ *   backend's exit, and else by its lifeline (below);
  * - `long_running`: running for `[health] long_running` (60 minutes);
  * - `many_turns`: past `[health] many_turns` percent (80) of the stage's `max_turns`.
+ *
+ * Lifelines: a session's runner sends a heartbeat every `[health] heartbeat` (10 seconds) while
+ * its agent runs. After LIFELINE_BEATS (3) periods with no heartbeat, start report, context
+ * report or hook, the engine asks whether the session still lives: gone, it ends as lost and is
+ * flagged `hung`; alive, it is only silent (a frozen runner, or one from before heartbeats),
+ * which is `stalled`'s business, not the lifeline's.
  *
  * Throttling: no new session starts while free memory is below `[health] min_free_memory` or
  * the load per core is above `[health] max_load`.
@@ -34,6 +41,8 @@ export interface HealthSettings {
   minFreeMemory: number | undefined;
   /** No session starts above this 1-minute load average per core; undefined: no ceiling. */
   maxLoad: number | undefined;
+  /** How often a session's runner sends a heartbeat, in ms (at least MIN_HEARTBEAT_MS). */
+  heartbeatMs: number;
 }
 
 export const DEFAULT_HEALTH: HealthSettings = {
@@ -42,7 +51,27 @@ export const DEFAULT_HEALTH: HealthSettings = {
   manyTurnsPercent: 80,
   minFreeMemory: 256 * 1024 * 1024,
   maxLoad: undefined,
+  heartbeatMs: 10_000,
 };
+
+/**
+ * The shortest `[health] heartbeat`: shorter costs the daemon more requests per session than
+ * finding a dead runner a second sooner is worth.
+ */
+export const MIN_HEARTBEAT_MS = 1_000;
+
+/** Heartbeats a session may miss before the engine asks whether it still lives. */
+export const LIFELINE_BEATS = 3;
+
+/** How long a session may go unheard before the engine asks whether it lives (ms). */
+export function lifelineMs(settings: HealthSettings): number {
+  return LIFELINE_BEATS * settings.heartbeatMs;
+}
+
+/** When the lifeline of a session last heard at `lastHeard` lapses (epoch ms). */
+export function lifelineAt(lastHeard: number, settings: HealthSettings): number {
+  return lastHeard + lifelineMs(settings);
+}
 
 /** When a session whose last sign of life was `lastActivity` counts as stalled (epoch ms). */
 export function stalledAt(lastActivity: number, settings: HealthSettings): number {

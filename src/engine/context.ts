@@ -76,6 +76,8 @@ export interface EngineContext {
   verdict(stageId: string, request: VerdictRequest): Promise<Verdict>;
   /** A stage's session failed: restart it with a recovery signal, or fail it (lifecycle.ts). */
   crashed(stageId: string, why: string): void;
+  /** A session found gone: it ends as its runner's exit.json says, else as lost (lifecycle.ts). */
+  endGone(sessionId: string): void;
   /** Re-arms the deadline of an agent told to hand off, after a restart (context-report.ts). */
   rearmHandoff(sessionId: string, ms: number): void;
   /** Removes a merged stage's worktree when it is clean (merge.ts). */

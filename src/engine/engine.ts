@@ -45,6 +45,7 @@ import { handleHook } from "./hooks.ts";
 import {
   checkSessions,
   crashed,
+  endGone,
   killSession,
   readoptSessions,
   sessionEnded,
@@ -54,7 +55,7 @@ import type { MergeOutcome } from "./merge.ts";
 import { mergeNow, removeMergedWorktree } from "./merge.ts";
 import type { RunAccepted, RunProgress, RunRequest } from "./progress.ts";
 import { isActive, runProgress, widenRun } from "./progress.ts";
-import { HealthWatch, readMachine } from "./health.ts";
+import { HealthWatch, heardFrom, heartbeat, readMachine } from "./health.ts";
 import type { MachineReader } from "./health.ts";
 import { ParkAlarm } from "./limits.ts";
 import { redoInFlight } from "./recovery.ts";
@@ -191,6 +192,7 @@ export class Engine {
       notice: (text) => this.notice(text),
       verdict: (stageId, request) => runVerdict(ctx, stageId, request),
       crashed: (stageId, why) => crashed(ctx, stageId, why),
+      endGone: (sessionId) => endGone(ctx, sessionId),
       removeMergedWorktree: (stageId) => removeMergedWorktree(ctx, stageId),
       rearmHandoff: (sessionId, ms) => armHandoffDeadline(ctx, sessionId, ms),
     };
@@ -380,7 +382,13 @@ export class Engine {
     // Its start time too: a dead session's leftovers are killed only if the pid is still its.
     const start = pid === null ? null : (processStartTime(pid) ?? null);
     this.store.write((emit) => markSessionStarted(this.store, emit, sessionId, pid, start));
+    heardFrom(this.ctx, sessionId);
     this.ctx.project();
+  }
+
+  /** A runner's heartbeat (health.ts): true while its session is open. */
+  sessionHeartbeat(sessionId: string): boolean {
+    return heartbeat(this.ctx, sessionId);
   }
 
   /** A runner reports its session's end. */

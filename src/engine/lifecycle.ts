@@ -36,7 +36,11 @@ export async function readoptSessions(ctx: EngineContext): Promise<void> {
       sessionEnded(ctx, session.id, report.code, report.signal, "exited", report.telemetry);
       continue;
     }
-    if (session.backend === "manual") continue;
+    if (session.backend === "manual") {
+      // Its runner, in a human's terminal, beats to this daemon now: its lifeline is watched.
+      watchHealth(ctx, session.id);
+      continue;
+    }
     if (session.backend === ctx.backend.kind && (await ctx.backend.isAlive(session.name))) {
       ctx.log(`re-adopted ${session.id} (${session.name})`);
       watchHealth(ctx, session.id);
@@ -87,12 +91,18 @@ export async function checkSessions(ctx: EngineContext): Promise<void> {
     if (ctx.sessions.busy(session.id) || ctx.sessions.timer(session.id) === "report-grace")
       continue;
     if (await ctx.backend.isAlive(session.name)) continue;
-    ctx.sessions.arm(session.id, "report-grace", REPORT_GRACE_MS, () => {
-      const report = readExitReport(ctx.paths.work, session.id);
-      if (report === undefined) sessionEnded(ctx, session.id, null, null, "lost");
-      else sessionEnded(ctx, session.id, report.code, report.signal, "exited", report.telemetry);
-    });
+    ctx.sessions.arm(session.id, "report-grace", REPORT_GRACE_MS, () => endGone(ctx, session.id));
   }
+}
+
+/**
+ * A session found gone (its backend session closed, its lifeline lapsed): it ends as its
+ * runner's exit.json says, or as lost — a runner killed outright never writes one.
+ */
+export function endGone(ctx: EngineContext, sessionId: string): void {
+  const report = readExitReport(ctx.paths.work, sessionId);
+  if (report === undefined) sessionEnded(ctx, sessionId, null, null, "lost");
+  else sessionEnded(ctx, sessionId, report.code, report.signal, "exited", report.telemetry);
 }
 
 /** A session ended. Handled once: later reports of the same end are ignored. */

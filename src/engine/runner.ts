@@ -3,7 +3,8 @@
  * starts the agent from the session's spec, keeps its output in `.work/logs/<id>.ndjson` (one
  * event per line, with timestamps), shows it in the pane, and reports the start and the exit.
  * The exit is written to `exit.json` before it is reported, so a daemon that was down (or
- * restarted) still learns it.
+ * restarted) still learns it. While the agent runs it sends a heartbeat every `heartbeatMs`:
+ * a runner killed outright reports nothing, and the daemon finds it by the beats that stop.
  */
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
@@ -30,6 +31,12 @@ export interface RunnerReporter {
    * (undefined: no daemon to ask). Optional: a runner without it follows only the hard limit.
    */
   context?(body: ContextReportBody): Promise<ContextAnswer | undefined>;
+  /**
+   * The agent still runs (every `heartbeatMs` of the spec). A failure is ignored: the daemon may
+   * be down or restarting, and the next beat tries again. Optional: a runner without it sends
+   * none, and the daemon learns of its death from the backend alone.
+   */
+  heartbeat?(): Promise<void>;
   exited(
     code: number | null,
     signal: string | null,
@@ -138,12 +145,15 @@ export async function runSession(options: RunnerOptions): Promise<number> {
     },
   );
   await Promise.race([spawned, ended]);
+  const stopBeating = keepBeating(spec.heartbeatMs, reporter);
   record({ type: "spawned", pid: child.pid ?? null });
   await options.reporter.started(child.pid ?? null).catch((error: unknown) => {
     record({ type: "report_failed", what: "started", error: String(error) });
   });
 
   const end = await ended;
+  // The agent is gone: from here the runner's exit report speaks for the session.
+  stopBeating();
   for (const off of handlers) off();
   const left = killLeftBehind(toGroup);
   if (left > 0) record({ type: "killed_left_behind", processes: left });
@@ -183,6 +193,29 @@ export async function runSession(options: RunnerOptions): Promise<number> {
     // The daemon is down: it reads exit.json when it starts again.
   });
   return end.code ?? 1;
+}
+
+/**
+ * Calls the reporter's heartbeat every `ms` until the returned function stops it. One beat at a
+ * time: a slow daemon skips beats rather than piling requests up. A failed beat is ignored.
+ */
+function keepBeating(ms: number | undefined, reporter: RunnerReporter): () => void {
+  if (ms === undefined || reporter.heartbeat === undefined) return () => undefined;
+  let inFlight = false;
+  const done = () => {
+    inFlight = false;
+  };
+  const timer = setInterval(() => {
+    if (inFlight) return;
+    inFlight = true;
+    // In a promise chain: a reporter that throws at once is a beat that failed.
+    void Promise.resolve()
+      .then(() => reporter.heartbeat?.())
+      .then(done, done);
+  }, ms);
+  // The timer alone never keeps the runner alive.
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /**

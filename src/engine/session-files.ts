@@ -39,6 +39,11 @@ export interface SessionSpec {
    * headless agent at once when a model call crosses `hard`, before it asks the daemon.
    */
   context?: { window?: number | undefined; warn: number; handoff: number; hard: number };
+  /**
+   * How often the runner tells the daemon it lives while the agent runs, in ms (`[health]
+   * heartbeat`). Absent in a spec from before heartbeats: that runner sends none.
+   */
+  heartbeatMs?: number;
   createdAt: string;
 }
 

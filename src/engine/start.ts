@@ -105,6 +105,7 @@ export async function startSession(
     output: agent.output,
     ...(agent.tty === true ? { tty: true as const } : {}),
     context: sessionPolicy(engine, stage.spec.context),
+    heartbeatMs: engine.health.settings.heartbeatMs,
     logFile: logFile(engine.paths.work, sessionId),
     exitFile: exitFile(engine.paths.work, sessionId),
     createdAt: now.toISOString(),

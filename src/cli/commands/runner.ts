@@ -17,6 +17,8 @@ import type { CommandContext } from "../main.ts";
 const REPORT_TIMEOUT_MS = 15_000;
 /** How long a context report may take before the runner goes on without its answer. */
 const CONTEXT_TIMEOUT_MS = 5_000;
+/** How long a heartbeat may take: a daemon slower than this misses a beat, not the session. */
+const HEARTBEAT_TIMEOUT_MS = 5_000;
 
 export async function runner(ctx: CommandContext, sessionId: string): Promise<number> {
   const work = ctx.env.FLUX_WORK_DIR ?? path.join(ctx.cwd, ".work");
@@ -53,6 +55,10 @@ export async function runner(ctx: CommandContext, sessionId: string): Promise<nu
             signal: AbortSignal.timeout(CONTEXT_TIMEOUT_MS),
           },
         ) ?? Promise.resolve(undefined),
+      heartbeat: async () => {
+        const signal = AbortSignal.timeout(HEARTBEAT_TIMEOUT_MS);
+        await daemon()?.call("sessionHeartbeat", { params }, { signal });
+      },
       exited: async (code, signal, telemetry) => {
         const body = { code, signal, telemetry };
         await daemon()?.call("sessionExited", { params, body }, timeout());

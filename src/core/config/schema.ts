@@ -7,11 +7,11 @@
  * among them, and zod costs ~20 ms of start-up there (bench/status).
  */
 
-import { DEFAULT_HEALTH, parseBytes } from "../health.ts";
+import { DEFAULT_HEALTH, MIN_HEARTBEAT_MS, parseBytes } from "../health.ts";
 import type { HealthSettings } from "../health.ts";
 import { DEFAULT_LIMITS } from "../limits/policy.ts";
 import type { LimitSettings } from "../limits/policy.ts";
-import { parseDuration } from "../plan/duration.ts";
+import { formatDuration, parseDuration } from "../plan/duration.ts";
 
 type Check = (value: unknown) => string | undefined;
 
@@ -31,6 +31,10 @@ const positiveDuration: Check = (v) =>
   typeof v === "string" && (parseDuration(v) ?? 0) > 0
     ? undefined
     : 'must be a duration above 0 such as "10s", "1m"';
+const heartbeatPeriod: Check = (v) =>
+  typeof v === "string" && (parseDuration(v) ?? 0) >= MIN_HEARTBEAT_MS
+    ? undefined
+    : `must be a duration of at least ${formatDuration(MIN_HEARTBEAT_MS)} such as "10s"`;
 /** A string that may be empty (a later layer turning off an earlier one's setting). */
 const anyText: Check = (v) => (typeof v === "string" ? undefined : "must be a string");
 const percent: Check = (v) =>
@@ -112,6 +116,11 @@ export const CONFIG_SCHEMA = {
     min_free_memory: bytes,
     /** No session starts above this 1-minute load average per core (default: no ceiling). */
     max_load: positiveNumber,
+    /**
+     * How often a session's runner tells the daemon it lives (default "10s", at least "1s"):
+     * one whose runner died is found after three missed beats, however it died.
+     */
+    heartbeat: heartbeatPeriod,
   },
   notify: {
     /**
@@ -155,6 +164,7 @@ export interface Config {
     many_turns?: number;
     min_free_memory?: string;
     max_load?: number;
+    heartbeat?: string;
   };
   notify?: { command?: string; timeout?: string };
   backup?: { interval?: string; keep?: number };
@@ -303,6 +313,7 @@ function mergeHealth(base: HealthSettings, layer: NonNullable<Config["health"]>)
     manyTurnsPercent: layer.many_turns ?? base.manyTurnsPercent,
     minFreeMemory: floor === undefined ? base.minFreeMemory : floor === 0 ? undefined : floor,
     maxLoad: layer.max_load ?? base.maxLoad,
+    heartbeatMs: ms(layer.heartbeat, base.heartbeatMs),
   };
 }
 
@@ -360,6 +371,7 @@ file = ""
 # many_turns = 80         # percent of a stage's max_turns
 # min_free_memory = "256MiB"   # no session starts below this ("0": no floor)
 # max_load = 2.0          # no session starts above this load per core
+# heartbeat = "10s"       # a runner's heartbeat: one that died is found after three missed beats
 
 # [limits]                # rate and usage limits of the agents' providers
 # backoff = "30s"         # first wait after a rate limit that names no reset (doubles, capped)

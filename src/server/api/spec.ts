@@ -174,6 +174,14 @@ export const ROUTES = {
     reply: "json",
     summary: "A runner reports its session's end: exit code or signal, and the agent's telemetry.",
   },
+  sessionHeartbeat: {
+    method: "post",
+    path: "/v1/sessions/{id}/heartbeat",
+    principal: "session",
+    reply: "json",
+    summary:
+      "A runner says its agent still runs (every `[health] heartbeat`): a session whose beats stop is checked, and ended as lost when its process is gone.",
+  },
   sessionHook: {
     method: "post",
     path: "/v1/sessions/{id}/hook",

@@ -16,6 +16,7 @@ import {
   killSession,
   sessionContext,
   sessionExited,
+  sessionHeartbeat,
   sessionHook,
   sessionStarted,
 } from "./schemas/sessions.ts";
@@ -52,6 +53,7 @@ export const TABLE = {
   getSession,
   sessionStarted,
   sessionExited,
+  sessionHeartbeat,
   sessionHook,
   sessionContext,
   killSession,

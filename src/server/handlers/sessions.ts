@@ -1,4 +1,4 @@
-/** Handlers of a session's routes: its runner's reports, its agent's hooks, reading, killing. */
+/** A session's routes: its runner's reports and heartbeats, its agent's hooks, reading, killing. */
 import { TABLE } from "../api/table.ts";
 import type { ApiContext, App } from "./context.ts";
 import { guarded } from "./context.ts";
@@ -22,6 +22,12 @@ export function sessionRoutes(app: App, ctx: ApiContext): void {
     const { code, signal, telemetry } = c.req.valid("json");
     engine.sessionExited(id, { code: code ?? null, signal: signal ?? null, telemetry });
     return c.json({ ok: true as const }, 200);
+  });
+
+  // Every `[health] heartbeat` while the agent runs: an in-memory deadline moves, nothing more.
+  app.openapi(guarded(TABLE.sessionHeartbeat), (c) => {
+    const { id } = c.req.valid("param");
+    return c.json({ ok: true as const, open: engine.sessionHeartbeat(id) }, 200);
   });
 
   // An interactive agent's hooks (`flux hook <event>`): waiting for input, Stop reminders.

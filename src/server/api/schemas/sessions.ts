@@ -1,6 +1,6 @@
 /**
- * Routes of one session: its runner's start and exit reports, an interactive agent's hooks,
- * reading it, and killing it (a human's).
+ * Routes of one session: its runner's start, heartbeat and exit reports, an interactive agent's
+ * hooks, reading it, and killing it (a human's).
  */
 import { FAILURE_CLASSES } from "../../../core/failure.ts";
 import { HEALTH_WARNINGS } from "../../../core/health.ts";
@@ -158,6 +158,15 @@ export const sessionExited = createRoute({
   ...routeOf("sessionExited"),
   request: { params: SessionParams, body: jsonBody(ExitedBody) },
   responses: reply(Ok, "Recorded: the engine decides what follows (verdict, retry…)."),
+});
+
+/** `open`: false once the session has ended (the runner beats on until its agent exits). */
+export const HeartbeatReply = z.strictObject({ ok: z.literal(true), open: z.boolean() });
+
+export const sessionHeartbeat = createRoute({
+  ...routeOf("sessionHeartbeat"),
+  request: { params: SessionParams },
+  responses: reply(HeartbeatReply, "Heard: the session's lifeline holds."),
 });
 
 export const sessionHook = createRoute({
