@@ -192,8 +192,11 @@ export function getSession(store: Store, id: string): SessionRecord | undefined 
 
 export function sessionByTokenHash(store: Store, hash: string): SessionRecord | undefined {
   if (hash === "") return undefined;
-  const row = store.db.prepare("SELECT * FROM sessions WHERE token_hash = ?").get(hash) as
-    SessionRow | undefined;
+  // `token_hash <> ''` lets SQLite use the partial index sessions_token: every session request
+  // (a heartbeat, a hook, a report) comes through here.
+  const row = store.db
+    .prepare("SELECT * FROM sessions WHERE token_hash = ? AND token_hash <> ''")
+    .get(hash) as SessionRow | undefined;
   return row === undefined ? undefined : fromRow(row);
 }
 
