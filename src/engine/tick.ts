@@ -11,12 +11,11 @@ import { readFlow } from "../store/flow.ts";
 import { latestSession, openSessions } from "../store/sessions.ts";
 import type { EngineContext } from "./context.ts";
 import { handOn } from "./handoff.ts";
-import { endSession, sessionEnded } from "./lifecycle.ts";
+import { endSession } from "./lifecycle.ts";
 import { machineAllows } from "./health.ts";
 import { unparkDue } from "./limits.ts";
 import { mergeTask } from "./merge.ts";
 import { startable } from "./progress.ts";
-import { readExitReport } from "./session-files.ts";
 import { startSession } from "./start.ts";
 import { blockOnFailure } from "./task-policy.ts";
 
@@ -111,11 +110,8 @@ function buryMovedOn(
     void ctx.backend
       .isAlive(session.name)
       .then((alive) => {
-        if (alive) return;
         // Its runner wrote exit.json before it reported: the report may still be on its way.
-        const report = readExitReport(ctx.paths.work, session.id);
-        if (report === undefined) sessionEnded(ctx, session.id, null, null, "lost");
-        else sessionEnded(ctx, session.id, report.code, report.signal, "exited", report.telemetry);
+        if (!alive) ctx.endGone(session.id);
       })
       .catch((error: unknown) => ctx.log(`asking after ${session.id} failed: ${String(error)}`))
       .finally(() => ctx.sessions.endCheck(session.id));
