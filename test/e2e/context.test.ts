@@ -72,11 +72,16 @@ describe("context handoffs with headless Claude Code", () => {
       env: { ...(cliEnv("claude", model, { root: homes }) as Record<string, string>) },
     });
     try {
-      await repo.ok(["run"]);
+      const run = await repo.ok(["run"]);
       expect(repo.state("long")).toBe("merged");
       for (const n of [1, 2, 3, 4]) expect(repo.git("show", `main:part${n}.txt`)).toBe(`${n}\n`);
       const sessions = repo.sessions("long");
-      expect(sessions.map((s) => s.purpose)).toEqual(["start", "handoff", "handoff", "handoff"]);
+      // On a failure, what the run and the daemon said tell which session was one too many.
+      const said = `${run.stdout}\n${repo.read(".work/logs/daemon.log")}`;
+      expect(
+        sessions.map((s) => s.purpose),
+        said,
+      ).toEqual(["start", "handoff", "handoff", "handoff"]);
       const handoffs = repo.db<{ number: number; author: string; reason: string }>(
         "SELECT number, author, reason FROM handoffs ORDER BY number",
       );

@@ -39,7 +39,11 @@ describe("claude interactive launch", () => {
     expect(launch.stdin).toBe("inherit");
     expect(launch.output).toBe("text");
     expect(launch.tty).toBe(true);
-    expect(launch.env).toEqual({ CLAUDE_CODE_MAX_RETRIES: "2", DISABLE_AUTOUPDATER: "1" });
+    expect(launch.env).toEqual({
+      CLAUDE_CODE_MAX_RETRIES: "2",
+      CLAUDE_ENV_FILE: "/repo/.work/sessions/ses_1/claude-env.sh",
+      DISABLE_AUTOUPDATER: "1",
+    });
     expect(launch.notices).toEqual([]);
   });
 

@@ -141,10 +141,15 @@ describe("argv", () => {
 
 describe("claude", () => {
   const bypass: Case = { agent: "claude", mode: "bypass", argv: [] };
+  const ENV_FILE = "/repo/.work/sessions/ses_1/claude-env.sh";
 
   it("bounds API retries and keeps the binary from updating itself mid-run", () => {
     const result = launch(bypass);
-    expect(result.env).toEqual({ CLAUDE_CODE_MAX_RETRIES: "2", DISABLE_AUTOUPDATER: "1" });
+    expect(result.env).toEqual({
+      CLAUDE_CODE_MAX_RETRIES: "2",
+      CLAUDE_ENV_FILE: ENV_FILE,
+      DISABLE_AUTOUPDATER: "1",
+    });
     expect(result.notices).toEqual([]);
     expect(result.output).toBe("claude-stream-json");
   });
@@ -153,6 +158,7 @@ describe("claude", () => {
     const result = launch({ ...bypass, root: true });
     expect(result.env).toEqual({
       CLAUDE_CODE_MAX_RETRIES: "2",
+      CLAUDE_ENV_FILE: ENV_FILE,
       DISABLE_AUTOUPDATER: "1",
       IS_SANDBOX: "1",
     });
@@ -163,7 +169,11 @@ describe("claude", () => {
 
   it("as root without bypass needs no sandbox flag, and warns that prompts are denied", () => {
     const result = launch({ agent: "claude", mode: "edits", root: true, argv: [] });
-    expect(result.env).toEqual({ CLAUDE_CODE_MAX_RETRIES: "2", DISABLE_AUTOUPDATER: "1" });
+    expect(result.env).toEqual({
+      CLAUDE_CODE_MAX_RETRIES: "2",
+      CLAUDE_ENV_FILE: ENV_FILE,
+      DISABLE_AUTOUPDATER: "1",
+    });
     expect(result.notices).toEqual([
       "stage s1: Claude runs headless with permission_mode edits; nothing can answer its permission prompts, so tools needing approval are denied (flux and git add/commit are allowed)",
     ]);
@@ -171,13 +181,25 @@ describe("claude", () => {
 
   it("leaves retry and updater settings the user chose", () => {
     const env = { CLAUDE_CODE_MAX_RETRIES: "9", DISABLE_AUTOUPDATER: "0", FLUX_WORK_DIR: "/w" };
-    expect(launch(bypass, { env }).env).toEqual({});
+    expect(launch(bypass, { env }).env).toEqual({ CLAUDE_ENV_FILE: ENV_FILE });
     expect(launch(bypass, { apiMaxRetries: 0 }).env.CLAUDE_CODE_MAX_RETRIES).toBe("0");
   });
 
   it("writes a minimal settings file: Flux's commands allowed, the work dir readable", () => {
-    const [file, gate, ...rest] = launch(bypass).files;
+    const [file, gate, envFile, ...rest] = launch(bypass).files;
     expect(rest).toEqual([]);
+    // Sourced before each Bash command: flux stays on PATH when Claude falls back to a login shell.
+    expect(envFile).toEqual({
+      path: ENV_FILE,
+      content:
+        "# Written by Flux: sourced by Claude Code before each Bash command.\n" +
+        'export PATH=/repo/.work/bin:"$PATH"\n',
+      mode: 0o600,
+    });
+    const own = launch(bypass, {
+      env: { FLUX_WORK_DIR: "/repo/.work", CLAUDE_ENV_FILE: "/u/env.sh" },
+    });
+    expect(own.files[2]?.content).toContain("[ -r /u/env.sh ] && . /u/env.sh\n");
     expect(file?.path).toBe(SETTINGS);
     expect(file?.mode).toBe(0o600);
     // The context gate around each tool call (context-gate.test.ts runs it).

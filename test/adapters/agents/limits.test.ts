@@ -137,7 +137,10 @@ describe("codex, as its adapter launches it", () => {
     });
     expect(run.code).toBe(1);
     expect(run.telemetry).toMatchObject({ result: "error", errorClass: "usage_limit" });
-    expect(run.telemetry.errorMessage).toMatch(/try again at \d{1,2}:\d{2} [AP]M\.$/);
+    // A time, or a date and time when the reset falls on another day (run after 22:00 here).
+    expect(run.telemetry.errorMessage).toMatch(
+      /try again at (?:[A-Z][a-z]{2} \d{1,2}(?:st|nd|rd|th), \d{4} )?\d{1,2}:\d{2} [AP]M\.$/,
+    );
     const reset = firstError(run) + 2 * HOUR;
     expect(run.telemetry.limitResetAt).toBeGreaterThanOrEqual(reset - 1_000);
     expect(run.telemetry.limitResetAt).toBeLessThanOrEqual(reset + 61_000);

@@ -99,15 +99,40 @@ export function claudeHeadlessLaunch(input: LaunchInput): AgentLaunch {
     argv,
     env,
     stdin: { file: input.promptFile },
-    files: [{ path: settings, content, mode: 0o600 }, contextGateFile(input)],
+    files: [{ path: settings, content, mode: 0o600 }, contextGateFile(input), claudeEnvFile(input)],
     notices,
     output: "claude-stream-json",
   };
 }
 
+export const CLAUDE_ENV_FILE = "claude-env.sh";
+
+/**
+ * The script Claude sources before each of its Bash commands (`CLAUDE_ENV_FILE`): it puts the
+ * session's `flux` back on PATH. Claude runs a command inside a snapshot of the user's shell;
+ * when taking that snapshot runs past its 10 s limit (a loaded machine), it falls back to a login
+ * shell, whose /etc/profile resets PATH on Debian — measured: `flux: command not found`, the
+ * agent's handoff lost. A user's own CLAUDE_ENV_FILE is sourced first.
+ */
+export function claudeEnvFile(input: LaunchInput): { path: string; content: string; mode: number } {
+  const lines = ["# Written by Flux: sourced by Claude Code before each Bash command."];
+  const own = input.env.CLAUDE_ENV_FILE;
+  if (own !== undefined && own !== "")
+    lines.push(`[ -r ${shellQuote(own)} ] && . ${shellQuote(own)}`);
+  const work = input.env.FLUX_WORK_DIR;
+  if (work !== undefined) lines.push(`export PATH=${shellQuote(path.join(work, "bin"))}:"$PATH"`);
+  return {
+    path: path.join(input.sessionDir, CLAUDE_ENV_FILE),
+    content: `${lines.join("\n")}\n`,
+    mode: 0o600,
+  };
+}
+
 /** What every Claude session adds to its environment, headless or interactive. */
 export function claudeEnv(input: LaunchInput): { env: Record<string, string>; notices: string[] } {
-  const env: Record<string, string> = {};
+  const env: Record<string, string> = {
+    CLAUDE_ENV_FILE: path.join(input.sessionDir, CLAUDE_ENV_FILE),
+  };
   const notices: string[] = [];
   // Claude retries a persistent 429/529 ten times over about three minutes; Flux has its own
   // retry and fallback policy. A value the user set in the plan or their environment wins.
