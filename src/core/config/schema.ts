@@ -117,7 +117,7 @@ export const CONFIG_SCHEMA = {
     /** No session starts above this 1-minute load average per core (default: no ceiling). */
     max_load: positiveNumber,
     /**
-     * How often a session's runner tells the daemon it lives (default "10s", at least "1s"):
+     * How often a session's runner tells the daemon it lives (default "30s", at least "1s"):
      * one whose runner died is found after three missed beats, however it died.
      */
     heartbeat: heartbeatPeriod,
@@ -371,7 +371,7 @@ file = ""
 # many_turns = 80         # percent of a stage's max_turns
 # min_free_memory = "256MiB"   # no session starts below this ("0": no floor)
 # max_load = 2.0          # no session starts above this load per core
-# heartbeat = "10s"       # a runner's heartbeat: one that died is found after three missed beats
+# heartbeat = "30s"       # a runner's heartbeat: one that died is found after three missed beats
 
 # [limits]                # rate and usage limits of the agents' providers
 # backoff = "30s"         # first wait after a rate limit that names no reset (doubles, capped)

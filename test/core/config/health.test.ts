@@ -1,11 +1,11 @@
-/** `[health] heartbeat`: a duration of at least a second, 10 seconds unless set. */
+/** `[health] heartbeat`: a duration of at least a second, 30 seconds unless set. */
 import { describe, expect, it } from "vitest";
 import { checkConfig, mergeConfig } from "../../../src/core/config/schema.ts";
 import { lifelineAt } from "../../../src/core/health.ts";
 
 describe("[health] heartbeat", () => {
-  it("is 10s by default, and a later layer's wins", () => {
-    expect(mergeConfig([]).health.heartbeatMs).toBe(10_000);
+  it("is 30s by default, and a later layer's wins", () => {
+    expect(mergeConfig([]).health.heartbeatMs).toBe(30_000);
     const merged = mergeConfig([{ health: { heartbeat: "5s" } }, { health: { stalled: "20m" } }]);
     expect(merged.health).toMatchObject({ heartbeatMs: 5_000, stalledMs: 20 * 60_000 });
   });
