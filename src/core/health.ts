@@ -5,8 +5,8 @@
  * Warnings, each shown in `flux status` with what Flux did about it:
  * - `stalled`: alive, but no output, model call or hook for `[health] stalled` (10 minutes);
  * - `hung`: its process was gone while the store said it ran — Flux restarts the stage. Found
- *   within seconds however the runner died: by tmux's session-closed hook or the process
- *   backend's exit, and else by its lifeline (below);
+ *   within seconds by tmux's session-closed hook or the process backend's exit, and else,
+ *   however the runner died, within three heartbeats by its lifeline (below);
  * - `long_running`: running for `[health] long_running` (60 minutes);
  * - `many_turns`: past `[health] many_turns` percent (80) of the stage's `max_turns`.
  *
