@@ -44,8 +44,9 @@ describe("heartbeats", () => {
     process.kill(runner, "SIGKILL");
 
     await run.waitFor(/beat\s+running → ready\s+the session was gone when the daemon looked/);
-    // Three missed beats of 1s, and the time to ask tmux: not the next daemon start.
-    expect(Date.now() - killedAt).toBeLessThan(10_000);
+    // Three missed beats of 1s and the time to ask tmux (slack for a loaded machine): while
+    // this daemon runs, not at the next start.
+    expect(Date.now() - killedAt).toBeLessThan(20_000);
     await waitFor(() => repo.sessions("beat").length === 2, { what: "the retry" });
     const status = JSON.parse((await repo.ok(["status", "--json"])).stdout) as {
       sessions: { id: string; status: string; warnings: { kind: string; action: string }[] }[];
