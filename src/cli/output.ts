@@ -21,11 +21,28 @@ export function detectColor(
 }
 
 export function stdOutput(env: Readonly<Record<string, string | undefined>> = process.env): Output {
+  watchStdout();
   return {
     color: detectColor(process.stdout, env),
-    out: (text) => void process.stdout.write(text.endsWith("\n") ? text : `${text}\n`),
+    out: (text) => {
+      if (!stdoutGone) process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+    },
     err: (text) => void process.stderr.write(text.endsWith("\n") ? text : `${text}\n`),
   };
+}
+
+/** The reader of stdout went away (`flux doctor | head -1`): what is left to print is dropped. */
+let stdoutGone = false;
+let watching = false;
+
+/** A closed pipe is the reader's choice, not a crash: no stack trace, the command's own exit. */
+function watchStdout(): void {
+  if (watching) return;
+  watching = true;
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+    stdoutGone = true;
+  });
 }
 
 const codes = {
