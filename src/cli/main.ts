@@ -15,7 +15,7 @@ import { registerSessionCommands } from "./program/sessions.ts";
 import type { Run, SetResult } from "./program/shared.ts";
 import { examples } from "./program/shared.ts";
 import { registerToolCommands } from "./program/tools.ts";
-import { UsageError, throwUsageErrors } from "./program/usage.ts";
+import { UsageError, refuseUnknownHelpTopic, throwUsageErrors } from "./program/usage.ts";
 import { VERSION } from "./version.ts";
 
 export interface CommandContext {
@@ -74,6 +74,7 @@ export async function main(argv: string[], ctx: Partial<CommandContext> = {}): P
   // itself says that the help or the version was printed.
   throwUsageErrors(program, argv);
   try {
+    refuseUnknownHelpTopic(program, argv);
     await program.parseAsync(argv, { from: "user" });
   } catch (error) {
     if (error instanceof CommanderError) return ExitCode.ok;

@@ -85,6 +85,11 @@ const CASES: Case[] = [
     hint: "`flux worktree --help` lists its commands",
   },
   {
+    args: ["help", "statsu"],
+    message: "help: unknown command 'statsu'. Did you mean status?",
+    hint: "`flux --help` lists the commands",
+  },
+  {
     args: ["sessions", "list", "extra"],
     message: "flux sessions list: too many arguments. Expected 0 arguments but got 1.",
     hint: "`flux sessions list --help` shows its usage",

@@ -117,3 +117,21 @@ export function throwUsageErrors(program: Command, argv: readonly string[]): voi
   };
   visit(program);
 }
+
+/**
+ * `flux help <word>` for a word that names no command: commander would print the whole help
+ * and exit 0, as if the topic existed. A usage error instead, with the closest command.
+ */
+export function refuseUnknownHelpTopic(program: Command, argv: readonly string[]): void {
+  const [first, topic] = words(argv);
+  if (first !== "help" || topic === undefined || topic.startsWith("-")) return;
+  const names = program.commands.flatMap((c) => [c.name(), ...c.aliases()]);
+  if (names.includes(topic)) return;
+  const guess = closest(topic, names);
+  throw new UsageError(
+    `help: unknown command '${topic}'${guess === undefined ? "" : `. Did you mean ${guess}?`}`,
+    "`flux --help` lists the commands",
+    "flux help",
+    false,
+  );
+}
