@@ -8,3 +8,4 @@ export * from "./merge.ts";
 export * from "./lock.ts";
 export * from "./version.ts";
 export * from "./inspect-async.ts";
+export * from "./merge-tree.ts";

@@ -19,7 +19,8 @@ function isFluxEntry(file: string): boolean {
 }
 
 /** git has no `--end-of-options` for rev-parse in 2.39: refuse what it would read as an option. */
-function assertRef(ref: string): void {
+/** Refuses an empty revision or one git would read as an option. */
+export function assertRef(ref: string): void {
   if (ref === "" || ref.startsWith("-")) {
     throw new FluxError("GIT_BAD_REF", `not a usable git revision: ${JSON.stringify(ref)}`, {
       exitCode: ExitCode.usage,

@@ -25,7 +25,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { ExitCode, FluxError, baseBranchMissing, gitTooOld } from "../../core/errors.ts";
+import { ExitCode, FluxError, baseBranchMissing } from "../../core/errors.ts";
 import {
   branchTip,
   checkedOutWorktreeOf,
@@ -35,10 +35,10 @@ import {
   unmergedFiles,
 } from "./inspect.ts";
 import { withMergeLock } from "./lock.ts";
+import { MERGE_TREE_ARGS, readMergeTree } from "./merge-tree.ts";
 import { currentBranch } from "./repo.ts";
 import { git, GitError } from "./run.ts";
 import { gitAsync, gitTryAsync } from "./run-async.ts";
-import { installedGitVersion, isGitSupported } from "./version.ts";
 import { assertStageId } from "./worktree.ts";
 
 /** How often a merge starts over when the base moved under it (each retry means progress elsewhere). */
@@ -218,17 +218,10 @@ export async function mergeStage(options: MergeStageOptions): Promise<MergeResul
       const base = baseTip(root, baseBranch);
       if (isAncestor(root, commit, base)) return { kind: "up_to_date" };
 
-      const args = ["merge-tree", "--write-tree", "--name-only", "--no-messages", "-z"];
-      const tree = await gitTryAsync(root, [...args, base, commit]);
-      // 1 also covers some usage errors in git 2.39; both inputs are resolved commits by now,
-      // and a real result always starts with the tree id.
-      const [treeId = "", ...conflicted] = tree.stdout.split("\0").filter((f) => f !== "");
-      if ((tree.status !== 0 && tree.status !== 1) || !/^[0-9a-f]{40,64}$/.test(treeId)) {
-        const version = installedGitVersion();
-        if (version !== undefined && !isGitSupported(version)) throw gitTooOld(version);
-        throw new GitError([...args, base, commit], tree.status, tree.stderr);
-      }
-      if (tree.status === 1) return { kind: "conflict", files: [...new Set(conflicted)].sort() };
+      const args = [...MERGE_TREE_ARGS, base, commit];
+      const merged = readMergeTree(args, await gitTryAsync(root, args));
+      if (!merged.clean) return { kind: "conflict", files: merged.conflicted };
+      const treeId = merged.tree;
 
       const checkout = checkedOutWorktreeOf(root, baseBranch);
       if (checkout !== undefined) {

@@ -1,0 +1,2 @@
+/** Merging decisions (pure): predicted conflicts between branches in flight and merge order. */
+export * from "./predict.ts";
