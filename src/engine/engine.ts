@@ -64,6 +64,7 @@ import { RunScope } from "./run-scope.ts";
 import { SessionWatch } from "./session-watch.ts";
 import { StageTasks } from "./tasks.ts";
 import { schedule } from "./tick.ts";
+import { ConflictWatch, DEFAULT_PREDICT_INTERVAL_MS } from "./predict.ts";
 
 export type { RunAccepted, RunProgress, RunRequest } from "./progress.ts";
 
@@ -90,6 +91,8 @@ export interface EngineOptions {
   limits?: LimitSettings | undefined;
   /** `[health]`: warning thresholds and the machine's floors for new sessions. */
   health?: HealthSettings | undefined;
+  /** `[merge] predict_interval`: ms between predicted-conflict looks while sessions run (60 s). */
+  predictIntervalMs?: number | undefined;
   /** This machine's free memory and load (default: node:os). */
   machine?: MachineReader | undefined;
   /**
@@ -125,6 +128,7 @@ export class Engine {
   private readonly noticed = new Set<string>();
   private readonly cleanups: (() => void)[] = [];
   private readonly onFatal: ((error: unknown) => void) | undefined;
+  private readonly conflicts: ConflictWatch;
 
   constructor(options: EngineOptions) {
     this.store = options.store;
@@ -197,6 +201,13 @@ export class Engine {
       rearmHandoff: (sessionId, ms) => armHandoffDeadline(ctx, sessionId, ms),
     };
     this.ctx = ctx;
+    this.conflicts = new ConflictWatch({
+      store,
+      paths: options.paths,
+      clock,
+      log,
+      intervalMs: options.predictIntervalMs ?? DEFAULT_PREDICT_INTERVAL_MS,
+    });
     this.cleanups.push(
       store.subscribe((event) => {
         for (const listener of this.listeners) listener(event);
@@ -220,8 +231,10 @@ export class Engine {
     this.ctx.sessions.clear();
     this.ctx.limits.alarm.clear();
     this.ctx.health.watch.clear();
+    this.conflicts.clear();
     for (const cleanup of this.cleanups.splice(0)) cleanup();
     await this.ctx.tasks.drain();
+    await this.conflicts.idle();
   }
 
   /** Hears the end of every scheduling pass: the moment to ask whether anything can still move. */
@@ -330,7 +343,14 @@ export class Engine {
       onProgress?: Parameters<typeof requestCompletion>[2]["onProgress"];
     },
   ): Promise<Accepted<Verdict>> {
+    // The agent committed what it asks to complete: its branch head has likely moved.
+    this.conflicts.poke(`completion request of ${stageId}`);
     return requestCompletion(this.ctx, stageId, options);
+  }
+
+  /** Resolves once no conflict prediction is running (its answer is then in the store). */
+  conflictsSettled(): Promise<void> {
+    return this.conflicts.idle();
   }
 
   /** A gate's evidence: the acceptance again and what a reviewer needs (STAGE_NOT_AT_GATE first). */
@@ -384,6 +404,7 @@ export class Engine {
     this.store.write((emit) => markSessionStarted(this.store, emit, sessionId, pid, start));
     heardFrom(this.ctx, sessionId);
     this.ctx.project();
+    this.conflicts.watch();
   }
 
   /** A runner's heartbeat (health.ts): true while its session is open. */
@@ -395,6 +416,7 @@ export class Engine {
   sessionExited(sessionId: string, report: ExitReport): void {
     this.knownSession(sessionId);
     sessionEnded(this.ctx, sessionId, report.code, report.signal, "exited", report.telemetry);
+    this.conflicts.poke(`session ${sessionId} exited`);
   }
 
   /** An interactive agent's hook (`flux hook <event>`). */

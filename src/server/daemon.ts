@@ -55,6 +55,8 @@ export interface DaemonOptions {
   limits?: LimitSettings | undefined;
   /** `[health]` (core/health.ts). */
   health?: HealthSettings | undefined;
+  /** `[merge] predict_interval` in ms (default 60 s). */
+  predictIntervalMs?: number | undefined;
   /** `[notify]`: the command run when a human is needed, and its timeout (server/notify.ts). */
   notify?: { command: string; timeoutMs: number } | undefined;
   /** `[backup]`: online backups now and every `intervalMs` (0: none), `keep` kept; none when undefined. */
@@ -111,6 +113,7 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
     handoffTimeoutMs: options.handoffTimeoutMs,
     limits: options.limits,
     health: options.health,
+    predictIntervalMs: options.predictIntervalMs,
     stateDir,
     log,
     // A damaged database: stop instead of failing every pass (the log says why).

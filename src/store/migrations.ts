@@ -238,4 +238,21 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE sessions ADD COLUMN pid_start TEXT;
     `,
   },
+  {
+    version: 10,
+    name: "predicted conflicts: the latest merge-tree check of each in-flight pair",
+    sql: `
+      CREATE TABLE predicted_conflicts (
+        plan_id    INTEGER NOT NULL REFERENCES plans (id) ON DELETE CASCADE,
+        side_a     TEXT NOT NULL,
+        side_b     TEXT NOT NULL,
+        b_is_base  INTEGER NOT NULL CHECK (b_is_base IN (0, 1)),
+        head_a     TEXT NOT NULL,
+        head_b     TEXT NOT NULL,
+        files      TEXT NOT NULL,
+        checked_at TEXT NOT NULL,
+        PRIMARY KEY (plan_id, side_a, side_b, b_is_base)
+      ) STRICT;
+    `,
+  },
 ];

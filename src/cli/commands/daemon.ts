@@ -65,6 +65,7 @@ export function daemonOptions(
     handoffTimeoutMs: config.handoffTimeoutMs,
     limits: config.limits,
     health: config.health,
+    predictIntervalMs: config.predictIntervalMs,
     notify:
       config.notify.command === undefined
         ? undefined

@@ -13,6 +13,8 @@ import { buildStatus, renderStatus } from "../render/status.ts";
 import type { WorkPaths } from "../../store/paths.ts";
 import { readFlow } from "../../store/flow.ts";
 import { agentLimits } from "../../store/limits.ts";
+import { loadPrediction } from "../../store/predictions.ts";
+import { conflicts } from "../../core/merge/predict.ts";
 import { listSessions } from "../../store/sessions.ts";
 
 export interface StatusOptions {
@@ -31,6 +33,7 @@ export function readStatus(paths: WorkPaths, settings: ContextLayer = {}): Statu
     settings,
     { records: agentLimits(store), now: Date.now() },
     readFlow(store),
+    conflicts(loadPrediction(store, plan.id)),
   );
 }
 

@@ -4,9 +4,16 @@ import { DEFAULT_THRESHOLDS } from "../../core/context/levels.ts";
 import type { FlowMode } from "../../core/flow.ts";
 import { heldReason } from "../../core/flow.ts";
 import type { AgentLimit } from "../../core/limits/policy.ts";
+import type { PredictedConflict } from "../../core/merge/predict.ts";
+import { describeConflict } from "../../core/merge/predict.ts";
 import { resetTime } from "../../core/limits/policy.ts";
 import type { StageState } from "../../core/stage/states.ts";
-import { SATISFYING_STATES, STAGE_STATES } from "../../core/stage/states.ts";
+import {
+  SATISFYING_STATES,
+  STAGE_STATES,
+  TERMINAL_STATES,
+  UNSTARTED_STATES,
+} from "../../core/stage/states.ts";
 import type { SessionRecord } from "../../store/sessions.ts";
 import type { PlanRecord, StageRecord } from "../../store/store.ts";
 import { pad, paint, paintState } from "../output.ts";
@@ -51,6 +58,11 @@ export interface StatusView {
   flow: FlowMode;
   /** Rate and usage limits the agents are under now. */
   limits: { agent: string; kind: string; until: string; message: string }[];
+  /**
+   * Pairs of branches in flight that git predicts would conflict when both merge (`b` may be
+   * the base branch: `bIsBase`), as of the engine's latest look.
+   */
+  conflicts: { a: string; b: string; bIsBase: boolean; files: string[]; text: string }[];
 }
 
 /**
@@ -64,6 +76,7 @@ export function buildStatus(
   settings: ContextLayer = {},
   limits: { records: readonly AgentLimit[]; now: number } = { records: [], now: 0 },
   flow: FlowMode = "running",
+  predicted: readonly PredictedConflict[] = [],
 ): StatusView {
   const states = new Map(stages.map((s) => [s.id, s.state]));
   const waiting = new Map<string, string>();
@@ -117,7 +130,24 @@ export function buildStatus(
         until: new Date(l.until).toISOString(),
         message: l.message,
       })),
+    conflicts: predicted
+      .filter(
+        (c) => stillInFlight(c.a.name, states) && (c.b.base || stillInFlight(c.b.name, states)),
+      )
+      .map((c) => ({
+        a: c.a.name,
+        b: c.b.name,
+        bIsBase: c.b.base,
+        files: c.files,
+        text: describeConflict(c),
+      })),
   };
+}
+
+/** A stored prediction outlives a merge or a cancel until the engine looks again: skip those. */
+function stillInFlight(id: string, states: ReadonlyMap<string, StageState>): boolean {
+  const state = states.get(id);
+  return state !== undefined && !TERMINAL_STATES.has(state) && !UNSTARTED_STATES.has(state);
 }
 
 function thresholds({ warn, handoff, hard }: ContextThresholds): ContextThresholds {
@@ -162,6 +192,10 @@ export function renderStatus(view: StatusView, color: boolean): string {
     lines.push(
       `${paint(color, "yellow", "Limit:")} ${what}${l.message === "" ? "" : paint(color, "dim", ` (${l.message.slice(0, 120)})`)}`,
     );
+  }
+  if (view.conflicts.length > 0) {
+    lines.push("", paint(color, "bold", "Predicted conflicts"));
+    for (const c of view.conflicts) lines.push(`  ${paint(color, "yellow", c.text)}`);
   }
   lines.push("");
   if (view.sessions.length === 0) lines.push(paint(color, "dim", "Sessions: none running"));

@@ -131,6 +131,13 @@ export const CONFIG_SCHEMA = {
     /** Longest run of one notify command (default "30s"). */
     timeout: positiveDuration,
   },
+  merge: {
+    /**
+     * While sessions run, how often the daemon looks for conflicts between the branches in
+     * flight (default "60s"; only a moved branch costs a `git merge-tree`).
+     */
+    predict_interval: positiveDuration,
+  },
   backup: {
     /** The daemon backs up `.work/flux.db` at start and then this often (default "1h"; "0s": never). */
     interval: duration,
@@ -167,6 +174,7 @@ export interface Config {
     heartbeat?: string;
   };
   notify?: { command?: string; timeout?: string };
+  merge?: { predict_interval?: string };
   backup?: { interval?: string; keep?: number };
 }
 
@@ -228,6 +236,8 @@ export interface ResolvedConfig {
   health: HealthSettings;
   /** `[notify]`: the command run when a human is needed (none when undefined), its timeout. */
   notify: { command: string | undefined; timeoutMs: number };
+  /** `[merge] predict_interval`: ms between predicted-conflict looks while sessions run. */
+  predictIntervalMs: number;
   /** `[backup]`: the daemon's online backups (0 ms: none) and how many are kept. */
   backup: { intervalMs: number; keep: number };
 }
@@ -246,6 +256,7 @@ export const DEFAULT_CONFIG: ResolvedConfig = {
   limits: DEFAULT_LIMITS,
   health: DEFAULT_HEALTH,
   notify: { command: undefined, timeoutMs: 30_000 },
+  predictIntervalMs: 60_000,
   backup: { intervalMs: 60 * 60_000, keep: 24 },
 };
 
@@ -291,6 +302,9 @@ export function mergeConfig(layers: readonly Config[]): ResolvedConfig {
         timeoutMs: timeout ?? out.notify.timeoutMs,
       };
     }
+    const predict = layer.merge?.predict_interval;
+    if (predict !== undefined)
+      out.predictIntervalMs = parseDuration(predict) ?? out.predictIntervalMs;
     const backup = layer.backup;
     if (backup !== undefined) {
       const interval = backup.interval === undefined ? undefined : parseDuration(backup.interval);

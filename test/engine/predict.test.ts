@@ -1,0 +1,66 @@
+/**
+ * Predicted conflicts in process: two in-flight stages change one file; the engine notices at a
+ * completion request and on its slow timer (fake clock), and `flux status` reports the pair.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { readStatus } from "../../src/cli/commands/status.ts";
+import { renderStatus } from "../../src/cli/render/status.ts";
+import { conflicts } from "../../src/core/merge/predict.ts";
+import { loadPrediction } from "../../src/store/predictions.ts";
+import { engineHarness } from "./harness.ts";
+import type { EngineHarness } from "./harness.ts";
+
+let h: EngineHarness | undefined;
+afterEach(async () => {
+  await h?.[Symbol.asyncDispose]();
+  h = undefined;
+});
+
+describe("predicted conflicts", () => {
+  it("reports two running stages that change one file, in status text and JSON", async () => {
+    // api's acceptance fails, so its completion request leaves it in flight, unmerged.
+    h = await engineHarness([{ id: "api", acceptance: ["false"] }, { id: "ui" }], {
+      engine: { predictIntervalMs: 30_000 },
+    });
+    const harness = h;
+    harness.engine.requestRun({});
+    const api = await harness.launched("api");
+    await harness.launched("ui");
+    const planId = harness.store.activePlan()!.id;
+    harness.commit("api", "README.md", "api\n");
+
+    // The timer: nothing conflicts yet (ui has not committed), and each stage is checked.
+    harness.clock.advance(30_000);
+    await harness.engine.conflictsSettled();
+    expect(loadPrediction(harness.store, planId).checks).toHaveLength(3);
+    expect(readStatus(harness.paths).conflicts).toEqual([]);
+
+    // ui commits the same file; the next tick of the timer sees its head move.
+    harness.commit("ui", "README.md", "ui\n");
+    harness.clock.advance(30_000);
+    await harness.engine.conflictsSettled();
+    const view = readStatus(harness.paths);
+    expect(view.conflicts).toEqual([
+      {
+        a: "api",
+        b: "ui",
+        bIsBase: false,
+        files: ["README.md"],
+        text: "api and ui both change README.md",
+      },
+    ]);
+    expect(renderStatus(view, false)).toContain(
+      "Predicted conflicts\n  api and ui both change README.md",
+    );
+
+    // api backs out its change and asks to complete: the request looks again at once.
+    harness.commit("api", "README.md", "# test repo\n");
+    harness.commit("api", "api.txt", "api\n");
+    await (
+      await harness.engine.complete("api", { sessionId: api.id })
+    ).result;
+    await harness.engine.conflictsSettled();
+    expect(harness.stage("api").state).not.toBe("merged");
+    expect(conflicts(loadPrediction(harness.store, planId))).toEqual([]);
+  });
+});
