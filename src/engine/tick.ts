@@ -8,6 +8,7 @@ import { mayMerge, mayStartSession } from "../core/flow.ts";
 import { SLOT_STATES } from "../core/graph/concurrency.ts";
 import type { StageState } from "../core/stage/states.ts";
 import { readFlow } from "../store/flow.ts";
+import type { StageRecord } from "../store/store.ts";
 import { latestSession, openSessions } from "../store/sessions.ts";
 import type { EngineContext } from "./context.ts";
 import { handOn } from "./handoff.ts";
@@ -15,6 +16,7 @@ import { endSession } from "./lifecycle.ts";
 import { machineAllows } from "./health.ts";
 import { unparkDue } from "./limits.ts";
 import { mergeTask } from "./merge.ts";
+import { mergeFirst } from "./merge-order.ts";
 import { startable } from "./progress.ts";
 import { startSession } from "./start.ts";
 import { blockOnFailure } from "./task-policy.ts";
@@ -27,6 +29,7 @@ export function schedule(ctx: EngineContext): void {
   const stages = ctx.store.stages(plan.id);
   buryMovedOn(ctx, plan.id, new Map(stages.map((s) => [s.id, s.state])));
 
+  const toMerge: StageRecord[] = [];
   for (const stage of stages) {
     if (ctx.tasks.has(stage.id)) continue;
     if (stage.state === "needs_handoff") {
@@ -49,13 +52,17 @@ export function schedule(ctx: EngineContext): void {
       !ctx.run.mergeHeld(stage.id) &&
       mayMerge(flow)
     ) {
-      ctx.tasks.spawn(
-        stage.id,
-        "merge",
-        () => mergeTask(ctx, stage.id, false),
-        blockOnFailure(ctx, stage.id, "merge"),
-      );
+      toMerge.push(stage);
     }
+  }
+  // Several finished at once: the smaller change merges first, the rest in later passes.
+  for (const stage of mergeFirst(ctx, plan.baseBranch, toMerge)) {
+    ctx.tasks.spawn(
+      stage.id,
+      "merge",
+      () => mergeTask(ctx, stage.id, false),
+      blockOnFailure(ctx, stage.id, "merge"),
+    );
   }
 
   if (!ctx.run.requested) return;
