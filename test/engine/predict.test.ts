@@ -7,6 +7,7 @@ import { readStatus } from "../../src/cli/commands/status.ts";
 import { renderStatus } from "../../src/cli/render/status.ts";
 import { conflicts } from "../../src/core/merge/predict.ts";
 import { loadPrediction } from "../../src/store/predictions.ts";
+import { flux } from "../kit/cli.ts";
 import { engineHarness } from "./harness.ts";
 import type { EngineHarness } from "./harness.ts";
 
@@ -52,6 +53,12 @@ describe("predicted conflicts", () => {
     expect(renderStatus(view, false)).toContain(
       "Predicted conflicts\n  api and ui both change README.md",
     );
+    // The command itself, as the user runs it (no daemon: it reads the store).
+    const cli = await flux(["status", "--json"], { cwd: harness.repo.dir });
+    expect(cli.code).toBe(0);
+    expect((JSON.parse(cli.stdout) as { conflicts: unknown }).conflicts).toEqual(view.conflicts);
+    const text = await flux(["status"], { cwd: harness.repo.dir });
+    expect(text.stdout).toContain("api and ui both change README.md");
 
     // api backs out its change and asks to complete: the request looks again at once.
     harness.commit("api", "README.md", "# test repo\n");
