@@ -11,11 +11,26 @@ import type { StageRecord } from "../store/store.ts";
 import type { EngineContext } from "./context.ts";
 
 export function mergeFirst(
-  ctx: Pick<EngineContext, "paths">,
+  ctx: Pick<EngineContext, "paths" | "log">,
   baseBranch: string,
   candidates: readonly StageRecord[],
 ): StageRecord[] {
   if (candidates.length <= 1) return [...candidates];
+  try {
+    return [smallest(ctx, baseBranch, candidates)];
+  } catch (error) {
+    // git could not size them (a base gone, a damaged ref): the merges themselves find out and
+    // block their stages with the reason; the order is only an optimisation.
+    ctx.log(`ordering merges failed, merging in plan order: ${String(error)}`);
+    return [...candidates];
+  }
+}
+
+function smallest(
+  ctx: Pick<EngineContext, "paths">,
+  baseBranch: string,
+  candidates: readonly StageRecord[],
+): StageRecord {
   const root = ctx.paths.root;
   const sizes = candidates.map((stage) => {
     const tip = branchTip(root, stageBranch(stage.id));
@@ -30,5 +45,5 @@ export function mergeFirst(
     };
   });
   const first = mergeOrder(sizes)[0];
-  return candidates.filter((s) => s.id === first);
+  return candidates.find((s) => s.id === first) ?? (candidates[0] as StageRecord);
 }

@@ -20,7 +20,11 @@ describe("mergeFirst", () => {
     await using repo = await tempRepo();
     branch(repo, "big", 50);
     branch(repo, "small", 2);
-    const ctx = { paths: { root: repo.dir } as WorkPaths };
+    const logged: string[] = [];
+    const ctx = {
+      paths: { root: repo.dir } as WorkPaths,
+      log: (line: string) => logged.push(line),
+    };
     const picked = mergeFirst(ctx, "main", [stage("big"), stage("small"), stage("gone")]);
     // A stage whose branch is gone (merged by a killed daemon) has nothing left to size.
     expect(picked.map((s) => s.id)).toEqual(["gone"]);
@@ -28,5 +32,11 @@ describe("mergeFirst", () => {
       "small",
     ]);
     expect(mergeFirst(ctx, "main", [stage("big")]).map((s) => s.id)).toEqual(["big"]);
+    // A base git cannot size against: plan order, said in the log, never a failed pass.
+    expect(mergeFirst(ctx, "nosuch", [stage("big"), stage("small")]).map((s) => s.id)).toEqual([
+      "big",
+      "small",
+    ]);
+    expect(logged.join("\n")).toContain("ordering merges failed");
   });
 });
