@@ -5,10 +5,15 @@
  * (core/merge) and stores the answer for `flux status`.
  *
  * Cheap by design, since the daemon's idle CPU must stay near zero: one timer, armed only while
- * a session runs; each run reads the branch tips (one rev-parse each) and runs merge-tree only
- * for pairs with a moved head. Runs never overlap: a request during one runs once more after it.
+ * a session runs; each run reads the branch tips (one for-each-ref) and runs merge-tree only
+ * for pairs with a moved head, and never for two sides on the same commit. Runs never overlap: a request during one runs once more after it.
  */
-import { branchTipAsync, mergeConflictsAsync, stageBranch } from "../adapters/git/index.ts";
+import {
+  branchTipAsync,
+  branchTipsAsync,
+  mergeConflictsAsync,
+  stageBranch,
+} from "../adapters/git/index.ts";
 import {
   allChecks,
   assemble,
@@ -16,6 +21,7 @@ import {
   checksToRun,
   type InFlightStage,
 } from "../core/merge/predict.ts";
+import { stageBranchName } from "../core/stage/id.ts";
 import type { StageState } from "../core/stage/states.ts";
 import { loadPrediction, savePrediction } from "../store/predictions.ts";
 import type { WorkPaths } from "../store/paths.ts";
@@ -115,17 +121,25 @@ export class ConflictWatch {
     const root = paths.root;
     const base = await branchTipAsync(root, plan.baseBranch);
     if (base === undefined) return;
+    // Every stage branch's tip in one git process, not one per stage on every tick.
+    const tips = await branchTipsAsync(root, stageBranchName(""));
     const stages: InFlightStage[] = [];
     for (const stage of store.stages(plan.id)) {
       if (!IN_FLIGHT.has(stage.state)) continue;
-      const head = await branchTipAsync(root, stageBranch(stage.id));
+      const head = tips.get(stageBranch(stage.id));
       if (head !== undefined) stages.push({ id: stage.id, head });
     }
     const previous = loadPrediction(store, plan.id);
     const checks = allChecks(stages, { name: plan.baseBranch, head: base });
     const fresh = new Map<string, string[]>();
     for (const check of checksToRun(previous, checks)) {
-      fresh.set(checkKey(check), await mergeConflictsAsync(root, check.a.head, check.b.head));
+      // One commit cannot conflict with itself: the branches where no agent committed yet (all
+      // at the base they started from) need no git at all.
+      const files =
+        check.a.head === check.b.head
+          ? []
+          : await mergeConflictsAsync(root, check.a.head, check.b.head);
+      fresh.set(checkKey(check), files);
     }
     if (fresh.size === 0 && previous.checks.length === checks.length) return;
     if (this.stopped) return;

@@ -24,6 +24,11 @@ export function branchTipAsync(cwd: string, branch: string): Promise<string | un
   return askAsync(queries.branchTip(cwd, branch));
 }
 
+/** Every local branch under `prefix` (e.g. "flux/") and its commit, in one git process. */
+export function branchTipsAsync(cwd: string, prefix: string): Promise<Map<string, string>> {
+  return askAsync(queries.branchTips(cwd, prefix));
+}
+
 /** The merge commit on `base`'s first-parent line that brought `commit` in (queries.mergedBy). */
 export function mergedByAsync(
   root: string,

@@ -90,6 +90,23 @@ export const queries = {
       read: (result) => (result.status === 0 ? result.stdout.trim() : undefined),
     };
   },
+  /** Every local branch under `prefix` (e.g. "flux/") and its commit, in one process. */
+  branchTips(cwd: string, prefix: string): GitQuery<Map<string, string>> {
+    const args = ["for-each-ref", "--format=%(objectname) %(refname)", `refs/heads/${prefix}`];
+    return {
+      cwd,
+      args,
+      read: (result) => {
+        const tips = new Map<string, string>();
+        for (const line of succeeded(args, result).split("\n")) {
+          const space = line.indexOf(" ");
+          if (space === -1) continue;
+          tips.set(line.slice(space + 1 + "refs/heads/".length), line.slice(0, space));
+        }
+        return tips;
+      },
+    };
+  },
   /**
    * The commit of `base`'s first-parent line that brought `commit` in (its merge commit), or
    * undefined when none after it did (`commit` is on that line itself: a fast-forward).
