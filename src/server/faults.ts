@@ -67,11 +67,12 @@ export function injectFaults(
   if (pending.length === 0) return () => undefined;
   return store.subscribe((event) => {
     for (const fault of pending.filter((f) => event.seq >= f.seq)) {
+      const victim = fault.what === "daemon" ? undefined : target(store);
+      if (fault.what !== "daemon" && victim === undefined) continue;
       // Written before it fires: a daemon that kills itself knows it did, when it starts again.
-      if (fault.what !== "daemon" && !hasTarget(store)) continue;
       fs.appendFileSync(firedFile, `${nameOf(fault)}\n`);
       pending.splice(pending.indexOf(fault), 1);
-      fire(store, fault, event.seq, log);
+      fire(fault, victim, event.seq, log);
     }
   });
 }
@@ -104,17 +105,18 @@ function target(store: Store): { id: string; pid: number } | undefined {
   return session?.pid == null ? undefined : { id: session.id, pid: session.pid };
 }
 
-function hasTarget(store: Store): boolean {
-  return target(store) !== undefined;
-}
-
-function fire(store: Store, fault: Fault, seq: number, log: (line: string) => void): void {
+/** Kills the daemon itself, or the runner or agent of `session` (`target`'s pick). */
+function fire(
+  fault: Fault,
+  session: { id: string; pid: number } | undefined,
+  seq: number,
+  log: (line: string) => void,
+): void {
   if (fault.what === "daemon") {
     log(`fault injection: SIGKILL to the daemon after event ${seq}`);
     process.kill(process.pid, "SIGKILL");
     return;
   }
-  const session = target(store);
   if (session === undefined) return;
   const pid = fault.what === "agent" ? session.pid : parentOf(session.pid);
   if (pid === undefined) return;
