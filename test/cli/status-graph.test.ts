@@ -72,33 +72,43 @@ describe("flux status", () => {
       cwd: repo.dir,
       env: testEnv(),
     });
-    const lines: string[] = [];
+    // One listener for the child's whole life: a stream in flowing mode keeps flowing when a
+    // listener is removed, so lines printed between two waits would otherwise be lost.
+    type View = { stages: { id: string; state: string }[] };
+    const views: View[] = [];
+    let seen = 0;
     let buffer = "";
-    const next = (predicate: (view: { stages: { id: string; state: string }[] }) => boolean) =>
+    let stderr = "";
+    let wake = () => {};
+    child.stdout.on("data", (d: Buffer) => {
+      buffer += d.toString();
+      const parts = buffer.split("\n");
+      buffer = parts.pop() ?? "";
+      const parsed = parts.filter((p) => p !== "").map((p) => JSON.parse(p) as View);
+      seen += parsed.length;
+      views.push(...parsed);
+      wake();
+    });
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("exit", () => wake());
+    const next = (predicate: (view: View) => boolean) =>
       new Promise<void>((resolve, reject) => {
+        const settle = (error?: Error) => {
+          clearTimeout(timer);
+          wake = () => {};
+          if (error === undefined) resolve();
+          else reject(error);
+        };
         const timer = setTimeout(
-          () => reject(new Error(`no matching update; got ${lines.length} lines`)),
+          () => settle(new Error(`no matching update in ${seen} views; stderr: ${stderr}`)),
           60_000,
         );
-        const check = () => {
-          for (const line of lines.splice(0)) {
-            if (predicate(JSON.parse(line) as { stages: { id: string; state: string }[] })) {
-              clearTimeout(timer);
-              child.stdout.off("data", onData);
-              resolve();
-              return;
-            }
-          }
+        wake = () => {
+          if (views.splice(0).some(predicate)) settle();
+          else if (child.exitCode !== null)
+            settle(new Error(`flux status --watch exited ${child.exitCode}: ${stderr}`));
         };
-        const onData = (d: Buffer) => {
-          buffer += d.toString();
-          const parts = buffer.split("\n");
-          buffer = parts.pop() ?? "";
-          lines.push(...parts.filter((p) => p !== ""));
-          check();
-        };
-        child.stdout.on("data", onData);
-        check();
+        wake();
       });
     try {
       await next((v) => v.stages.find((s) => s.id === "a")?.state === "ready");
