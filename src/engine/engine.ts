@@ -59,6 +59,7 @@ import { HealthWatch, heardFrom, heartbeat, readMachine } from "./health.ts";
 import type { MachineReader } from "./health.ts";
 import { ParkAlarm } from "./limits.ts";
 import { redoInFlight } from "./recovery.ts";
+import { resolveConflict } from "./resolve.ts";
 import { resumeStage } from "./resume.ts";
 import { RunScope } from "./run-scope.ts";
 import { SessionWatch } from "./session-watch.ts";
@@ -372,6 +373,11 @@ export class Engine {
   /** `flux merge <id>`: merges now, or says why not (preconditions before any task starts). */
   merge(stageId: string): Promise<MergeOutcome> {
     return mergeNow(this.ctx, stageId);
+  }
+
+  /** `flux merge <id> --resolve`: a session resolves the conflict that blocked the stage. */
+  resolve(stageId: string): StageRecord {
+    return resolveConflict(this.ctx, stageId);
   }
 
   /** `flux resume <id>`: a blocked or failed stage starts again. */

@@ -21,6 +21,7 @@ import { ExitCode, FluxError } from "../core/errors.ts";
 import type { StageRecord } from "../store/store.ts";
 import { latestSession, recordFailure } from "../store/sessions.ts";
 import type { EngineContext } from "./context.ts";
+import { conflictFound } from "./resolve.ts";
 
 export type MergeOutcome =
   | { kind: "merged"; mergeCommit: string }
@@ -128,9 +129,10 @@ export async function mergeTask(
     case "conflict": {
       const files = result.files.join(", ");
       conflicted(engine, stageId);
-      engine.move(
+      conflictFound(
+        engine,
         stageId,
-        "merge_conflict",
+        result.files,
         `conflicts with ${plan.baseBranch} in ${files}: in .worktrees/${stageId} run \`git merge ${plan.baseBranch}\`, resolve, commit, then \`flux merge ${stageId}\``,
       );
       return { kind: "conflict", files: result.files };
@@ -149,9 +151,10 @@ export async function mergeTask(
       });
       if (rebased.kind === "conflict") {
         conflicted(engine, stageId);
-        engine.move(
+        conflictFound(
+          engine,
           stageId,
-          "merge_conflict",
+          rebased.files,
           `rebasing onto ${plan.baseBranch} conflicts in ${rebased.files.join(", ")}: resolve in .worktrees/${stageId} (\`git rebase ${plan.baseBranch}\`), then \`flux merge ${stageId}\``,
         );
         return { kind: "conflict", files: rebased.files };

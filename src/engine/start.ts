@@ -123,7 +123,10 @@ export async function startSession(
       interactive: agent.tty === true,
     });
     engine.store.transitionWithin(emit, plan.id, stageId, edge, { actor: "flux" });
-    engine.store.noteStage(emit, plan.id, stageId, { reason: null, feedback: null });
+    engine.store.noteStage(emit, plan.id, stageId, {
+      reason: purpose === "resolve" ? `resolving a conflict with ${plan.baseBranch}` : null,
+      feedback: null,
+    });
   });
 
   const runner = [process.execPath, engine.fluxBin, "runner", sessionId];

@@ -18,6 +18,7 @@ export const SESSION_PURPOSES = [
   "resume",
   "manual",
   "handoff",
+  "resolve",
 ] as const;
 export type SessionPurpose = (typeof SESSION_PURPOSES)[number];
 

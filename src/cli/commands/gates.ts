@@ -199,10 +199,19 @@ export async function verify(
 export async function merge(
   ctx: CommandContext,
   stageId: string,
-  opts: { json?: boolean },
+  opts: { json?: boolean; resolve?: boolean },
 ): Promise<number> {
   refuseInsideSession(ctx.env, `flux merge ${stageId}`);
   const client = await engineClient(ctx);
+  if (opts.resolve === true) {
+    const { state } = await client.call("resolveStage", { params: { id: stageId } });
+    if (opts.json === true) ctx.output.out(json({ kind: "resolving", state }));
+    else
+      ctx.output.out(
+        `${stageId}: a new session merges the base into its branch and resolves the conflict; the base is untouched until its acceptance passes. \`flux run\` follows it.`,
+      );
+    return ExitCode.ok;
+  }
   const { outcome } = await client.call("mergeStage", { params: { id: stageId } });
   if (opts.json === true) {
     ctx.output.out(json(outcome));
@@ -213,7 +222,7 @@ export async function merge(
         break;
       case "conflict":
         ctx.output.out(
-          `${stageId} conflicts with the base in ${outcome.files.join(", ")}; it is blocked (\`flux status\` says what to do).`,
+          `${stageId} conflicts with the base in ${outcome.files.join(", ")}; \`flux status\` says what happens next (a session resolving it, or what to do).`,
         );
         break;
       case "overlap":

@@ -140,9 +140,13 @@ export function registerRunCommands(program: Command, setResult: SetResult): voi
       "merge a completed stage now (merge: manual, or after a wait or a resolved conflict)",
     )
     .argument("<id>", "the stage")
+    .option(
+      "--resolve",
+      "on a stage blocked by a conflict: a new session merges the base in, resolves, passes acceptance, then it merges",
+    )
     .option("--json", "print the outcome as JSON")
-    .addHelpText("after", examples("flux merge api"))
-    .action((id: string, opts: { json?: boolean }) => {
+    .addHelpText("after", examples("flux merge api", "flux merge api --resolve"))
+    .action((id: string, opts: { json?: boolean; resolve?: boolean }) => {
       setResult(
         async (c) => (await import("../commands/gates.ts")).merge(c, id, opts),
         opts.json === true,

@@ -137,6 +137,7 @@ export const ERROR_EXIT_CODES = {
   STAGE_ID_MISSING: usage,
   STAGE_ILLEGAL_TRANSITION: refused,
   STAGE_NOT_AT_GATE: refused,
+  STAGE_NOT_CONFLICTED: refused,
   STAGE_NOT_FOUND: notFound,
   STAGE_NOT_MERGEABLE: refused,
   STAGE_NOT_RESUMABLE: refused,

@@ -8,6 +8,7 @@ import type {
   AgentKind,
   Budget,
   ContextSettings,
+  MergeConflictMode,
   MergeMode,
   PermissionMode,
   PlanMetadata,
@@ -49,6 +50,8 @@ export interface Stage {
   timeoutMs?: number | undefined;
   verify: VerifyMode;
   merge: MergeMode;
+  /** Who resolves a conflict with the base (absent in stages stored before it existed: human). */
+  mergeConflict: MergeConflictMode;
   stack: boolean;
   fallbackAgents: AgentKind[];
   context?: ContextSettings | undefined;
@@ -112,6 +115,7 @@ export function resolveStage(spec: StageSpec, defaults: StageSettings = {}, line
     timeoutMs: timeout === undefined ? undefined : parseDuration(timeout),
     verify: pick("verify") ?? "auto",
     merge: pick("merge") ?? "auto",
+    mergeConflict: pick("merge_conflict") ?? "human",
     stack: pick("stack") ?? false,
     fallbackAgents: pick("fallback_agents") ?? [],
     // Key by key, like env: a stage that sets `warn` keeps the defaults' `handoff`.

@@ -39,6 +39,10 @@ export type VerifyMode = z.infer<typeof VerifyMode>;
 export const MergeMode = z.enum(["auto", "manual", "direct"]);
 export type MergeMode = z.infer<typeof MergeMode>;
 
+/** Who resolves a conflict between a finished stage and the base branch. */
+export const MergeConflictMode = z.enum(["human", "agent"]);
+export type MergeConflictMode = z.infer<typeof MergeConflictMode>;
+
 export const Duration = z
   .string()
   .refine((s) => parseDuration(s) !== undefined, {
@@ -112,6 +116,9 @@ export const StageSettings = z.object({
   timeout: Duration.optional().describe("Wall-clock limit per session"),
   verify: VerifyMode.optional().describe("human: stop at a gate before merging (default auto)"),
   merge: MergeMode.optional().describe("auto | manual | direct (default auto)"),
+  merge_conflict: MergeConflictMode.optional().describe(
+    "agent: a session merges the base in and resolves a conflict; human: the stage blocks (default human)",
+  ),
   stack: z.boolean().optional().describe("Dependents start on this stage's branch once completed"),
   fallback_agents: z
     .array(AgentKind)

@@ -38,7 +38,16 @@ export type Feedback =
       attempt?: number | undefined;
       maxAttempts?: number | undefined;
     }
-  | { kind: "gate"; reason: string; reviewer?: string | undefined };
+  | { kind: "gate"; reason: string; reviewer?: string | undefined }
+  | {
+      /** The finished branch conflicts with the base: this session merges the base in. */
+      kind: "conflict";
+      base: string;
+      files: string[];
+      /** 1-based number of this resolution among the stage's fix attempts, and the limit. */
+      attempt?: number | undefined;
+      maxAttempts?: number | undefined;
+    };
 
 /** What a crashed session left behind, for the session that takes over. */
 export interface Recovery {

@@ -8,9 +8,14 @@ import { codeBlock, codeSpan, commandSpan } from "./markdown.ts";
 
 /** `complete` is the command this agent finishes with (see completeCommandFor). */
 export function formatFeedback(feedback: Feedback, complete: string = COMPLETE_COMMAND): string {
-  return feedback.kind === "gate"
-    ? formatGate(feedback, complete)
-    : formatAcceptance(feedback, complete);
+  switch (feedback.kind) {
+    case "gate":
+      return formatGate(feedback, complete);
+    case "conflict":
+      return formatConflict(feedback, complete);
+    case "acceptance":
+      return formatAcceptance(feedback, complete);
+  }
 }
 
 function formatAcceptance(
@@ -51,5 +56,24 @@ function formatGate(feedback: Extract<Feedback, { kind: "gate" }>, complete: str
     `${who} rejected this stage at its verification gate:`,
     quoted,
     `Address the review, commit, and run ${codeSpan(complete)} again.`,
+  ].join("\n\n");
+}
+
+/** A resolution session's assignment: the base is never touched; the branch takes the base in. */
+function formatConflict(
+  feedback: Extract<Feedback, { kind: "conflict" }>,
+  complete: string,
+): string {
+  const base = codeSpan(feedback.base);
+  const files = feedback.files.length === 0 ? "" : ` in ${feedback.files.map(codeSpan).join(", ")}`;
+  return [
+    `Your stage passed its acceptance, but the base branch ${base} has moved on and now conflicts with your branch${files}${attemptNote(feedback)}. Flux has not merged anything: ${base} is untouched until your resolution passes acceptance.`,
+    [
+      `1. In this worktree, run ${codeSpan(`git merge ${feedback.base}`)}.`,
+      "2. Resolve every conflict, keeping both your stage's work and what the base added.",
+      `3. Commit the merge (${codeSpan("git commit -am")} with a message that says what you resolved).`,
+      "4. Run the acceptance commands until each passes; commit any fix.",
+      `5. Run ${codeSpan(complete)}. Flux checks the acceptance on your commit and merges it.`,
+    ].join("\n"),
   ].join("\n\n");
 }

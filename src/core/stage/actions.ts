@@ -31,6 +31,7 @@ export const STAGE_TRIGGERS = [
   "gate_rejected",
   "recheck_requested",
   "merge_conflict",
+  "resolve_requested",
   "merged",
   "resumed",
 ] as const;

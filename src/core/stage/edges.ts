@@ -163,6 +163,12 @@ export const STAGE_EDGES: { readonly [A in StageAction]: StageEdge } = {
     to: "blocked",
     why: "the branch conflicts with the base: a human merges the base into it",
   },
+  resolve_requested: {
+    from: ["completed", "verified", "blocked"],
+    to: "ready",
+    why: "the branch conflicts with the base and an agent resolves it (`merge_conflict: agent`, `flux merge --resolve`): a new session merges the base in; the base is untouched until its acceptance passes",
+    counter: "fixAttempts",
+  },
   merged: {
     from: ["completed", "verified"],
     to: "merged",

@@ -123,6 +123,14 @@ export const ROUTES = {
     reply: "json",
     summary: "Merges a completed or verified stage now, or says why not.",
   },
+  resolveStage: {
+    method: "post",
+    path: "/v1/stages/{id}/resolve",
+    principal: "admin",
+    reply: "json",
+    summary:
+      "A stage blocked by a conflict with the base gets a session that merges the base in and resolves it.",
+  },
   resumeStage: {
     method: "post",
     path: "/v1/stages/{id}/resume",

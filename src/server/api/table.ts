@@ -28,6 +28,7 @@ import {
   forceStage,
   mergeStage,
   rejectStage,
+  resolveStage,
   resumeStage,
   stageEvidence,
 } from "./schemas/stages.ts";
@@ -46,6 +47,7 @@ export const TABLE = {
   approveStage,
   rejectStage,
   mergeStage,
+  resolveStage,
   resumeStage,
   forceStage,
   createHandoff,

@@ -83,6 +83,11 @@ export function stageRoutes(app: App, ctx: ApiContext): void {
     return c.json({ outcome: await engine.merge(id) }, 200);
   });
 
+  app.openapi(guarded(TABLE.resolveStage), (c) => {
+    const { id } = c.req.valid("param");
+    return c.json({ ok: true as const, state: engine.resolve(id).state }, 200);
+  });
+
   app.openapi(guarded(TABLE.resumeStage), (c) => {
     const { id } = c.req.valid("param");
     return c.json({ ok: true as const, state: engine.resume(id).state }, 200);

@@ -123,6 +123,38 @@ describe("defaults that depend on other settings", () => {
     return result.plan?.stages ?? [];
   };
 
+  it("merge_conflict: human unless the defaults or the stage say agent", () => {
+    const stages = resolve(`flux:
+  version: 1
+  defaults:
+    merge_conflict: agent
+  stages:
+    - id: a
+    - id: b
+      merge_conflict: human
+    - id: c
+      agent: command
+      command: ./resolve.sh
+`);
+    expect(stages.map((s) => s.mergeConflict)).toEqual(["agent", "human", "agent"]);
+    const plain = resolve(`flux:
+  version: 1
+  stages:
+    - id: a
+`);
+    expect(plain[0]?.mergeConflict).toBe("human");
+    const bad = parsePlan(
+      planWith(`flux:
+  version: 1
+  stages:
+    - id: a
+      merge_conflict: robot
+`),
+      "plan.md",
+    );
+    expect(JSON.stringify(errors(bad))).toContain("merge_conflict");
+  });
+
   it("mode follows the agent; permission_mode follows the mode", () => {
     const stages = resolve(`flux:
   version: 1

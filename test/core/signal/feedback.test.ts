@@ -62,4 +62,19 @@ describe("formatFeedback", () => {
       ].join("\n\n"),
     );
   });
+  it("tells a resolution session to merge the base in, resolve and ask again", () => {
+    const text = formatFeedback(
+      { kind: "conflict", base: "main", files: ["a.txt", "src/b.ts"], attempt: 2, maxAttempts: 3 },
+      "flux stage complete",
+    );
+    expect(text).toContain(
+      "the base branch `main` has moved on and now conflicts with your branch in `a.txt`, `src/b.ts` (this is fix attempt 2 of 3)",
+    );
+    expect(text).toContain("`main` is untouched until your resolution passes acceptance");
+    expect(text).toContain("1. In this worktree, run `git merge main`.");
+    expect(text).toContain("5. Run `flux stage complete`.");
+    expect(formatFeedback({ kind: "conflict", base: "dev", files: [] })).toContain(
+      "conflicts with your branch. Flux has not merged anything",
+    );
+  });
 });

@@ -88,6 +88,7 @@ const LEGAL: Record<StageState, Partial<Record<StageAction, StageState>>> = {
     gate_opened: "awaiting_verification",
     recheck_requested: "checking",
     merge_conflict: "blocked",
+    resolve_requested: "ready",
     merged: "merged",
     block: "blocked",
     reset: "ready",
@@ -105,6 +106,7 @@ const LEGAL: Record<StageState, Partial<Record<StageAction, StageState>>> = {
   verified: {
     recheck_requested: "checking",
     merge_conflict: "blocked",
+    resolve_requested: "ready",
     merged: "merged",
     block: "blocked",
     reset: "ready",
@@ -115,6 +117,7 @@ const LEGAL: Record<StageState, Partial<Record<StageAction, StageState>>> = {
   blocked: {
     question_answered: "running",
     recheck_requested: "checking",
+    resolve_requested: "ready",
     resumed: "ready",
     complete: "completed",
     reset: "ready",
@@ -148,8 +151,8 @@ function catchError(fn: () => unknown): FluxError {
 }
 
 describe("transition, every (state, action) pair", () => {
-  it("covers all 14 states × 32 actions", () => {
-    expect(PAIRS).toHaveLength(14 * 32);
+  it("covers all 14 states × 33 actions", () => {
+    expect(PAIRS).toHaveLength(14 * 33);
   });
 
   it.each(PAIRS)("%s --%s-->", (state, action, target) => {
@@ -193,6 +196,9 @@ describe("transition details", () => {
     );
     expect(transition("failed", "resumed").event.countersCleared).toBe(false);
     expect(transition("running", "session_crashed").event.counter).toBe("retries");
+    // A conflict resolution by an agent is a fix attempt: max_fix_attempts bounds them.
+    expect(transition("completed", "resolve_requested").event.counter).toBe("fixAttempts");
+    expect(transition("blocked", "resolve_requested").state).toBe("ready");
     // Exhausting the retries is not one more retry: "Retries: 1 of 1", never "2 of 1".
     expect(transition("running", "retries_exhausted").event.counter).toBeUndefined();
     expect(transition("checking", "acceptance_failed").event.counter).toBe("fixAttempts");

@@ -110,6 +110,12 @@ export const mergeStage = createRoute({
   responses: reply(z.strictObject({ outcome: MergeOutcome }), "Merged, or why not yet."),
 });
 
+export const resolveStage = createRoute({
+  ...routeOf("resolveStage"),
+  request: { params: StageParams },
+  responses: reply(StageMoved, "A resolution session will start: the stage's new state."),
+});
+
 export const resumeStage = createRoute({
   ...routeOf("resumeStage"),
   request: { params: StageParams },
