@@ -42,8 +42,10 @@ export function conflictFound(
   const used = agent
     ? ` (${stage.spec.maxFixAttempts} fix attempts used, the agent's conflict resolutions among them)`
     : "";
+  const conflict: ConflictFeedback = { kind: "conflict", base, files: [...files] };
+  // The feedback says what conflicted: `flux merge --resolve` and a resumed session read it.
   ctx.move(stageId, "merge_conflict", `${humanReason}${used}`, {
-    feedback: JSON.stringify({ kind: "conflict", base, files: [...files] } as ConflictFeedback),
+    feedback: JSON.stringify(conflict),
   });
   return false;
 }

@@ -232,7 +232,7 @@ describe("a stage's routes", () => {
     });
   });
 
-  it("mergeStage and resumeStage", async () => {
+  it("mergeStage, resolveStage (refused) and resumeStage", async () => {
     api = await apiHarness([{ id: "m", merge: "manual" }, { id: "k" }]);
     api.h.engine.requestRun({});
     const { token } = await runningWithCommit(api, "m");
@@ -245,6 +245,10 @@ describe("a stage's routes", () => {
     const killed = await reply(api, "killSession", { params: { id: k.id } });
     expect(killed).toMatchObject({ session: { id: k.id } });
     await api.h.until("blocked", () => api?.h.stage("k").state === "blocked");
+    // Blocked, but not by a conflict with the base: no resolution session.
+    const refused = await api.call("resolveStage", { params: { id: "k" } });
+    expect(refused.status).toBe(409);
+    expect(await errorOf(refused)).toMatchObject({ code: "STAGE_NOT_CONFLICTED", exitCode: 4 });
     expect(await reply(api, "resumeStage", { params: { id: "k" } })).toMatchObject({ ok: true });
   });
 });
