@@ -129,7 +129,7 @@ export async function mergeTask(
     case "conflict": {
       const files = result.files.join(", ");
       conflicted(engine, stageId);
-      conflictFound(
+      await conflictFound(
         engine,
         stageId,
         result.files,
@@ -151,7 +151,7 @@ export async function mergeTask(
       });
       if (rebased.kind === "conflict") {
         conflicted(engine, stageId);
-        conflictFound(
+        await conflictFound(
           engine,
           stageId,
           rebased.files,

@@ -13,6 +13,7 @@
  * with the edge. A daemon killed before the edge merges again and finds the conflict again; one
  * killed after it finds a ready stage whose next session resolves.
  */
+import { commitsBetweenAsync, stageBranch } from "../adapters/git/index.ts";
 import { ExitCode, FluxError } from "../core/errors.ts";
 import type { Feedback } from "../core/signal/data.ts";
 import type { StageRecord } from "../store/store.ts";
@@ -26,23 +27,30 @@ type ConflictFeedback = Extract<Feedback, { kind: "conflict" }>;
  * one and has fix attempts left, else the stage blocks with `humanReason` (what a human does).
  * Returns whether a session resolves it.
  */
-export function conflictFound(
+export async function conflictFound(
   ctx: EngineContext,
   stageId: string,
   files: readonly string[],
   humanReason: string,
-): boolean {
-  const stage = ctx.stage(stageId);
+): Promise<boolean> {
   const base = ctx.plan().baseBranch;
+  const gained = await commitsBetweenAsync(ctx.paths.root, stageBranch(stageId), base);
+  const conflict: ConflictFeedback = {
+    kind: "conflict",
+    base,
+    files: [...files],
+    baseCommits: gained.map((c) => `${c.sha.slice(0, 8)} ${c.subject}`),
+  };
+  // git ran off the event loop: read the stage after it.
+  const stage = ctx.stage(stageId);
   const agent = stage.spec.mergeConflict === "agent";
   if (agent && stage.fixAttempts < stage.spec.maxFixAttempts) {
-    requestResolution(ctx, stage, { kind: "conflict", base, files: [...files] }, "flux");
+    requestResolution(ctx, stage, conflict, "flux");
     return true;
   }
   const used = agent
     ? ` (${stage.spec.maxFixAttempts} fix attempts used, the agent's conflict resolutions among them)`
     : "";
-  const conflict: ConflictFeedback = { kind: "conflict", base, files: [...files] };
   // The feedback says what conflicted: `flux merge --resolve` and a resumed session read it.
   ctx.move(stageId, "merge_conflict", `${humanReason}${used}`, {
     feedback: JSON.stringify(conflict),

@@ -96,6 +96,7 @@ describe("conflict-resolution sessions", () => {
     const signal = fs.readFileSync(signalFile(h.paths.work, resolver.id), "utf8");
     expect(signal).toContain("now conflicts with your branch in `a.txt`");
     expect(signal).toContain("run `git merge main`");
+    expect(signal).toContain(`- \`${base.slice(0, 8)}\` base a.txt`);
     expect(signal).toContain("`main` is untouched until your resolution passes acceptance");
     expect(tipOf(h, "main")).toBe(base);
 

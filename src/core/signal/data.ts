@@ -44,6 +44,8 @@ export type Feedback =
       kind: "conflict";
       base: string;
       files: string[];
+      /** What the base gained since the branch left it, as shown (`abc1234 Subject`), newest first. */
+      baseCommits?: string[] | undefined;
       /** 1-based number of this resolution among the stage's fix attempts, and the limit. */
       attempt?: number | undefined;
       maxAttempts?: number | undefined;

@@ -4,7 +4,10 @@
  */
 import { COMPLETE_COMMAND } from "./data.ts";
 import type { FailedCheck, Feedback } from "./data.ts";
-import { codeBlock, codeSpan, commandSpan } from "./markdown.ts";
+import { bullets, codeBlock, codeSpan, commandSpan } from "./markdown.ts";
+
+/** Base commits a conflict's feedback lists; the agent reads the rest with `git log`. */
+const MAX_BASE_COMMITS = 10;
 
 /** `complete` is the command this agent finishes with (see completeCommandFor). */
 export function formatFeedback(feedback: Feedback, complete: string = COMPLETE_COMMAND): string {
@@ -66,8 +69,17 @@ function formatConflict(
 ): string {
   const base = codeSpan(feedback.base);
   const files = feedback.files.length === 0 ? "" : ` in ${feedback.files.map(codeSpan).join(", ")}`;
+  const gained = feedback.baseCommits ?? [];
+  const shown = gained.slice(0, MAX_BASE_COMMITS).map((line) => {
+    const space = line.indexOf(" ");
+    return space === -1 ? codeSpan(line) : `${codeSpan(line.slice(0, space))}${line.slice(space)}`;
+  });
+  if (gained.length > shown.length) shown.push(`and ${gained.length - shown.length} more`);
   return [
     `Your stage passed its acceptance, but the base branch ${base} has moved on and now conflicts with your branch${files}${attemptNote(feedback)}. Flux has not merged anything: ${base} is untouched until your resolution passes acceptance.`,
+    ...(shown.length === 0
+      ? []
+      : [`What ${base} gained since your branch left it:\n\n${bullets(shown)}`]),
     [
       `1. In this worktree, run ${codeSpan(`git merge ${feedback.base}`)}.`,
       "2. Resolve every conflict, keeping both your stage's work and what the base added.",

@@ -73,6 +73,17 @@ describe("formatFeedback", () => {
     expect(text).toContain("`main` is untouched until your resolution passes acceptance");
     expect(text).toContain("1. In this worktree, run `git merge main`.");
     expect(text).toContain("5. Run `flux stage complete`.");
+    const gained = Array.from({ length: 12 }, (_, i) => `abcdef0${i % 10} change ${i}`);
+    const listed = formatFeedback({
+      kind: "conflict",
+      base: "main",
+      files: ["a"],
+      baseCommits: gained,
+    });
+    expect(listed).toContain(
+      "What `main` gained since your branch left it:\n\n- `abcdef00` change 0\n",
+    );
+    expect(listed).toContain("- `abcdef09` change 9\n- and 2 more\n\n1. In this worktree");
     expect(formatFeedback({ kind: "conflict", base: "dev", files: [] })).toContain(
       "conflicts with your branch. Flux has not merged anything",
     );
