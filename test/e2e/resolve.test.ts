@@ -95,6 +95,11 @@ describe("conflict-resolution sessions with real Claude Code", () => {
         )
         .map((e) => e.to);
       expect(moves.slice(-5)).toEqual(["ready", "running", "checking", "completed", "merged"]);
+
+      // `flux merge --resolve` is for a stage blocked by a conflict only.
+      const refused = await repo.run(["merge", "a", "--resolve"]);
+      expect(refused.code).toBe(4);
+      expect(refused.stderr).toContain("only a stage blocked by a merge conflict");
     } finally {
       fs.rmSync(homes, { recursive: true, force: true });
     }
