@@ -111,7 +111,15 @@ export class RunScope {
     this.update(stageId, { nextPurpose: purpose });
   }
 
-  /** Takes the recorded purpose of the stage's next session, if any. */
+  /** The recorded purpose of the stage's next session, if any, left in place. */
+  peekPurpose(stageId: string): SessionPurpose | undefined {
+    return this.facts(stageId).nextPurpose ?? undefined;
+  }
+
+  /**
+   * Takes the recorded purpose of the stage's next session, if any. startSession takes it in
+   * the transaction that records the session: a daemon killed before that still knows it.
+   */
   takePurpose(stageId: string): SessionPurpose | undefined {
     const purpose = this.facts(stageId).nextPurpose;
     if (purpose !== null) this.update(stageId, { nextPurpose: null });

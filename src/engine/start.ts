@@ -123,6 +123,7 @@ export async function startSession(
       interactive: agent.tty === true,
     });
     engine.store.transitionWithin(emit, plan.id, stageId, edge, { actor: "flux" });
+    engine.run.takePurpose(stageId);
     engine.store.noteStage(emit, plan.id, stageId, {
       reason: purpose === "resolve" ? `resolving a conflict with ${plan.baseBranch}` : null,
       feedback: null,

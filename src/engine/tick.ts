@@ -82,7 +82,7 @@ export function schedule(ctx: EngineContext): void {
   if (ready.length > 0 && !machineAllows(ctx)) return;
   for (const stage of startable(ctx, ready, running)) {
     const purpose =
-      ctx.run.takePurpose(stage.id) ??
+      ctx.run.peekPurpose(stage.id) ??
       (latestSession(ctx.store, plan.id, stage.id) === undefined ? "start" : "retry");
     ctx.tasks.spawn(
       stage.id,

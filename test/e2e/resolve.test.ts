@@ -86,7 +86,7 @@ describe("conflict-resolution sessions with real Claude Code", () => {
       expect(repo.sessions("b").map((s) => s.purpose)).toEqual(["start", "resolve"]);
       // Claude Code ran the resolution script to its end: the merge, the file, the commit.
       const turns = model.requests().filter((r) => r.script === "resolve");
-      expect(Math.max(...turns.map((r) => r.turn))).toBeGreaterThanOrEqual(5);
+      expect(Math.max(...turns.map((r) => r.turn ?? 0))).toBeGreaterThanOrEqual(5);
       expect(repo.git("log", "-1", "--format=%s", "main^2")).toBe("Merge main: keep a and b\n");
       // Its acceptance passed before the merge, on the resolution's commit.
       const moves = repo
