@@ -393,7 +393,11 @@ export function endSession(ctx: EngineContext, session: SessionRecord, why: stri
 async function forceEnd(ctx: EngineContext, sessionId: string): Promise<void> {
   const session = getSession(ctx.store, sessionId);
   if (session === undefined || session.endedAt !== null) return;
-  if (session.backend !== "manual") await ctx.backend.kill(session.name);
+  // A newer session of the stage (a resolution started right after a completion) has the
+  // name now: the old one's tmux went when it started, and the new one must not go with it.
+  const latest = latestSession(ctx.store, session.planId, session.stageId);
+  if (session.backend !== "manual" && latest?.id === sessionId)
+    await ctx.backend.kill(session.name);
   sessionEnded(ctx, sessionId, null, "SIGKILL", "killed");
 }
 
