@@ -66,9 +66,9 @@ export function resolveConflict(ctx: EngineContext, stageId: string): StageRecor
   const stage = ctx.stage(stageId);
   const conflict = blockedConflict(stage);
   if (conflict === undefined) throw notConflicted(stage);
-  const after = requestResolution(ctx, stage, conflict, "human");
+  // In scope first, like `flux resume`: the session starts even in a run scoped to others.
   ctx.run.include(stageId);
-  return after;
+  return requestResolution(ctx, stage, conflict, "human");
 }
 
 /** The conflict a blocked stage waits on, if a conflict with the base is what blocked it. */
