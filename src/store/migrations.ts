@@ -255,4 +255,11 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 12,
+    name: "stacked stages: the dependency commit a stacked stage's branch is stacked on",
+    sql: `
+      ALTER TABLE stages ADD COLUMN stacked_on TEXT;
+    `,
+  },
 ];

@@ -39,6 +39,8 @@ export interface StageFacts {
   feedback?: string | null;
   /** A parked stage's deadline (ISO): it goes back to ready by itself then. */
   parkedUntil?: string | null;
+  /** A stacked stage: the dependency's commit its branch is stacked on (engine/stack.ts). */
+  stackedOn?: string | null;
 }
 
 export interface StageRecord {
@@ -55,6 +57,8 @@ export interface StageRecord {
   feedback: string | null;
   /** Set while the stage is parked: when the limit it waits for resets (ISO). */
   parkedUntil: string | null;
+  /** A stacked stage built on its unmerged dependency: the dependency commit it sits on. */
+  stackedOn: string | null;
   updatedAt: string;
 }
 
@@ -88,6 +92,7 @@ interface StageRow {
   merge_commit: string | null;
   feedback: string | null;
   parked_until: string | null;
+  stacked_on: string | null;
   updated_at: string;
 }
 
@@ -229,7 +234,7 @@ export class Store {
     }
     const states = new Map(this.stages(planId).map((s) => [s.id, s.state]));
     const depsSatisfied = stage.spec.dependencies.every((d) =>
-      isDependencySatisfied(states.get(d), false),
+      isDependencySatisfied(states.get(d), stage.spec.stack),
     );
     const outcome = transition(stage.state, action, {
       reason: meta.reason,
@@ -258,6 +263,7 @@ export class Store {
       ["mergeCommit", "merge_commit"],
       ["feedback", "feedback"],
       ["parkedUntil", "parked_until"],
+      ["stackedOn", "stacked_on"],
     ] as const) {
       if (!(key in facts)) continue;
       sets.push(`${column} = ?`);
@@ -277,7 +283,7 @@ export class Store {
     for (const stage of stages) {
       if (stage.state !== "waiting" && stage.state !== "ready") continue;
       const satisfied = stage.spec.dependencies.every((d) =>
-        isDependencySatisfied(states.get(d), false),
+        isDependencySatisfied(states.get(d), stage.spec.stack),
       );
       if (satisfied === (stage.state === "ready")) continue;
       const outcome = transition(stage.state, satisfied ? "deps_satisfied" : "deps_unsatisfied", {
@@ -355,6 +361,7 @@ function stageFromRow(row: StageRow): StageRecord {
     mergeCommit: row.merge_commit,
     feedback: row.feedback,
     parkedUntil: row.parked_until,
+    stackedOn: row.stacked_on ?? null,
     updatedAt: row.updated_at,
   };
 }

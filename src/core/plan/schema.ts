@@ -112,7 +112,12 @@ export const StageSettings = z.object({
   timeout: Duration.optional().describe("Wall-clock limit per session"),
   verify: VerifyMode.optional().describe("human: stop at a gate before merging (default auto)"),
   merge: MergeMode.optional().describe("auto | manual | direct (default auto)"),
-  stack: z.boolean().optional().describe("Dependents start on this stage's branch once completed"),
+  stack: z
+    .boolean()
+    .optional()
+    .describe(
+      "Start from the one dependency's branch before it merges; restacked when it moves, retargeted onto the base when it merges",
+    ),
   fallback_agents: z
     .array(AgentKind)
     .optional()
@@ -152,4 +157,4 @@ export const PlanDocument = z.object({ flux: PlanMetadata });
 export type PlanDocument = z.infer<typeof PlanDocument>;
 
 /** Fields that are parsed and stored now but whose behaviour a later release brings. */
-export const INACTIVE_FIELDS = ["stack", "budget"] as const;
+export const INACTIVE_FIELDS = ["budget"] as const;
