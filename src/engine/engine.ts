@@ -65,6 +65,7 @@ import { SessionWatch } from "./session-watch.ts";
 import { StageTasks } from "./tasks.ts";
 import { schedule } from "./tick.ts";
 import { ConflictWatch, DEFAULT_PREDICT_INTERVAL_MS } from "./predict.ts";
+import { StackWatch } from "./stack.ts";
 
 export type { RunAccepted, RunProgress, RunRequest } from "./progress.ts";
 
@@ -129,6 +130,7 @@ export class Engine {
   private readonly cleanups: (() => void)[] = [];
   private readonly onFatal: ((error: unknown) => void) | undefined;
   private readonly conflicts: ConflictWatch;
+  private readonly stacks: StackWatch;
 
   constructor(options: EngineOptions) {
     this.store = options.store;
@@ -164,7 +166,11 @@ export class Engine {
         watch: new HealthWatch(clock),
         machine: options.machine ?? readMachine,
       },
-      tasks: new StageTasks((stageId, what) => this.wake(`${what} of ${stageId} done`)),
+      tasks: new StageTasks((stageId, what) => {
+        this.wake(`${what} of ${stageId} done`);
+        // A stacked stage whose task ended may restack now (stack.ts).
+        this.stacks.poke();
+      }),
       sessions: new SessionWatch(clock),
       run: new RunScope(store, {
         maxParallel: options.maxParallel,
@@ -201,16 +207,22 @@ export class Engine {
       rearmHandoff: (sessionId, ms) => armHandoffDeadline(ctx, sessionId, ms),
     };
     this.ctx = ctx;
+    const stacks = new StackWatch(ctx);
+    this.stacks = stacks;
     this.conflicts = new ConflictWatch({
       store,
       paths: options.paths,
       clock,
       log,
       intervalMs: options.predictIntervalMs ?? DEFAULT_PREDICT_INTERVAL_MS,
+      // The tips it reads show a dependency's branch that moved (a human's commit too).
+      onTips: (tips) => stacks.poke(tips),
     });
     this.cleanups.push(
       store.subscribe((event) => {
         for (const listener of this.listeners) listener(event);
+        // A dependency passed, merged or was rejected; a stacked stage left `checking`.
+        if (event.type === "stage.transitioned") stacks.poke();
       }),
     );
   }
@@ -222,6 +234,8 @@ export class Engine {
     await readoptSessions(this.ctx);
     await redoInFlight(this.ctx);
     settleEndedSessions(this.ctx);
+    // A restack a stopped daemon left undone (or half done) is done now.
+    this.stacks.poke();
     this.wake("start");
   }
 
@@ -232,7 +246,9 @@ export class Engine {
     this.ctx.limits.alarm.clear();
     this.ctx.health.watch.clear();
     this.conflicts.clear();
+    this.stacks.clear();
     for (const cleanup of this.cleanups.splice(0)) cleanup();
+    await this.stacks.idle();
     await this.ctx.tasks.drain();
     await this.conflicts.idle();
   }

@@ -257,9 +257,10 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 12,
-    name: "stacked stages: the dependency commit a stacked stage's branch is stacked on",
+    name: "stacked stages: the dependency commit a branch is stacked on, a restack under way",
     sql: `
       ALTER TABLE stages ADD COLUMN stacked_on TEXT;
+      ALTER TABLE stages ADD COLUMN restacking TEXT;
     `,
   },
 ];

@@ -41,6 +41,8 @@ export interface StageFacts {
   parkedUntil?: string | null;
   /** A stacked stage: the dependency's commit its branch is stacked on (engine/stack.ts). */
   stackedOn?: string | null;
+  /** Set while Flux rebases a stacked stage's branch (the commit it rebases onto). */
+  restacking?: string | null;
 }
 
 export interface StageRecord {
@@ -59,6 +61,8 @@ export interface StageRecord {
   parkedUntil: string | null;
   /** A stacked stage built on its unmerged dependency: the dependency commit it sits on. */
   stackedOn: string | null;
+  /** A rebase of the stage's branch Flux began (the target commit): a kill may have cut it off. */
+  restacking: string | null;
   updatedAt: string;
 }
 
@@ -93,6 +97,7 @@ interface StageRow {
   feedback: string | null;
   parked_until: string | null;
   stacked_on: string | null;
+  restacking: string | null;
   updated_at: string;
 }
 
@@ -264,6 +269,7 @@ export class Store {
       ["feedback", "feedback"],
       ["parkedUntil", "parked_until"],
       ["stackedOn", "stacked_on"],
+      ["restacking", "restacking"],
     ] as const) {
       if (!(key in facts)) continue;
       sets.push(`${column} = ?`);
@@ -362,6 +368,7 @@ function stageFromRow(row: StageRow): StageRecord {
     feedback: row.feedback,
     parkedUntil: row.parked_until,
     stackedOn: row.stacked_on ?? null,
+    restacking: row.restacking ?? null,
     updatedAt: row.updated_at,
   };
 }
