@@ -331,7 +331,7 @@ export class Engine {
 
   /** True while anything can still move without a human: the daemon's idle clock waits for this. */
   active(): boolean {
-    return this.ticking || isActive(this.ctx);
+    return this.ticking || this.stacks.busy() || isActive(this.ctx);
   }
 
   /** Where the run stands: done, still moving, or waiting on people (and on what). */

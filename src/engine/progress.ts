@@ -14,6 +14,7 @@ import { readFlow } from "../store/flow.ts";
 import { latestSession, openSessions } from "../store/sessions.ts";
 import type { StageRecord } from "../store/store.ts";
 import type { EngineContext } from "./context.ts";
+import { waitsForDependency } from "./stack.ts";
 
 export interface RunRequest {
   stage?: string | undefined;
@@ -126,6 +127,8 @@ function willMerge(ctx: EngineContext, stage: StageRecord): boolean {
     (stage.state === "completed" || stage.state === "verified") &&
     stage.spec.merge !== "manual" &&
     !ctx.run.mergeHeld(stage.id) &&
+    // A stacked stage merges after its dependency (stack.ts).
+    !waitsForDependency(ctx, stage) &&
     mayMerge(readFlow(ctx.store))
   );
 }

@@ -101,6 +101,14 @@ export async function recordStack(ctx: EngineContext, stageId: string): Promise<
   ctx.log(`${stageId} is stacked on ${dep} at ${base.slice(0, 8)}`);
 }
 
+/** Whether a stacked stage's dependency has still to merge (a human's gate or merge, mostly). */
+export function waitsForDependency(ctx: EngineContext, stage: StageRecord): boolean {
+  const dep = stackDependency(stage.spec);
+  if (dep === undefined) return false;
+  const upstream = ctx.store.stage(stage.planId, dep);
+  return upstream !== undefined && !GONE.has(upstream.state);
+}
+
 /**
  * Why a finished stacked stage may not merge yet, or undefined: it merges only after its
  * dependency has, and after it was retargeted onto the base.
@@ -299,6 +307,11 @@ export class StackWatch {
       .finally(() => {
         this.current = undefined;
       });
+  }
+
+  /** A look is pending or running: it may start a restack. */
+  busy(): boolean {
+    return this.current !== undefined;
   }
 
   /** Resolves when no look is running. */
