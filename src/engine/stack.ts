@@ -195,9 +195,10 @@ async function apply(
   const move = await decide(ctx, stage, tips);
   if (move === undefined) return { kind: "none" };
   const head = await headCommitAsync(worktree);
-  // Done already (a daemon stopped before it wrote `stacked_on`, or a human rebased it).
-  if (move.kind === "restack" && (await isAncestorAsync(worktree, move.onto, head))) {
-    ctx.note(stageId, { stackedOn: move.onto });
+  // Done already (a daemon stopped before it wrote `stacked_on`, or a human rebased it; for a
+  // retarget: the base is the dependency's tip, fast-forwarded).
+  if (await isAncestorAsync(worktree, move.onto, head)) {
+    ctx.note(stageId, { stackedOn: move.kind === "restack" ? move.onto : null });
     return { kind: "none" };
   }
   ctx.note(stageId, { restacking: move.onto });
@@ -239,13 +240,14 @@ export async function restackTask(ctx: EngineContext, stageId: string): Promise<
     );
     return;
   }
-  if (!PASSED.has(after.state)) return;
+  // A stage a human completed without acceptance (no passed commit) is not checked here either.
+  if (!PASSED.has(after.state) || after.passedCommit === null) return;
   const head = await headCommitAsync(worktree);
   if (after.passedCommit === head) return;
   const why =
     applied.kind === "moved"
       ? applied.move.why
-      : `the branch moved since its acceptance passed (${(after.passedCommit ?? "none").slice(0, 8)} → ${head.slice(0, 8)})`;
+      : `the branch moved since its acceptance passed (${after.passedCommit.slice(0, 8)} → ${head.slice(0, 8)})`;
   ctx.move(stageId, "recheck_requested", `checking again: ${why}`);
   // Queued behind this task (completion.ts lets a verdict wait for a restack).
   ctx
@@ -359,7 +361,9 @@ export class StackWatch {
       const due =
         stage.restacking !== null ||
         (await decide(ctx, stage, tips)) !== undefined ||
-        (PASSED.has(stage.state) && stage.passedCommit !== tips.get(stageBranch(stage.id)));
+        (PASSED.has(stage.state) &&
+          stage.passedCommit !== null &&
+          stage.passedCommit !== tips.get(stageBranch(stage.id)));
       if (!due) continue;
       ctx.tasks.spawn(
         stage.id,

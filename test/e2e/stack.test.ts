@@ -6,6 +6,7 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { WORK } from "../kit/agents.ts";
 import { AGENT_GIT_ENV, engineRepo } from "../kit/engine-repo.ts";
@@ -25,6 +26,14 @@ const stackedOn = (repo: EngineRepo, stage: string) =>
     "SELECT stacked_on FROM stages s JOIN plans p ON p.id = s.plan_id AND p.active = 1 WHERE s.id = ?",
     stage,
   )[0]?.stacked_on;
+/** git in a directory of the repository, as the agent's identity. */
+const gitIn = (repo: EngineRepo, dir: string, args: string[], env: Record<string, string> = {}) =>
+  execFileSync("git", args, {
+    cwd: path.join(repo.dir, dir),
+    env: { ...process.env, ...AGENT_GIT_ENV, ...env },
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 const tip = (repo: EngineRepo, branch: string) => repo.git("rev-parse", branch).trim();
 const subjects = (repo: EngineRepo, ref: string) =>
   repo.git("log", "--format=%s", ref).trim().split("\n");
@@ -176,5 +185,54 @@ git commit -q -m "b rewrites a.txt"
     expect(subjects(repo, "flux/b")[0]).toBe("b rewrites a.txt");
     expect(fs.existsSync(path.join(repo.dir, ".worktrees", "b", ".git"))).toBe(true);
     expect(repo.git("-C", ".worktrees/b", "status", "--porcelain").trim()).toBe("");
+  });
+
+  it("redoes a restack a stopped daemon left half done", async () => {
+    await using repo = await engineRepo({
+      agents: { tries: TRIES, work: WORK },
+      stagesYaml: `    - id: a
+      command: "sh agents/tries.sh"
+      verify: human
+    - id: b
+      dependencies: [a]
+      stack: true
+      command: "sh agents/work.sh"
+`,
+    });
+    await repo.ok(["run"], 4);
+    const old = stackedOn(repo, "b") ?? "";
+    const head = tip(repo, "flux/b");
+    await repo.ok(["daemon", "stop"]);
+    // a's branch moved, and the daemon was killed in the middle of rebasing b onto it.
+    fs.writeFileSync(path.join(repo.dir, ".worktrees", "a", "human.txt"), "by hand\n");
+    gitIn(repo, ".worktrees/a", ["add", "human.txt"]);
+    gitIn(repo, ".worktrees/a", ["commit", "-q", "-m", "a human's fix on a"]);
+    const moved = tip(repo, "flux/a");
+    gitIn(repo, ".worktrees/b", ["rebase", "-i", "--onto", moved, old], {
+      GIT_SEQUENCE_EDITOR: "sed -i -e 1s/^pick/edit/",
+    });
+    const rebaseDir = gitIn(repo, ".worktrees/b", ["rev-parse", "--git-path", "rebase-merge"]);
+    const inProgress = () =>
+      fs.existsSync(path.resolve(repo.dir, ".worktrees/b", rebaseDir.trim()));
+    expect(inProgress()).toBe(true);
+    const db = new Database(path.join(repo.dir, ".work", "flux.db"));
+    db.prepare("UPDATE stages SET restacking = ? WHERE id = 'b'").run(moved);
+    db.close();
+
+    await repo.ok(["run"], 4);
+    expect(inProgress()).toBe(false);
+    expect(repo.state("b")).toBe("completed");
+    expect(tip(repo, "flux/b")).not.toBe(head);
+    expect(subjects(repo, "flux/b").slice(0, 3)).toEqual([
+      "work for b",
+      "a human's fix on a",
+      "a try 1",
+    ]);
+    expect(stackedOn(repo, "b")).toBe(moved);
+    expect(
+      repo.db<{ restacking: string | null }>("SELECT restacking FROM stages WHERE id = 'b'")[0]
+        ?.restacking,
+    ).toBeNull();
+    expect(triggers(repo, "b")).toEqual(["request", "recheck"]);
   });
 });
