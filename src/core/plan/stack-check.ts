@@ -34,7 +34,7 @@ export function checkStack(defaults: Data, stages: StageView[], report: Report):
       );
     } else if (distinct.size === 0) {
       report(
-        "PLAN_STACK_NO_DEPENDENCY",
+        "PLAN_STACK_NO_DEPS",
         "warning",
         `${label(s)} has \`stack: true\` but no dependency: it starts from the base like any stage`,
         ["stages", s.index, "stack"],

@@ -92,7 +92,7 @@ const cases: Case[] = [
   },
   {
     fixture: "stack-no-dependency.md",
-    code: "PLAN_STACK_NO_DEPENDENCY",
+    code: "PLAN_STACK_NO_DEPS",
     line: 10,
     column: 7,
     severity: "warning",
