@@ -343,6 +343,7 @@ export class StackWatch {
 
   private async look(given?: ReadonlyMap<string, string>): Promise<void> {
     const { ctx } = this;
+    if (this.stopped) return;
     const plan = ctx.store.activePlan();
     if (plan === undefined) return;
     const candidates = ctx.store
