@@ -20,7 +20,7 @@ import { failureFeedback, runAcceptance } from "./acceptance/index.ts";
 import type { Accepted, EngineContext } from "./context.ts";
 import { sessionEnv } from "./environment.ts";
 import { ensureWorktree } from "./worktree.ts";
-import { RESTACK_TASK, restackForCompletion } from "./stack.ts";
+import { RESTACK_TASK, abortStaleRestack, restackForCompletion } from "./stack.ts";
 
 export type VerdictTrigger = "request" | "exit" | "recheck" | "verify";
 
@@ -60,6 +60,7 @@ export async function requestCompletion(
 ): Promise<Accepted<Verdict>> {
   completable(engine, stageId);
   const worktree = worktreePath(engine.paths.root, stageId);
+  await abortStaleRestack(engine, stageId);
   // Off the event loop: a large checkout's status must not stall the daemon.
   const [dirty, head] = await Promise.all([dirtyFilesAsync(worktree), headCommitAsync(worktree)]);
   if (dirty.length > 0) {

@@ -174,25 +174,28 @@ type Applied =
   | { kind: "none" };
 
 /**
+ * A restack of Flux's own that a stopped daemon left half done in a running stage's worktree
+ * (its completion request was cut off): aborted before the next request looks at the worktree,
+ * so the agent's branch is as it was. Nothing when no restack was under way.
+ */
+export async function abortStaleRestack(ctx: EngineContext, stageId: string): Promise<void> {
+  if (ctx.stage(stageId).restacking === null) return;
+  const worktree = worktreePath(ctx.paths.root, stageId);
+  if (await rebaseInProgress(worktree)) {
+    ctx.log(`${stageId}: aborting the restack a stopped daemon left half done`);
+    await abortRebase(worktree);
+  }
+  ctx.note(stageId, { restacking: null });
+}
+
+/**
  * Brings a stacked stage's branch where it belongs: aborts a rebase a killed daemon left, then
  * rebases if the dependency moved or merged. The store says `restacking` while git works.
  */
-async function apply(
-  ctx: EngineContext,
-  stageId: string,
-  worktree: string,
-  tips?: ReadonlyMap<string, string>,
-): Promise<Applied> {
-  const before = ctx.stage(stageId);
-  if (before.restacking !== null) {
-    if (await rebaseInProgress(worktree)) {
-      ctx.log(`${stageId}: aborting the restack a stopped daemon left half done`);
-      await abortRebase(worktree);
-    }
-    ctx.note(stageId, { restacking: null });
-  }
+async function apply(ctx: EngineContext, stageId: string, worktree: string): Promise<Applied> {
+  await abortStaleRestack(ctx, stageId);
   const stage = ctx.stage(stageId);
-  const move = await decide(ctx, stage, tips);
+  const move = await decide(ctx, stage);
   if (move === undefined) return { kind: "none" };
   const head = await headCommitAsync(worktree);
   // Done already (a daemon stopped before it wrote `stacked_on`, or a human rebased it; for a

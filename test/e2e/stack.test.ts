@@ -96,6 +96,46 @@ describe("stacked stages", () => {
     expect(repo.read("b.txt")).toBe("b\n");
   });
 
+  it("restacks after a human's commit on the dependency's branch, once it is checked", async () => {
+    await using repo = await engineRepo({
+      agents: { work: WORK },
+      stagesYaml: `    - id: a
+      command: "sh agents/work.sh"
+      merge: manual
+    - id: b
+      dependencies: [a]
+      stack: true
+      command: "sh agents/work.sh"
+      acceptance: ["test -f a.txt"]
+`,
+    });
+    await repo.ok(["run"], 4);
+    expect(repo.state("a")).toBe("completed");
+    expect(repo.state("b")).toBe("completed");
+    fs.writeFileSync(path.join(repo.dir, ".worktrees", "a", "human.txt"), "by hand\n");
+    gitIn(repo, ".worktrees/a", ["add", "human.txt"]);
+    gitIn(repo, ".worktrees/a", ["commit", "-q", "-m", "a human's fix on a"]);
+    // `flux merge a` checks a's moved branch first; a passing check restacks b at once.
+    const merge = JSON.parse((await repo.ok(["merge", "a", "--json"])).stdout) as { kind: string };
+    expect(merge.kind).toBe("rechecking");
+    await repo.ok(["run"], 4);
+    expect(repo.state("b")).toBe("completed");
+    expect(stackedOn(repo, "b")).toBe(tip(repo, "flux/a"));
+    expect(subjects(repo, "flux/b").slice(0, 3)).toEqual([
+      "work for b",
+      "a human's fix on a",
+      "work for a",
+    ]);
+    expect(triggers(repo, "b")).toEqual(["request", "recheck"]);
+
+    await repo.ok(["merge", "a"]);
+    await repo.ok(["run"]);
+    expect(repo.mergedOrder()).toEqual(["a", "b"]);
+    const history = subjects(repo, "main");
+    for (const subject of ["work for a", "a human's fix on a", "work for b"])
+      expect(history.filter((s) => s === subject)).toHaveLength(1);
+  });
+
   it("restacks a running stage at its completion request and tells its agent why", async () => {
     await using repo = await engineRepo({
       agents: {
