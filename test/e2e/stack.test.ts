@@ -227,6 +227,47 @@ git commit -q -m "b rewrites a.txt"
     expect(repo.git("-C", ".worktrees/b", "status", "--porcelain").trim()).toBe("");
   });
 
+  it("refuses a completion whose restack conflicts, telling the agent what to run", async () => {
+    await using repo = await engineRepo({
+      agents: {
+        work: WORK,
+        held: `echo started > "$SCRATCH/started-$FLUX_STAGE_ID"
+read go < "$SCRATCH/go-$FLUX_STAGE_ID"
+echo "b was here" > a.txt
+git add a.txt
+git commit -q -m "b rewrites a.txt"
+"$FLUX_BIN" stage complete > "$SCRATCH/complete-b.txt" 2>&1 || true`,
+      },
+      stagesYaml: `    - id: a
+      command: "sh agents/work.sh"
+      merge: manual
+    - id: b
+      dependencies: [a]
+      stack: true
+      command: "sh agents/held.sh"
+`,
+    });
+    execFileSync("mkfifo", [path.join(repo.scratch, "started-b")]);
+    repo.gate("b");
+    const run = repo.spawn(["run"]);
+    await fs.promises.readFile(path.join(repo.scratch, "started-b"), "utf8");
+    fs.writeFileSync(path.join(repo.dir, ".worktrees", "a", "a.txt"), "a, fixed by hand\n");
+    gitIn(repo, ".worktrees/a", ["commit", "-q", "-am", "a human's fix on a"]);
+    await repo.open("b");
+    expect(await run.exit).toBe(4);
+    const told = fs.readFileSync(path.join(repo.scratch, "complete-b.txt"), "utf8");
+    expect(told).toContain("STACK_CONFLICT");
+    expect(told).toContain("conflicts in a.txt");
+    expect(told).toContain("git rebase --onto");
+    // Its session ended without completing; nothing was rebased, and the stage waits for a human.
+    expect(subjects(repo, "flux/b")[0]).toBe("b rewrites a.txt");
+    expect(repo.state("b")).toBe("blocked");
+    expect(
+      repo.db<{ reason: string }>("SELECT reason FROM stages WHERE id = 'b'")[0]?.reason,
+    ).toContain("restacking onto a conflicts in a.txt");
+    expect(repo.git("-C", ".worktrees/b", "status", "--porcelain").trim()).toBe("");
+  });
+
   it("redoes a restack a stopped daemon left half done", async () => {
     await using repo = await engineRepo({
       agents: { tries: TRIES, work: WORK },
