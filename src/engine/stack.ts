@@ -131,6 +131,9 @@ interface StackMove {
   dep: string;
   onto: string;
   upstream: string;
+  /** What happened to the dependency: "a merged", "a's branch moved (x → y)". */
+  cause: string;
+  /** The reason recorded for the re-check: the cause and what Flux did. */
   why: string;
 }
 
@@ -148,23 +151,26 @@ async function decide(
   if (upstream === undefined || GONE.has(upstream.state)) {
     const onto = await branchTipAsync(root, plan.baseBranch);
     if (onto === undefined) return undefined;
-    const what = upstream?.state === "skipped" ? "was skipped" : "merged";
+    const cause = `${dep} ${upstream?.state === "skipped" ? "was skipped" : "merged"}`;
     return {
       kind: "retarget",
       dep,
       onto,
       upstream: stage.stackedOn,
-      why: `${dep} ${what}: its branch moved onto ${plan.baseBranch} (${onto.slice(0, 8)})`,
+      cause,
+      why: `${cause}: rebased onto ${plan.baseBranch} (${onto.slice(0, 8)})`,
     };
   }
   const tip = tips?.get(stageBranch(dep)) ?? (await branchTipAsync(root, stageBranch(dep)));
   if (tip === undefined || tip === stage.stackedOn) return undefined;
+  const cause = `${dep}'s branch moved (${stage.stackedOn.slice(0, 8)} → ${tip.slice(0, 8)})`;
   return {
     kind: "restack",
     dep,
     onto: tip,
     upstream: stage.stackedOn,
-    why: `${dep}'s branch moved (${stage.stackedOn.slice(0, 8)} → ${tip.slice(0, 8)}): its branch was rebased onto it`,
+    cause,
+    why: `${cause}: restacked onto it`,
   };
 }
 
@@ -275,7 +281,7 @@ export async function restackForCompletion(
   if (applied.kind === "conflict") {
     throw new FluxError(
       "STACK_CONFLICT",
-      `${move.why.replace(/: its branch.*$/, "")}, and rebasing this stage's commits onto it conflicts in ${applied.files.join(", ")}`,
+      `${move.cause}, and rebasing this stage's commits onto ${move.kind === "restack" ? "it" : ctx.plan().baseBranch} conflicts in ${applied.files.join(", ")}`,
       {
         hint: `${byHand(stageId, move).replace(/^in \.worktrees\/[^ ]+ /, "")}, then ask to complete again`,
         exitCode: ExitCode.refused,
