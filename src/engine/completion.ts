@@ -20,6 +20,7 @@ import { failureFeedback, runAcceptance } from "./acceptance/index.ts";
 import type { Accepted, EngineContext } from "./context.ts";
 import { sessionEnv } from "./environment.ts";
 import { ensureWorktree } from "./worktree.ts";
+import { RESTACK_TASK, abortStaleRestack, restackForCompletion } from "./stack.ts";
 
 export type VerdictTrigger = "request" | "exit" | "recheck" | "verify";
 
@@ -33,6 +34,8 @@ export interface Verdict {
   report: string;
   checks: CheckEvidence[];
   durationMs: number;
+  /** A stacked stage's branch was rebased before the acceptance: what the agent is told. */
+  restacked?: string | undefined;
 }
 
 /** What a verdict run needs: why it runs, on which commit, for which session. */
@@ -41,6 +44,8 @@ export interface VerdictRequest {
   commit: string;
   sessionId?: string | undefined;
   onProgress?: ((event: AcceptanceProgress) => void) | undefined;
+  /** Passed on to the verdict (`Verdict.restacked`). */
+  restacked?: string | undefined;
 }
 
 /**
@@ -55,8 +60,9 @@ export async function requestCompletion(
 ): Promise<Accepted<Verdict>> {
   completable(engine, stageId);
   const worktree = worktreePath(engine.paths.root, stageId);
+  await abortStaleRestack(engine, stageId);
   // Off the event loop: a large checkout's status must not stall the daemon.
-  const [dirty, commit] = await Promise.all([dirtyFilesAsync(worktree), headCommitAsync(worktree)]);
+  const [dirty, head] = await Promise.all([dirtyFilesAsync(worktree), headCommitAsync(worktree)]);
   if (dirty.length > 0) {
     throw new FluxError(
       "COMMIT_FIRST",
@@ -68,6 +74,9 @@ export async function requestCompletion(
       },
     );
   }
+  // A stacked stage whose dependency moved or merged is rebased first (stack.ts).
+  const restacked = await restackForCompletion(engine, stageId);
+  const commit = restacked === undefined ? head : await headCommitAsync(worktree);
   // Checked again after git answered: another request may have come first.
   completable(engine, stageId);
   // Asking is progress: an interactive agent's Stop reminders start again from zero.
@@ -78,6 +87,7 @@ export async function requestCompletion(
     commit,
     sessionId: options.sessionId,
     onProgress: options.onProgress,
+    restacked,
   });
   return { result };
 }
@@ -181,9 +191,10 @@ export function runVerdict(
           : formatFeedback(failureFeedback(result), completeCommandFor(stage.spec.agent)),
         checks: result.checks,
         durationMs: result.durationMs,
+        ...(options.restacked === undefined ? {} : { restacked: options.restacked }),
       };
     },
-    { after: ["start", "merge"] },
+    { after: ["start", "merge", RESTACK_TASK] },
   );
   return task.catch((error: unknown) => {
     if (!(error instanceof FluxError && error.code === "STAGE_BUSY")) {

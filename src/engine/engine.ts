@@ -66,6 +66,7 @@ import { SessionWatch } from "./session-watch.ts";
 import { StageTasks } from "./tasks.ts";
 import { schedule } from "./tick.ts";
 import { ConflictWatch, DEFAULT_PREDICT_INTERVAL_MS } from "./predict.ts";
+import { StackWatch } from "./stack.ts";
 
 export type { RunAccepted, RunProgress, RunRequest } from "./progress.ts";
 
@@ -130,6 +131,7 @@ export class Engine {
   private readonly cleanups: (() => void)[] = [];
   private readonly onFatal: ((error: unknown) => void) | undefined;
   private readonly conflicts: ConflictWatch;
+  private readonly stacks: StackWatch;
 
   constructor(options: EngineOptions) {
     this.store = options.store;
@@ -165,7 +167,11 @@ export class Engine {
         watch: new HealthWatch(clock),
         machine: options.machine ?? readMachine,
       },
-      tasks: new StageTasks((stageId, what) => this.wake(`${what} of ${stageId} done`)),
+      tasks: new StageTasks((stageId, what) => {
+        this.wake(`${what} of ${stageId} done`);
+        // A stacked stage whose task ended may restack now (stack.ts).
+        this.stacks.poke();
+      }),
       sessions: new SessionWatch(clock),
       run: new RunScope(store, {
         maxParallel: options.maxParallel,
@@ -202,16 +208,22 @@ export class Engine {
       rearmHandoff: (sessionId, ms) => armHandoffDeadline(ctx, sessionId, ms),
     };
     this.ctx = ctx;
+    const stacks = new StackWatch(ctx);
+    this.stacks = stacks;
     this.conflicts = new ConflictWatch({
       store,
       paths: options.paths,
       clock,
       log,
       intervalMs: options.predictIntervalMs ?? DEFAULT_PREDICT_INTERVAL_MS,
+      // The tips it reads show a dependency's branch that moved (a human's commit too).
+      onTips: (tips) => stacks.poke(tips),
     });
     this.cleanups.push(
       store.subscribe((event) => {
         for (const listener of this.listeners) listener(event);
+        // A dependency passed, merged or was rejected; a stacked stage left `checking`.
+        if (event.type === "stage.transitioned") stacks.poke();
       }),
     );
   }
@@ -223,6 +235,8 @@ export class Engine {
     await readoptSessions(this.ctx);
     await redoInFlight(this.ctx);
     settleEndedSessions(this.ctx);
+    // A restack a stopped daemon left undone (or half done) is done now.
+    this.stacks.poke();
     this.wake("start");
   }
 
@@ -233,7 +247,9 @@ export class Engine {
     this.ctx.limits.alarm.clear();
     this.ctx.health.watch.clear();
     this.conflicts.clear();
+    this.stacks.clear();
     for (const cleanup of this.cleanups.splice(0)) cleanup();
+    await this.stacks.idle();
     await this.ctx.tasks.drain();
     await this.conflicts.idle();
   }
@@ -316,7 +332,7 @@ export class Engine {
 
   /** True while anything can still move without a human: the daemon's idle clock waits for this. */
   active(): boolean {
-    return this.ticking || isActive(this.ctx);
+    return this.ticking || this.stacks.busy() || isActive(this.ctx);
   }
 
   /** Where the run stands: done, still moving, or waiting on people (and on what). */

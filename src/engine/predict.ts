@@ -49,6 +49,8 @@ export interface ConflictWatchOptions {
   log: (line: string) => void;
   /** Milliseconds between looks while a session runs. */
   intervalMs: number;
+  /** Hears the stage branch tips each look reads (stacked stages follow their dependency). */
+  onTips?: ((tips: ReadonlyMap<string, string>) => void) | undefined;
 }
 
 export class ConflictWatch {
@@ -123,6 +125,7 @@ export class ConflictWatch {
     if (base === undefined) return;
     // Every stage branch's tip in one git process, not one per stage on every tick.
     const tips = await branchTipsAsync(root, stageBranchName(""));
+    this.options.onTips?.(tips);
     const stages: InFlightStage[] = [];
     for (const stage of store.stages(plan.id)) {
       if (!IN_FLIGHT.has(stage.state)) continue;

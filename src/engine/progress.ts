@@ -5,6 +5,7 @@
  */
 import { pickStartable } from "../core/graph/concurrency.ts";
 import { ancestors } from "../core/graph/order.ts";
+import { isDependencySatisfied } from "../core/graph/readiness.ts";
 import type { StageState } from "../core/stage/states.ts";
 import { TERMINAL_STATES } from "../core/stage/states.ts";
 import { ExitCode, FluxError, stageNotFound } from "../core/errors.ts";
@@ -14,6 +15,7 @@ import { readFlow } from "../store/flow.ts";
 import { latestSession, openSessions } from "../store/sessions.ts";
 import type { StageRecord } from "../store/store.ts";
 import type { EngineContext } from "./context.ts";
+import { waitsForDependency } from "./stack.ts";
 
 export interface RunRequest {
   stage?: string | undefined;
@@ -59,11 +61,16 @@ export function widenRun(ctx: EngineContext, request: RunRequest): RunAccepted {
     const upstream = ancestors(nodes, target.id);
     if (request.withDeps === true) wanted = new Set([...upstream, target.id]);
     else {
+      const stateOf = (id: string) => stages.find((s) => s.id === id)?.state;
       const unmet = [...upstream].filter((id) => {
-        const state = stages.find((s) => s.id === id)?.state;
+        const state = stateOf(id);
         return state !== "merged" && state !== "skipped";
       });
-      if (unmet.length > 0 && target.spec.dependencies.some((d) => unmet.includes(d))) {
+      // A stacked stage may start on its dependency's branch once that passed (stack.ts).
+      const blocking = target.spec.dependencies.filter(
+        (d) => unmet.includes(d) && !isDependencySatisfied(stateOf(d), target.spec.stack),
+      );
+      if (blocking.length > 0) {
         throw new FluxError("STAGE_DEPS_UNMET", `${target.id} waits on ${unmet.join(", ")}`, {
           hint: `run them first, or \`flux run --stage ${target.id} --with-deps\``,
           exitCode: ExitCode.refused,
@@ -126,6 +133,8 @@ function willMerge(ctx: EngineContext, stage: StageRecord): boolean {
     (stage.state === "completed" || stage.state === "verified") &&
     stage.spec.merge !== "manual" &&
     !ctx.run.mergeHeld(stage.id) &&
+    // A stacked stage merges after its dependency (stack.ts).
+    !waitsForDependency(ctx, stage) &&
     mayMerge(readFlow(ctx.store))
   );
 }

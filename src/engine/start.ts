@@ -30,6 +30,7 @@ import { sessionPolicy } from "./context-report.ts";
 import { park, pickAgent } from "./limits.ts";
 import { watchHealth } from "./health.ts";
 import { specForAgent } from "../core/limits/policy.ts";
+import { recordStack, startBranch } from "./stack.ts";
 
 /** Setup commands (e.g. `npm ci`) may take a while; each gets this long. */
 const SETUP_TIMEOUT_MS = 30 * 60_000;
@@ -61,8 +62,10 @@ export async function startSession(
   const worktree = await createWorktree({
     root: engine.paths.root,
     stageId,
-    baseBranch: plan.baseBranch,
+    // A stacked stage starts from its dependency's branch (stack.ts).
+    baseBranch: startBranch(engine, record),
   });
+  await recordStack(engine, stageId);
   const env = sessionEnv(engine, stage.spec);
   if (worktree.created && stage.spec.setup.length > 0) {
     engine.note(stageId, { reason: "running setup" });

@@ -19,6 +19,7 @@ import { mergeTask } from "./merge.ts";
 import { mergeFirst } from "./merge-order.ts";
 import { startable } from "./progress.ts";
 import { startSession } from "./start.ts";
+import { mergeHold } from "./stack.ts";
 import { blockOnFailure } from "./task-policy.ts";
 
 export function schedule(ctx: EngineContext): void {
@@ -41,6 +42,12 @@ export function schedule(ctx: EngineContext): void {
       continue;
     }
     const finished = stage.state === "completed" || stage.state === "verified";
+    // A stacked stage merges only after its dependency has (stack.ts).
+    const held = finished ? mergeHold(ctx, stage) : undefined;
+    if (held !== undefined) {
+      if (stage.reason !== held) ctx.note(stage.id, { reason: held });
+      continue;
+    }
     if (finished && stage.spec.merge === "manual" && stage.reason === null) {
       // In the store, not in memory: `flux status` and a restarted daemon say the same.
       ctx.note(stage.id, { reason: `merge: manual — waiting for \`flux merge ${stage.id}\`` });

@@ -255,4 +255,12 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 12,
+    name: "stacked stages: the dependency commit a branch is stacked on, a restack under way",
+    sql: `
+      ALTER TABLE stages ADD COLUMN stacked_on TEXT;
+      ALTER TABLE stages ADD COLUMN restacking TEXT;
+    `,
+  },
 ];

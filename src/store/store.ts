@@ -39,6 +39,10 @@ export interface StageFacts {
   feedback?: string | null;
   /** A parked stage's deadline (ISO): it goes back to ready by itself then. */
   parkedUntil?: string | null;
+  /** A stacked stage: the dependency's commit its branch is stacked on (engine/stack.ts). */
+  stackedOn?: string | null;
+  /** Set while Flux rebases a stacked stage's branch (the commit it rebases onto). */
+  restacking?: string | null;
 }
 
 export interface StageRecord {
@@ -55,6 +59,10 @@ export interface StageRecord {
   feedback: string | null;
   /** Set while the stage is parked: when the limit it waits for resets (ISO). */
   parkedUntil: string | null;
+  /** A stacked stage built on its unmerged dependency: the dependency commit it sits on. */
+  stackedOn: string | null;
+  /** A rebase of the stage's branch Flux began (the target commit): a kill may have cut it off. */
+  restacking: string | null;
   updatedAt: string;
 }
 
@@ -88,6 +96,8 @@ interface StageRow {
   merge_commit: string | null;
   feedback: string | null;
   parked_until: string | null;
+  stacked_on: string | null;
+  restacking: string | null;
   updated_at: string;
 }
 
@@ -229,7 +239,7 @@ export class Store {
     }
     const states = new Map(this.stages(planId).map((s) => [s.id, s.state]));
     const depsSatisfied = stage.spec.dependencies.every((d) =>
-      isDependencySatisfied(states.get(d), false),
+      isDependencySatisfied(states.get(d), stage.spec.stack),
     );
     const outcome = transition(stage.state, action, {
       reason: meta.reason,
@@ -258,6 +268,8 @@ export class Store {
       ["mergeCommit", "merge_commit"],
       ["feedback", "feedback"],
       ["parkedUntil", "parked_until"],
+      ["stackedOn", "stacked_on"],
+      ["restacking", "restacking"],
     ] as const) {
       if (!(key in facts)) continue;
       sets.push(`${column} = ?`);
@@ -277,7 +289,7 @@ export class Store {
     for (const stage of stages) {
       if (stage.state !== "waiting" && stage.state !== "ready") continue;
       const satisfied = stage.spec.dependencies.every((d) =>
-        isDependencySatisfied(states.get(d), false),
+        isDependencySatisfied(states.get(d), stage.spec.stack),
       );
       if (satisfied === (stage.state === "ready")) continue;
       const outcome = transition(stage.state, satisfied ? "deps_satisfied" : "deps_unsatisfied", {
@@ -355,6 +367,8 @@ function stageFromRow(row: StageRow): StageRecord {
     mergeCommit: row.merge_commit,
     feedback: row.feedback,
     parkedUntil: row.parked_until,
+    stackedOn: row.stacked_on ?? null,
+    restacking: row.restacking ?? null,
     updatedAt: row.updated_at,
   };
 }

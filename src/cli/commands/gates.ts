@@ -89,6 +89,7 @@ export async function stageComplete(
     client.stream("completeStage", { params: { id } }),
     "verdict",
   );
+  if (opts.json !== true && verdict.restacked !== undefined) ctx.output.out(verdict.restacked);
   if (opts.json === true) ctx.output.out(json(verdict));
   else if (verdict.passed)
     ctx.output.out(

@@ -42,6 +42,8 @@ export interface StageStatus {
   fixAttempts: number;
   /** Why the stage's live session waits for a human (an attribute of the session), or null. */
   waitingForInput: string | null;
+  /** A stacked stage on its unmerged dependency's branch: that dependency and the commit. */
+  stackedOn: { id: string; commit: string } | null;
   /** The stage's context thresholds: `[context]`, then the plan's defaults and its own. */
   context: ContextThresholds;
   updatedAt: string;
@@ -117,6 +119,10 @@ export function buildStatus(
       retries: s.retries,
       fixAttempts: s.fixAttempts,
       waitingForInput: waiting.get(s.id) ?? null,
+      stackedOn:
+        s.stackedOn === null || s.spec.dependencies[0] === undefined
+          ? null
+          : { id: s.spec.dependencies[0], commit: s.stackedOn },
       context: thresholds(policyOf(s.id)),
       updatedAt: s.updatedAt,
     })),
@@ -235,6 +241,9 @@ function detail(s: StageStatus, color: boolean): string {
   if (s.waitingForInput !== null)
     parts.push(paint(color, "yellow", `waiting for input: ${s.waitingForInput}`));
   if (s.reason !== null) parts.push(s.reason);
+  // The hold reason of a finished stacked stage names it already.
+  if (s.stackedOn !== null && s.reason?.startsWith("stacked on ") !== true)
+    parts.push(`stacked on ${s.stackedOn.id} (${s.stackedOn.commit.slice(0, 8)})`);
   if (s.lastAgent !== null && s.lastAgent !== s.agent)
     parts.push(`on ${s.lastAgent} (fallback for ${s.agent})`);
   if (s.retries > 0) parts.push(`retries ${s.retries}`);

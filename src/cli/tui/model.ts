@@ -83,6 +83,8 @@ export function stageDetail(s: StageStatus): string {
   const parts: string[] = [];
   if (s.waitingForInput !== null) parts.push(`waiting for input: ${s.waitingForInput}`);
   if (s.reason !== null) parts.push(s.reason);
+  if (s.stackedOn !== null && s.reason?.startsWith("stacked on ") !== true)
+    parts.push(`stacked on ${s.stackedOn.id} (${s.stackedOn.commit.slice(0, 8)})`);
   if (s.fixAttempts > 0) parts.push(`fix attempts ${s.fixAttempts}`);
   if (parts.length === 0 && s.name !== s.id) parts.push(s.name);
   return parts.join(" · ");

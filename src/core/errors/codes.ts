@@ -128,6 +128,7 @@ export const ERROR_EXIT_CODES = {
   SESSION_STATE_CORRUPT: internal,
   SIGNAL_TEMPLATE: usage,
   SIGNAL_UNREADABLE: environment,
+  STACK_CONFLICT: refused,
   STAGE_ACTION_MISSING: usage,
   STAGE_BUSY: refused,
   STAGE_CHECKING: refused,

@@ -1,8 +1,11 @@
 /**
  * Readiness: which stages may start, and what the others wait on (DESIGN.md §2). A dependency
- * is satisfied when the upstream stage is `merged` or `skipped`, or — for an upstream whose
- * dependents stack on its branch — `completed` or `verified` (`verified` lies past
- * `completed`; `awaiting_verification` does not satisfy: the gate holds dependents back).
+ * is satisfied when the upstream stage is `merged` or `skipped`, or — for a stacked stage
+ * (`stack: true`: it starts from its one dependency's branch before that merges) — when the
+ * upstream's acceptance passed: `completed`, `awaiting_verification` or `verified`. A human
+ * gate on the upstream guards its merge into the base, not the branch a stacked dependent
+ * builds on; the dependent never merges before its upstream (engine/stack.ts), and a
+ * rejected upstream moves its branch, which restacks the dependent.
  */
 import { stageNotFound } from "../errors.ts";
 import { SATISFYING_STATES } from "../stage/states.ts";
@@ -11,14 +14,21 @@ import { adjacency } from "./nodes.ts";
 import type { GraphNode } from "./nodes.ts";
 
 export interface ReadinessOptions {
-  /** Upstream ids whose dependents stack on their branch. Default: none. */
+  /** Ids of the stacked stages (`stack: true`: the dependent's field). Default: none. */
   stacked?: ReadonlySet<string> | undefined;
 }
 
-/** States of a stacked upstream that satisfy its dependents, besides SATISFYING_STATES. */
-const STACKED_STATES: ReadonlySet<StageState> = new Set(["completed", "verified"]);
+/** States of the upstream that satisfy a stacked dependent, besides SATISFYING_STATES. */
+export const STACKED_STATES: ReadonlySet<StageState> = new Set([
+  "completed",
+  "awaiting_verification",
+  "verified",
+]);
 
-/** Whether a dependency in `state` (undefined: no such stage) lets its dependents start. */
+/**
+ * Whether a dependency in `state` (undefined: no such stage) lets a dependent start; `stacked`:
+ * the dependent is a stacked stage.
+ */
 export function isDependencySatisfied(state: StageState | undefined, stacked: boolean): boolean {
   if (state === undefined) return false;
   return SATISFYING_STATES.has(state) || (stacked && STACKED_STATES.has(state));
@@ -39,7 +49,7 @@ export function readyStages(
   for (const [id, deps] of adjacency(nodes, false)) {
     const state = states.get(id) ?? "waiting";
     if (state !== "waiting" && state !== "ready") continue;
-    if (deps.every((dep) => satisfied(dep, states, options))) ready.push(id);
+    if (deps.every((dep) => satisfied(id, dep, states, options))) ready.push(id);
   }
   return ready;
 }
@@ -59,13 +69,14 @@ export function waitingOn(
     const known = nodes.map((n) => n.id);
     throw stageNotFound(id, known);
   }
-  return deps.filter((dep) => !satisfied(dep, states, options));
+  return deps.filter((dep) => !satisfied(id, dep, states, options));
 }
 
 function satisfied(
+  id: string,
   dep: string,
   states: ReadonlyMap<string, StageState>,
   options: ReadinessOptions,
 ): boolean {
-  return isDependencySatisfied(states.get(dep), options.stacked?.has(dep) === true);
+  return isDependencySatisfied(states.get(dep), options.stacked?.has(id) === true);
 }

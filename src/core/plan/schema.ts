@@ -119,7 +119,12 @@ export const StageSettings = z.object({
   merge_conflict: MergeConflictMode.optional().describe(
     "agent: a session merges the base in and resolves a conflict; human: the stage blocks (default human)",
   ),
-  stack: z.boolean().optional().describe("Dependents start on this stage's branch once completed"),
+  stack: z
+    .boolean()
+    .optional()
+    .describe(
+      "Start from the one dependency's branch before it merges; restacked when it moves, retargeted onto the base when it merges",
+    ),
   fallback_agents: z
     .array(AgentKind)
     .optional()
@@ -159,4 +164,4 @@ export const PlanDocument = z.object({ flux: PlanMetadata });
 export type PlanDocument = z.infer<typeof PlanDocument>;
 
 /** Fields that are parsed and stored now but whose behaviour a later release brings. */
-export const INACTIVE_FIELDS = ["stack", "budget"] as const;
+export const INACTIVE_FIELDS = ["budget"] as const;

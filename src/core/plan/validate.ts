@@ -12,6 +12,7 @@ import { MAX_GLOB_LENGTH, globProblem } from "./overlap.ts";
 import { checkOverlaps } from "./overlap-check.ts";
 import { RESERVED_STAGE_IDS } from "./schema.ts";
 import { checkContext, checkSettings } from "./validate-settings.ts";
+import { checkStack } from "./stack-check.ts";
 import type { Data, Path, Report, StageView } from "./validate-view.ts";
 import { isRecord, label, strings } from "./validate-view.ts";
 import { SuggestBudget, closest, slugify } from "./suggest.ts";
@@ -66,6 +67,7 @@ export function validateMetadata(
 
   checkSettings(isRecord(flux.defaults) ? flux.defaults : {}, stages, report);
   checkContext(isRecord(flux.defaults) ? flux.defaults : {}, stages, report);
+  checkStack(isRecord(flux.defaults) ? flux.defaults : {}, stages, report);
   checkGroups(flux, stages, budget, report);
   checkGlobs(stages, report);
   const nodes: GraphNode[] = [...graph].map(([id, edges]) => ({

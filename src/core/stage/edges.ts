@@ -154,9 +154,9 @@ export const STAGE_EDGES: { readonly [A in StageAction]: StageEdge } = {
     why: "a human rejected the work: a new session starts with the feedback",
   },
   recheck_requested: {
-    from: ["completed", "verified", "blocked"],
+    from: ["completed", "awaiting_verification", "verified", "blocked"],
     to: "checking",
-    why: "the branch moved since acceptance passed (base merged in): check again before merging",
+    why: "the branch moved since acceptance passed (base merged in, or a stacked stage rebased): check again before merging",
   },
   merge_conflict: {
     from: ["completed", "verified"],

@@ -11,11 +11,11 @@ const nodes = [node("a"), node("b", "a"), node("c", "a", "b"), node("d")];
 const states = (entries: Record<string, StageState>) => new Map(Object.entries(entries));
 
 describe("isDependencySatisfied", () => {
-  it("accepts merged and skipped; completed and verified only when stacked", () => {
+  it("accepts merged and skipped; a passed upstream only for a stacked dependent", () => {
     for (const state of STAGE_STATES) {
       expect(isDependencySatisfied(state, false)).toBe(state === "merged" || state === "skipped");
       expect(isDependencySatisfied(state, true)).toBe(
-        ["merged", "skipped", "completed", "verified"].includes(state),
+        ["merged", "skipped", "completed", "awaiting_verification", "verified"].includes(state),
       );
     }
     expect(isDependencySatisfied(undefined, true)).toBe(false);
@@ -38,12 +38,18 @@ describe("readyStages", () => {
     expect(readyStages([node("x", "elsewhere")], states({ elsewhere: "merged" }))).toEqual(["x"]);
   });
 
-  it("lets a completed upstream satisfy dependents only when they stack on it", () => {
+  it("lets a passed upstream satisfy a dependent only when the dependent stacks", () => {
     const s = states({ a: "completed", b: "waiting", c: "waiting", d: "merged" });
     expect(readyStages(nodes, s)).toEqual([]);
-    expect(readyStages(nodes, s, { stacked: new Set(["a"]) })).toEqual(["b"]);
+    // The field sits on the dependent: naming the upstream stacks nothing.
+    expect(readyStages(nodes, s, { stacked: new Set(["a"]) })).toEqual([]);
+    expect(readyStages(nodes, s, { stacked: new Set(["b"]) })).toEqual(["b"]);
+    // The upstream's gate guards its merge, not the branch the dependent builds on.
     const gated = states({ a: "awaiting_verification", b: "waiting", c: "waiting", d: "merged" });
-    expect(readyStages(nodes, gated, { stacked: new Set(["a"]) })).toEqual([]);
+    expect(readyStages(nodes, gated, { stacked: new Set(["b"]) })).toEqual(["b"]);
+    expect(waitingOn(nodes, gated, "b", { stacked: new Set(["b"]) })).toEqual([]);
+    const running = states({ a: "running", b: "waiting", c: "waiting", d: "merged" });
+    expect(readyStages(nodes, running, { stacked: new Set(["b"]) })).toEqual([]);
   });
 
   it("never readies a stage that depends on itself", () => {
@@ -66,7 +72,8 @@ describe("readyStages", () => {
               if (depState === undefined) return false;
               return (
                 SATISFYING_STATES.has(depState) ||
-                (stacked.has(dep) && (depState === "completed" || depState === "verified"))
+                (stacked.has(n.id) &&
+                  ["completed", "awaiting_verification", "verified"].includes(depState))
               );
             });
             const expected = (state === "waiting" || state === "ready") && allSatisfied;

@@ -84,6 +84,28 @@ const cases: Case[] = [
     says: "`budget` is parsed and stored but not active yet",
   },
   {
+    fixture: "stack-dependencies.md",
+    code: "PLAN_STACK_DEPENDENCIES",
+    line: 13,
+    column: 7,
+    says: 'stage "ui" has `stack: true` and 2 dependencies',
+  },
+  {
+    fixture: "stack-no-dependency.md",
+    code: "PLAN_STACK_NO_DEPS",
+    line: 10,
+    column: 7,
+    severity: "warning",
+    says: 'stage "models" has `stack: true` but no dependency',
+  },
+  {
+    fixture: "stack-defaults.md",
+    code: "PLAN_STACK_DEFAULTS",
+    line: 9,
+    column: 5,
+    says: "not allowed in defaults",
+  },
+  {
     fixture: "context-order.md",
     code: "PLAN_CONTEXT_ORDER",
     line: 14,

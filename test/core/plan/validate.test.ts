@@ -242,3 +242,40 @@ describe("fallback agents", () => {
     expect(found.map((d) => [d.code, d.severity])).toEqual([["PLAN_FALLBACK_INVALID", "warning"]]);
   });
 });
+
+describe("stacked stages", () => {
+  it("a stacked stage with one dependency is clean, a repeated one counts once", () => {
+    expect(check("    - id: a\n    - id: b\n      dependencies: [a]\n      stack: true")).toEqual(
+      [],
+    );
+    expect(
+      check("    - id: a\n    - id: b\n      dependencies: [a, a]\n      stack: true"),
+    ).toEqual([]);
+    expect(
+      check(
+        "    - id: a\n    - id: c\n    - id: b\n      dependencies: [a, c]\n      stack: false",
+      ),
+    ).toEqual([]);
+  });
+
+  it("two dependencies: an error at the stage's `stack` key, with file and line", () => {
+    const found = check(
+      "    - id: a\n    - id: c\n    - id: b\n      dependencies: [a, c]\n      stack: true",
+    );
+    expect(codes(found)).toEqual(["PLAN_STACK_DEPENDENCIES"]);
+    expect(found[0]).toMatchObject({
+      file: "p.md",
+      severity: "error",
+      path: ["stages", 2, "stack"],
+    });
+    expect(found[0]?.line).toBeGreaterThan(0);
+    expect(found[0]?.hint).toContain("Keep one dependency");
+  });
+
+  it("`stack: false` in defaults is harmless, `stack: true` there is refused", () => {
+    expect(check("    - id: a", "  defaults:\n    stack: false\n")).toEqual([]);
+    expect(codes(check("    - id: a", "  defaults:\n    stack: true\n"))).toEqual([
+      "PLAN_STACK_DEFAULTS",
+    ]);
+  });
+});

@@ -98,6 +98,7 @@ const LEGAL: Record<StageState, Partial<Record<StageAction, StageState>>> = {
   awaiting_verification: {
     gate_approved: "verified",
     gate_rejected: "ready",
+    recheck_requested: "checking",
     block: "blocked",
     reset: "ready",
     skip: "skipped",

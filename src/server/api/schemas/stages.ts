@@ -27,6 +27,8 @@ export const Verdict = z.strictObject({
   report: z.string(),
   checks: z.array(CheckEvidence),
   durationMs: z.number(),
+  /** A stacked stage's branch was rebased before the acceptance: why (engine/stack.ts). */
+  restacked: z.string().optional(),
 });
 
 /** What a reviewer sees at a gate (engine/gates.ts). */
