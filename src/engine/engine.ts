@@ -65,6 +65,8 @@ import { SessionWatch } from "./session-watch.ts";
 import { StageTasks } from "./tasks.ts";
 import { schedule } from "./tick.ts";
 import { ConflictWatch, DEFAULT_PREDICT_INTERVAL_MS } from "./predict.ts";
+import { DEFAULT_PR_POLL_MS, DEFAULT_REMOTE } from "./pull-request.ts";
+import { PullRequestWatch } from "./pull-request-watch.ts";
 
 export type { RunAccepted, RunProgress, RunRequest } from "./progress.ts";
 
@@ -93,6 +95,10 @@ export interface EngineOptions {
   health?: HealthSettings | undefined;
   /** `[merge] predict_interval`: ms between predicted-conflict looks while sessions run (60 s). */
   predictIntervalMs?: number | undefined;
+  /** `[merge] remote`: where `merge: pr` pushes stage branches (default "origin"). */
+  remote?: string | undefined;
+  /** `[merge] pr_poll`: ms between looks at open pull requests (60 s). */
+  prPollMs?: number | undefined;
   /** This machine's free memory and load (default: node:os). */
   machine?: MachineReader | undefined;
   /**
@@ -129,6 +135,7 @@ export class Engine {
   private readonly cleanups: (() => void)[] = [];
   private readonly onFatal: ((error: unknown) => void) | undefined;
   private readonly conflicts: ConflictWatch;
+  private readonly pullRequests: PullRequestWatch;
 
   constructor(options: EngineOptions) {
     this.store = options.store;
@@ -159,6 +166,7 @@ export class Engine {
         timeoutMs: options.handoffTimeoutMs ?? 5 * 60_000,
       },
       limits: { settings: options.limits ?? DEFAULT_LIMITS, alarm: new ParkAlarm(clock) },
+      pullRequests: { remote: options.remote ?? DEFAULT_REMOTE },
       health: {
         settings: options.health ?? DEFAULT_HEALTH,
         watch: new HealthWatch(clock),
@@ -208,6 +216,7 @@ export class Engine {
       log,
       intervalMs: options.predictIntervalMs ?? DEFAULT_PREDICT_INTERVAL_MS,
     });
+    this.pullRequests = new PullRequestWatch(ctx, options.prPollMs ?? DEFAULT_PR_POLL_MS);
     this.cleanups.push(
       store.subscribe((event) => {
         for (const listener of this.listeners) listener(event);
@@ -222,6 +231,8 @@ export class Engine {
     await readoptSessions(this.ctx);
     await redoInFlight(this.ctx);
     settleEndedSessions(this.ctx);
+    // A pull request may have merged or closed while no daemon looked.
+    this.pullRequests.check("daemon start");
     this.wake("start");
   }
 
@@ -232,6 +243,7 @@ export class Engine {
     this.ctx.limits.alarm.clear();
     this.ctx.health.watch.clear();
     this.conflicts.clear();
+    this.pullRequests.clear();
     for (const cleanup of this.cleanups.splice(0)) cleanup();
     await this.ctx.tasks.drain();
     await this.conflicts.idle();
@@ -275,6 +287,7 @@ export class Engine {
         if (isDamagedDatabase(error)) this.fatal(error);
       } finally {
         this.ticking = false;
+        this.pullRequests.arm();
         for (const listener of this.settledListeners) listener();
       }
     });
@@ -316,6 +329,14 @@ export class Engine {
   /** True while anything can still move without a human: the daemon's idle clock waits for this. */
   active(): boolean {
     return this.ticking || isActive(this.ctx);
+  }
+
+  /**
+   * Stages waiting on an open pull request: nothing a human does here moves them, so the daemon
+   * stays up to look (its idle clock waits while there are any).
+   */
+  awaitingPullRequests(): string[] {
+    return this.pullRequests.waiting();
   }
 
   /** Where the run stands: done, still moving, or waiting on people (and on what). */

@@ -21,13 +21,15 @@ import { ExitCode, FluxError } from "../core/errors.ts";
 import type { StageRecord } from "../store/store.ts";
 import { latestSession, recordFailure } from "../store/sessions.ts";
 import type { EngineContext } from "./context.ts";
+import { pullRequestTask } from "./pull-request.ts";
 
 export type MergeOutcome =
   | { kind: "merged"; mergeCommit: string }
   | { kind: "conflict"; files: string[] }
   | { kind: "overlap"; files: string[] }
   | { kind: "rechecking"; commit: string }
-  | { kind: "waiting"; reason: string };
+  | { kind: "waiting"; reason: string }
+  | { kind: "blocked"; reason: string };
 
 /**
  * `flux merge <id>`: merge now (manual mode, after the user's overlapping files are committed,
@@ -97,6 +99,7 @@ export async function mergeTask(
       stageId,
       `the branch moved since its acceptance passed (${commit.slice(0, 8)} → ${head.slice(0, 8)})`,
     );
+  if (stage.spec.merge === "pr") return pullRequestTask(engine, stageId, commit);
 
   // Both take the repository's merge lock themselves.
   const result =

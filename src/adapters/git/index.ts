@@ -9,3 +9,4 @@ export * from "./lock.ts";
 export * from "./version.ts";
 export * from "./inspect-async.ts";
 export * from "./merge-tree.ts";
+export * from "./remote.ts";

@@ -227,6 +227,7 @@ export async function merge(
         );
         break;
       case "waiting":
+      case "blocked":
         ctx.output.out(outcome.reason);
         break;
     }

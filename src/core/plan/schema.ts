@@ -36,7 +36,7 @@ export type PermissionMode = z.infer<typeof PermissionMode>;
 export const VerifyMode = z.enum(["auto", "human"]);
 export type VerifyMode = z.infer<typeof VerifyMode>;
 
-export const MergeMode = z.enum(["auto", "manual", "direct"]);
+export const MergeMode = z.enum(["auto", "manual", "direct", "pr"]);
 export type MergeMode = z.infer<typeof MergeMode>;
 
 export const Duration = z
@@ -111,7 +111,7 @@ export const StageSettings = z.object({
     .describe("Failed acceptance runs before the stage is blocked (default 5)"),
   timeout: Duration.optional().describe("Wall-clock limit per session"),
   verify: VerifyMode.optional().describe("human: stop at a gate before merging (default auto)"),
-  merge: MergeMode.optional().describe("auto | manual | direct (default auto)"),
+  merge: MergeMode.optional().describe("auto | manual | direct | pr (default auto)"),
   stack: z.boolean().optional().describe("Dependents start on this stage's branch once completed"),
   fallback_agents: z
     .array(AgentKind)
