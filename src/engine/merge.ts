@@ -21,7 +21,7 @@ import { ExitCode, FluxError } from "../core/errors.ts";
 import type { StageRecord } from "../store/store.ts";
 import { latestSession, recordFailure } from "../store/sessions.ts";
 import type { EngineContext } from "./context.ts";
-import { pullRequestTask } from "./pull-request.ts";
+import { afterPullRequestLook, pullRequestTask } from "./pull-request.ts";
 
 export type MergeOutcome =
   | { kind: "merged"; mergeCommit: string }
@@ -37,6 +37,8 @@ export type MergeOutcome =
  * task starts, and the merge's own error goes back to the caller: it never blocks the stage.
  */
 export async function mergeNow(ctx: EngineContext, stageId: string): Promise<MergeOutcome> {
+  const looked = await afterPullRequestLook(ctx, stageId);
+  if (looked !== undefined) return looked;
   const stage = ctx.stage(stageId);
   mergeable(stage, true);
   ctx.run.releaseMerge(stageId);

@@ -76,6 +76,24 @@ export async function pullRequestTask(
   return open(ctx, stageId, commit, record);
 }
 
+/**
+ * `flux merge <id>` of a `merge: pr` stage while the reconciler looks at its pull request (a
+ * timer, the daemon's start): the human's look waits for that one instead of being refused, and
+ * when it found the pull request merged, that is the answer.
+ */
+export async function afterPullRequestLook(
+  ctx: EngineContext,
+  stageId: string,
+): Promise<MergeOutcome | undefined> {
+  if (ctx.stage(stageId).spec.merge !== "pr" || ctx.tasks.what(stageId) !== "merge")
+    return undefined;
+  await ctx.tasks.idle(stageId);
+  const stage = ctx.stage(stageId);
+  if (stage.state === "merged" && stage.mergeCommit !== null)
+    return { kind: "merged", mergeCommit: stage.mergeCommit };
+  return undefined;
+}
+
 async function open(
   ctx: EngineContext,
   stageId: string,
