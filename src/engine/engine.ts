@@ -65,7 +65,7 @@ import { SessionWatch } from "./session-watch.ts";
 import { StageTasks } from "./tasks.ts";
 import { schedule } from "./tick.ts";
 import { ConflictWatch, DEFAULT_PREDICT_INTERVAL_MS } from "./predict.ts";
-import { DEFAULT_PR_POLL_MS, DEFAULT_REMOTE } from "./pull-request.ts";
+import { DEFAULT_PR_POLL_MS, DEFAULT_REMOTE, removePullRequestWorktree } from "./pull-request.ts";
 import { PullRequestWatch } from "./pull-request-watch.ts";
 
 export type { RunAccepted, RunProgress, RunRequest } from "./progress.ts";
@@ -205,7 +205,11 @@ export class Engine {
       verdict: (stageId, request) => runVerdict(ctx, stageId, request),
       crashed: (stageId, why) => crashed(ctx, stageId, why),
       endGone: (sessionId) => endGone(ctx, sessionId),
-      removeMergedWorktree: (stageId) => removeMergedWorktree(ctx, stageId),
+      removeMergedWorktree: (stageId) =>
+        // After a squash merge the stage's commits are on its pull request, not on the base.
+        ctx.stage(stageId).spec.merge === "pr"
+          ? removePullRequestWorktree(ctx, stageId)
+          : removeMergedWorktree(ctx, stageId),
       rearmHandoff: (sessionId, ms) => armHandoffDeadline(ctx, sessionId, ms),
     };
     this.ctx = ctx;

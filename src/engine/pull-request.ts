@@ -293,7 +293,8 @@ async function finishPullRequest(
 ): Promise<MergeOutcome> {
   const plan = ctx.plan();
   const session = latestSession(ctx.store, plan.id, stageId);
-  if (session === undefined || session.endedAt !== null) await removeClean(ctx, stageId);
+  if (session === undefined || session.endedAt !== null)
+    await removePullRequestWorktree(ctx, stageId);
   ctx.run.releaseMerge(stageId);
   ctx.move(stageId, "merged", undefined, { mergeCommit, reason: null });
   setPullRequestState(ctx.store, plan.id, stageId, "merged");
@@ -301,7 +302,11 @@ async function finishPullRequest(
   return { kind: "merged", mergeCommit };
 }
 
-async function removeClean(ctx: EngineContext, stageId: string): Promise<void> {
+/** Removes a merged `merge: pr` stage's worktree when it has no uncommitted changes. */
+export async function removePullRequestWorktree(
+  ctx: EngineContext,
+  stageId: string,
+): Promise<void> {
   const root = ctx.paths.root;
   const wt = worktreePath(root, stageId);
   if (!fs.existsSync(wt)) return;

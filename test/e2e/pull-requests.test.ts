@@ -200,7 +200,7 @@ describe("merge: pr", () => {
     }
   });
 
-  it("blocks the stage when the repository has no such remote", async () => {
+  it("refuses to run when the repository has no such remote", async () => {
     const scratch = fs.mkdtempSync(path.join(process.env.TMPDIR ?? "/tmp", "flux-gh-"));
     const gh = ghStandin(scratch);
     try {
@@ -209,10 +209,11 @@ describe("merge: pr", () => {
         env: gh.env,
         stagesYaml: `    - id: lonely\n      command: "sh agents/work.sh"\n      merge: pr\n`,
       });
-      await repo.ok(["run"], 4);
-      expect(repo.state("lonely")).toBe("blocked");
-      expect(reason(repo, "lonely")).toContain("this repository has no remote named origin");
-      expect(reason(repo, "lonely")).toContain("git remote add origin");
+      const refused = await repo.ok(["run"], 6);
+      expect(refused.stderr).toContain("REMOTE_MISSING");
+      expect(refused.stderr).toContain("this repository has no remote named origin");
+      expect(refused.stderr).toContain("git remote add origin");
+      expect(repo.state("lonely")).toBe("ready");
       expect(gh.calls()).toEqual([]);
     } finally {
       fs.rmSync(scratch, { recursive: true, force: true });

@@ -44,7 +44,7 @@ export async function remoteUrl(root: string, remote: string): Promise<string | 
 
 export function remoteMissing(remote: string): FluxError {
   return new FluxError("REMOTE_MISSING", `this repository has no remote named ${remote}`, {
-    hint: `add it (\`git remote add ${remote} <url>\`) or name another one in .work/config.toml: [merge] remote = "<name>"; then \`flux merge <id>\``,
+    hint: `\`merge: pr\` pushes there: add it (\`git remote add ${remote} <url>\`), or name another one in .work/config.toml: [merge] remote = "<name>"`,
     exitCode: ExitCode.environment,
     data: { remote },
   });
