@@ -134,6 +134,16 @@ describe("merge: pr", () => {
       expect(repo.git("log", "-1", "--format=%P", afterWork).trim()).toBe(squash);
       expect(repo.read("feature.txt").trim()).toBe("feature");
       expect(gh.pulls().filter((p) => p.head === "flux/feature")).toHaveLength(1);
+
+      // Reopened: `flux merge` checks the stage again, and it waits on the same pull request.
+      gh.update(dropped.number, { state: "OPEN" });
+      await repo.ok(["merge", "dropped"]);
+      await waitFor(
+        () => reason(repo, "dropped").startsWith(`pull request #${dropped.number} open`),
+        { timeoutMs: 30_000 },
+      );
+      expect(repo.state("dropped")).toBe("completed");
+      expect(gh.pulls().filter((p) => p.head === "flux/dropped")).toHaveLength(1);
     } finally {
       fs.rmSync(scratch, { recursive: true, force: true });
     }
