@@ -59,6 +59,14 @@ export function pullRequestOf(
   return row === undefined ? undefined : fromRow(row);
 }
 
+/** Every stage's pull request in the plan (`flux status` shows them). */
+export function pullRequests(store: Store, planId: number): PullRequestRecord[] {
+  const rows = store.db
+    .prepare("SELECT * FROM pull_requests WHERE plan_id = ? ORDER BY stage_id")
+    .all(planId) as Row[];
+  return rows.map(fromRow);
+}
+
 /** The pull requests Flux still waits on (merged or closed ones need no look). */
 export function openPullRequests(store: Store, planId: number): PullRequestRecord[] {
   const rows = store.db

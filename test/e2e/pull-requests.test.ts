@@ -106,6 +106,16 @@ describe("merge: pr", () => {
       expect(repo.state("after")).toBe("waiting");
       const status = await repo.ok(["status"]);
       expect(status.stdout).toContain(`pull request #${pull.number} open`);
+      const view = JSON.parse((await repo.ok(["status", "--json"])).stdout) as {
+        stages: { id: string; pullRequest?: unknown }[];
+      };
+      expect(view.stages.find((s) => s.id === "feature")?.pullRequest).toEqual({
+        number: pull.number,
+        url: pull.url,
+        state: "open",
+        branch: "flux/feature",
+      });
+      expect(view.stages.find((s) => s.id === "after")?.pullRequest).toBeUndefined();
 
       // Closed without merging: the stage is blocked, with the reason.
       const dropped = gh.pull("flux/dropped");
