@@ -12,9 +12,12 @@ import type { EngineRepo } from "../kit/engine-repo.ts";
 import { bareRemote, ghStandin, mergeOnRemote } from "../kit/gh-standin.ts";
 import { waitFor } from "../kit/tmux.ts";
 
-/** Looks at open pull requests every second instead of every minute. */
-function pollFast(repo: EngineRepo): void {
-  fs.appendFileSync(path.join(repo.dir, ".work", "config.toml"), '\n[merge]\npr_poll = "1s"\n');
+/** Looks at open pull requests every second (or `every`) instead of every minute. */
+function pollFast(repo: EngineRepo, every = "1s"): void {
+  fs.appendFileSync(
+    path.join(repo.dir, ".work", "config.toml"),
+    `\n[merge]\npr_poll = "${every}"\n`,
+  );
 }
 
 function reason(repo: EngineRepo, stage: string): string {
@@ -201,11 +204,12 @@ describe("merge: pr", () => {
     try {
       await using repo = await engineRepo({
         agents: { work: WORK },
-        env: { PATH: pathWithoutGh() },
+        // The daemon would idle out before its first look; an open pull request keeps it up.
+        env: { PATH: pathWithoutGh(), FLUX_IDLE_TIMEOUT: "1s" },
         stagesYaml: `    - id: solo\n      command: "sh agents/work.sh"\n      merge: pr\n    - id: next\n      dependencies: [solo]\n      command: "sh agents/work.sh"\n`,
       });
       const remote = bareRemote(repo.dir, scratch);
-      pollFast(repo);
+      pollFast(repo, "3s");
       const run = await repo.ok(["run"], 4);
       expect(run.stdout).toContain("pushed to origin/flux/solo; gh is not installed");
       expect(repo.git("ls-remote", remote, "refs/heads/flux/solo")).toContain("flux/solo");
