@@ -12,6 +12,7 @@ import { readFlow } from "../store/flow.ts";
 import { openPullRequests } from "../store/pull-requests.ts";
 import type { EngineContext } from "./context.ts";
 import { mergeTask } from "./merge.ts";
+import { blockOnFailure } from "./task-policy.ts";
 
 const FINISHED: ReadonlySet<StageState> = new Set(["completed", "verified"]);
 
@@ -37,10 +38,15 @@ export class PullRequestWatch {
       .map((pr) => pr.stageId);
   }
 
-  /** Starts the timer when a pull request is open and it is not running. */
+  /**
+   * After each scheduling pass: a stage that passed again on a new commit (it was reset or sent
+   * back, and its merge is still held for the old pull request) pushes it now; and the timer
+   * starts when a pull request is open and it is not running.
+   */
   arm(): void {
-    if (this.stopped || this.cancelTimer !== undefined) return;
-    if (this.waiting().length === 0) return;
+    if (this.stopped) return;
+    this.pushRedone();
+    if (this.cancelTimer !== undefined || this.waiting().length === 0) return;
     this.cancelTimer = this.ctx.clock.after(this.intervalMs, () => {
       this.cancelTimer = undefined;
       this.check("timer");
@@ -62,6 +68,27 @@ export class PullRequestWatch {
           this.ctx.log(
             `looking at the pull request of ${stageId} failed (tried again in ${Math.round(this.intervalMs / 1000)} s): ${error instanceof Error ? error.message : String(error)}`,
           ),
+      );
+    }
+  }
+
+  private pushRedone(): void {
+    const plan = this.ctx.store.activePlan();
+    if (plan === undefined || !mayMerge(readFlow(this.ctx.store))) return;
+    for (const pr of openPullRequests(this.ctx.store, plan.id)) {
+      const stage = this.ctx.store.stage(plan.id, pr.stageId);
+      if (stage === undefined || !FINISHED.has(stage.state) || this.ctx.tasks.has(stage.id))
+        continue;
+      if (stage.passedCommit === null || stage.passedCommit === pr.headCommit) continue;
+      this.ctx.log(
+        `pull request of ${stage.id}: ${stage.passedCommit.slice(0, 8)} passed, pushing it`,
+      );
+      // Like any merge the engine starts: a failure blocks the stage (no retry on every pass).
+      this.ctx.tasks.spawn(
+        stage.id,
+        "merge",
+        () => mergeTask(this.ctx, stage.id, false),
+        blockOnFailure(this.ctx, stage.id, "merge"),
       );
     }
   }

@@ -13,6 +13,7 @@ import path from "node:path";
 import {
   GH_ABSENT,
   createPull,
+  editPullBody,
   listOpenPulls,
   viewPull,
   type GhOptions,
@@ -120,8 +121,17 @@ async function open(
   let pull: { number: number; url: string } | undefined;
   if (found !== GH_ABSENT) {
     pull = found[0];
-    if (pull !== undefined) ctx.log(`${stageId}: pull request #${pull.number} is open already`);
-    else {
+    if (pull !== undefined) {
+      ctx.log(`${stageId}: pull request #${pull.number} is open already`);
+      // Flux's own pull request for a redone stage: its evidence is the new commit's now. (One
+      // found without a record is kept as it is: a daemon killed after opening it, or a human's.)
+      if (previous !== undefined && previous.number === pull.number) {
+        const number = pull.number;
+        await withBodyFile(bodyFor(ctx, stageId, commit), (bodyFile) =>
+          editPullBody(number, bodyFile, gh),
+        );
+      }
+    } else {
       const created = await withBodyFile(bodyFor(ctx, stageId, commit), (bodyFile) =>
         createPull(
           {

@@ -6,6 +6,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { execFileSync } from "node:child_process";
+import { pullRequestOf } from "../../src/store/pull-requests.ts";
 import { bareRemote, ghStandin, mergeOnRemote } from "../kit/gh-standin.ts";
 import type { GhStandin } from "../kit/gh-standin.ts";
 import { tempDir } from "../kit/temp-repo.ts";
@@ -78,5 +80,45 @@ describe("the pull-request reconciler", () => {
     harness.clock.advance(POLL * 4);
     await harness.until("idle again", () => !harness.engine.active());
     expect(views(gh)).toBe(seen);
+  });
+
+  it("a redone stage replaces what Flux pushed, on the same pull request, with the new evidence", async () => {
+    scratch = tempDir("flux-pr-engine-");
+    const gh = ghStandin(scratch);
+    h = await engineHarness([{ id: "api", merge: "pr" }], {
+      engine: { env: { ...gh.env, HOME: process.env.HOME }, prPollMs: POLL },
+    });
+    const harness = h;
+    const remote = bareRemote(harness.repo.dir, scratch);
+    const planId = harness.store.activePlan()!.id;
+    const finish = async (file: string): Promise<string> => {
+      const session = await harness.launched("api");
+      const commit = harness.commit("api", file, `${file}\n`);
+      await (
+        await harness.engine.complete("api", { sessionId: session.id })
+      ).result;
+      harness.engine.sessionExited(session.id, { code: 0, signal: null });
+      await harness.until("its pull request", () =>
+        pullRequestOf(harness.store, planId, "api")?.headCommit === commit ? true : undefined,
+      );
+      return commit;
+    };
+    harness.engine.requestRun({});
+    const first = await finish("first.txt");
+    expect(gh.pull("flux/api").body).toContain(first.slice(0, 12));
+
+    // Redone from scratch: the new commit does not descend from the pushed one.
+    harness.engine.force("api", "reset", { actor: "test", reason: "redo it" });
+    const worktree = path.join(harness.repo.dir, ".worktrees", "api");
+    await harness.until("reset", () => harness.stage("api").state !== "completed");
+    execFileSync("git", ["reset", "-q", "--hard", "main"], { cwd: worktree });
+    const second = await finish("second.txt");
+    expect(harness.repo.git("ls-remote", remote, "refs/heads/flux/api").split("\t")[0]).toBe(
+      second,
+    );
+    expect(gh.pulls()).toHaveLength(1);
+    expect(gh.calls().filter((c) => c[1] === "create")).toHaveLength(1);
+    expect(gh.pull("flux/api").body).toContain(second.slice(0, 12));
+    expect(harness.stage("api").reason).toMatch(/^pull request #1 open/);
   });
 });

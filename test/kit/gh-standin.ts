@@ -2,7 +2,7 @@
  * A stand-in for the GitHub CLI at the one boundary Flux cannot reach in a test: a small `gh`
  * script (put first on PATH) that keeps pull requests in a JSON file and implements the subset
  * Flux calls — `pr create --base --head --title --body-file`, `pr view <n|branch> --json`,
- * `pr list --head --state open --json`. The remote is a real bare repository; the test merges
+ * `pr list --head --state open --json`, `pr edit <n> --body-file`. The remote is a real bare repository; the test merges
  * (or squashes, or closes) a pull request there itself and records it here, as GitHub would.
  */
 import { execFileSync } from "node:child_process";
@@ -62,6 +62,11 @@ if (args[1] === "create") {
   const wanted = (flag("--state") || "open").toUpperCase();
   const pulls = state.pulls.filter((p) => (!head || p.head === head) && (wanted === "ALL" || p.state === wanted));
   process.stdout.write(JSON.stringify(pulls.map(pick)) + "\\n");
+} else if (args[1] === "edit") {
+  const pull = state.pulls.find((p) => String(p.number) === args[2]);
+  if (!pull) { process.stderr.write("no pull request " + args[2] + "\\n"); process.exit(1); }
+  pull.body = fs.readFileSync(flag("--body-file"), "utf8");
+  save();
 } else { process.stderr.write("unknown pr command\\n"); process.exit(1); }
 `;
 

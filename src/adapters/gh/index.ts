@@ -61,6 +61,18 @@ export async function viewPull(
   return parsePullView(result.stdout);
 }
 
+/** Replaces a pull request's description (`gh pr edit <n> --body-file`). */
+export async function editPullBody(
+  number: number,
+  bodyFile: string,
+  options: GhOptions,
+): Promise<void | GhAbsent> {
+  const args = ["pr", "edit", String(number), "--body-file", bodyFile];
+  const result = await ghTry(args, options);
+  if (result === undefined) return GH_ABSENT;
+  if (result.status !== 0) throw ghFailure(args, result.status, result.stderr);
+}
+
 export interface CreatePull {
   base: string;
   head: string;
