@@ -29,9 +29,27 @@ interface StandinState {
   calls: string[][];
 }
 
+/**
+ * The daemon runs several gh at once (two stages, a poll) while the test updates the file: every
+ * read-modify-write holds a lock directory, so no update is lost.
+ */
+const LOCK = `
+function lock(file) {
+  const dir = file + ".lock";
+  for (let i = 0; ; i++) {
+    try { fs.mkdirSync(dir); return () => fs.rmSync(dir, { recursive: true, force: true }); }
+    catch (e) { if (e.code !== "EEXIST" || i > 4000) throw e; }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+  }
+}
+`;
+
 const SCRIPT = `
 const fs = require("node:fs");
+${LOCK}
 const file = process.env.GH_STANDIN_STATE;
+const unlock = lock(file);
+process.on("exit", unlock);
 const state = JSON.parse(fs.readFileSync(file, "utf8"));
 const args = process.argv.slice(2);
 state.calls.push(args);
@@ -93,45 +111,69 @@ export function ghStandin(dir: string): GhStandin {
   fs.chmodSync(gh, 0o755);
   const read = () => JSON.parse(fs.readFileSync(statePath, "utf8")) as StandinState;
   const write = (state: StandinState) => fs.writeFileSync(statePath, JSON.stringify(state));
+  const locked = <T>(fn: () => T): T => {
+    const unlock = lockFile(statePath);
+    try {
+      return fn();
+    } finally {
+      unlock();
+    }
+  };
   const standin: GhStandin = {
     binDir,
     env: {
       PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ""}`,
       GH_STANDIN_STATE: statePath,
     },
-    pulls: () => read().pulls,
-    calls: () => read().calls,
+    pulls: () => locked(read).pulls,
+    calls: () => locked(read).calls,
     pull(head) {
-      const found = read()
+      const found = locked(read)
         .pulls.filter((p) => p.head === head)
         .at(-1);
       if (found === undefined) throw new Error(`no pull request for ${head}`);
       return found;
     },
-    add(pull) {
-      const state = read();
-      const number = state.next++;
-      const added: StandinPull = {
-        ...pull,
-        number,
-        url: `https://github.test/acme/app/pull/${number}`,
-        state: "OPEN",
-        body: "",
-        headRefOid: null,
-        mergeCommit: null,
-        mergedAt: null,
-      };
-      state.pulls.push(added);
-      write(state);
-      return added;
-    },
-    update(number, change) {
-      const state = read();
-      state.pulls = state.pulls.map((p) => (p.number === number ? { ...p, ...change } : p));
-      write(state);
-    },
+    add: (pull) =>
+      locked(() => {
+        const state = read();
+        const number = state.next++;
+        const added: StandinPull = {
+          ...pull,
+          number,
+          url: `https://github.test/acme/app/pull/${number}`,
+          state: "OPEN",
+          body: "",
+          headRefOid: null,
+          mergeCommit: null,
+          mergedAt: null,
+        };
+        state.pulls.push(added);
+        write(state);
+        return added;
+      }),
+    update: (number, change) =>
+      locked(() => {
+        const state = read();
+        state.pulls = state.pulls.map((p) => (p.number === number ? { ...p, ...change } : p));
+        write(state);
+      }),
   };
   return standin;
+}
+
+/** The script's lock, for the test's own read-modify-writes. */
+function lockFile(file: string): () => void {
+  const dir = `${file}.lock`;
+  for (let i = 0; ; i++) {
+    try {
+      fs.mkdirSync(dir);
+      return () => fs.rmSync(dir, { recursive: true, force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST" || i > 4000) throw error;
+    }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+  }
 }
 
 const GIT_ENV = {
