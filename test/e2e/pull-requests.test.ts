@@ -211,7 +211,7 @@ describe("merge: pr", () => {
       const remote = bareRemote(repo.dir, scratch);
       pollFast(repo, "3s");
       const run = await repo.ok(["run"], 4);
-      expect(run.stdout).toContain("pushed to origin/flux/solo; gh is not installed");
+      expect(run.stdout).toContain("pushed to origin/flux/solo; no gh to open a pull request");
       expect(repo.git("ls-remote", remote, "refs/heads/flux/solo")).toContain("flux/solo");
 
       const merge = mergeOnRemote(remote, scratch, "flux/solo", "merge");

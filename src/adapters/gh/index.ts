@@ -10,6 +10,7 @@ import {
   VIEW_FIELDS,
   ghFailure,
   isNoPullRequest,
+  isNotGitHub,
   parseCreated,
   parsePullList,
   parsePullView,
@@ -19,7 +20,7 @@ import type { GhPullSummary, GhPullView } from "./parse.ts";
 export type { GhOptions } from "./run.ts";
 export * from "./parse.ts";
 
-/** The answer of a verb when gh is not on PATH. */
+/** The answer of a verb when gh is not on PATH, or the remotes are not on a GitHub host. */
 export const GH_ABSENT = "gh-absent" as const;
 export type GhAbsent = typeof GH_ABSENT;
 
@@ -30,7 +31,10 @@ async function ghJson<T>(
 ): Promise<T | GhAbsent> {
   const result = await ghTry(args, options);
   if (result === undefined) return GH_ABSENT;
-  if (result.status !== 0) throw ghFailure(args, result.status, result.stderr);
+  if (result.status !== 0) {
+    if (isNotGitHub(result.stderr)) return GH_ABSENT;
+    throw ghFailure(args, result.status, result.stderr);
+  }
   return parse(result.stdout);
 }
 
@@ -55,6 +59,7 @@ export async function viewPull(
   const result = await ghTry(args, options);
   if (result === undefined) return GH_ABSENT;
   if (result.status !== 0) {
+    if (isNotGitHub(result.stderr)) return GH_ABSENT;
     if (isNoPullRequest(result.stderr)) return undefined;
     throw ghFailure(args, result.status, result.stderr);
   }

@@ -129,6 +129,16 @@ export function ghFailure(
   );
 }
 
+/**
+ * gh runs, but the repository's remotes are not on a GitHub host gh knows: for Flux that is the
+ * same as no gh (the merge is recognised by ancestry).
+ */
+export function isNotGitHub(stderr: string): boolean {
+  return /none of the git remotes configured for this repository point to a known GitHub host|not a git repository|no git remotes found/i.test(
+    stderr,
+  );
+}
+
 /** `gh pr view` of a branch or number nobody opened a pull request for. */
 export function isNoPullRequest(stderr: string): boolean {
   return /no pull requests? found|could not resolve to a pullrequest/i.test(stderr);

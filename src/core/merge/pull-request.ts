@@ -58,7 +58,7 @@ export function pullName(pr: PullRef): string {
 /** The stage's reason while its pull request is open. */
 export function openReason(pr: PullRef): string {
   if (pr.number === null)
-    return `pushed to ${pr.remote}/${pr.branch}; gh is not installed: open a pull request into ${pr.baseBranch} yourself. Flux marks the stage merged once its commit is on ${pr.remote}/${pr.baseBranch} (\`flux merge ${pr.stageId}\` looks now)`;
+    return `pushed to ${pr.remote}/${pr.branch}; no gh to open a pull request (not installed, or the remote is not on GitHub): open one into ${pr.baseBranch} yourself. Flux marks the stage merged once its commit is on ${pr.remote}/${pr.baseBranch} (\`flux merge ${pr.stageId}\` looks now)`;
   return `pull request #${pr.number} open: ${pr.url ?? ""} — merged there, the stage merges here (\`flux merge ${pr.stageId}\` looks now)`;
 }
 

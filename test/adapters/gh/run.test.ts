@@ -86,6 +86,16 @@ describe("the gh adapter", () => {
     });
   });
 
+  it("answers GH_ABSENT when the remotes are not on GitHub: ancestry must do", async () => {
+    const env = fakeGh(
+      "",
+      1,
+      "none of the git remotes configured for this repository point to a known GitHub host. To tell gh about a new GitHub host, please use `gh auth login`\n",
+    );
+    expect(await listOpenPulls("flux/a", { cwd: dir, env })).toBe(GH_ABSENT);
+    expect(await viewPull(3, { cwd: dir, env })).toBe(GH_ABSENT);
+  });
+
   it("answers GH_ABSENT when gh is not on PATH", async () => {
     const env = { PATH: path.join(dir, "empty") };
     expect(await viewPull(1, { cwd: dir, env })).toBe(GH_ABSENT);

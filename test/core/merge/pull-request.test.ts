@@ -61,7 +61,7 @@ describe("reconciling a pull request", () => {
       "pull request #12 open: https://github.com/acme/app/pull/12 — merged there, the stage merges here (`flux merge api` looks now)",
     );
     expect(openReason({ ...REF, number: null, url: null })).toMatch(
-      /^pushed to origin\/flux\/api; gh is not installed: open a pull request into main yourself/,
+      /^pushed to origin\/flux\/api; no gh to open a pull request \(not installed, or the remote is not on GitHub\): open one into main yourself/,
     );
     const closed = closedReason(REF);
     expect(closed).toContain("pull request #12 was closed without merging");
