@@ -107,6 +107,10 @@ describe("merge: pr", () => {
       )[0]?.passed_commit;
       expect(repo.git("ls-remote", remote, "refs/heads/flux/feature").split("\t")[0]).toBe(passed);
       expect(repo.state("after")).toBe("waiting");
+      const doctor = await repo.run(["doctor"]);
+      expect(doctor.stdout).toContain(
+        "gh version 2.0.0-standin (merge: pr opens pull requests with it)",
+      );
       const status = await repo.ok(["status"]);
       expect(status.stdout).toContain(`pull request #${pull.number} open`);
       const view = JSON.parse((await repo.ok(["status", "--json"])).stdout) as {
@@ -213,6 +217,8 @@ describe("merge: pr", () => {
       const run = await repo.ok(["run"], 4);
       expect(run.stdout).toContain("pushed to origin/flux/solo; no gh to open a pull request");
       expect(repo.git("ls-remote", remote, "refs/heads/flux/solo")).toContain("flux/solo");
+      const doctor = await repo.run(["doctor"]);
+      expect(doctor.stdout).toContain("not on PATH: for merge: pr stages Flux pushes the branch");
 
       const merge = mergeOnRemote(remote, scratch, "flux/solo", "merge");
       await stateIs(repo, "solo", "merged");

@@ -61,6 +61,7 @@ const pick = (pull) => {
   return out;
 };
 save();
+if (args[0] === "--version") { process.stdout.write("gh version 2.0.0-standin\\n"); process.exit(0); }
 if (args[0] !== "pr") { process.stderr.write("unknown command\\n"); process.exit(1); }
 if (args[1] === "create") {
   const n = state.next++;
