@@ -47,6 +47,8 @@ export interface EngineContext {
 
   /** `[health]`, the health timers of open sessions, and the machine's readings (health.ts). */
   readonly health: { settings: HealthSettings; watch: HealthWatch; machine: MachineReader };
+  /** `merge: pr`: the remote stage branches are pushed to (`[merge] remote`). */
+  readonly pullRequests: { remote: string };
   /** `[limits]`, and the one timer of the parked stages (limits.ts). */
   readonly limits: { settings: LimitSettings; alarm: ParkAlarm };
 

@@ -67,6 +67,8 @@ import { StageTasks } from "./tasks.ts";
 import { schedule } from "./tick.ts";
 import { ConflictWatch, DEFAULT_PREDICT_INTERVAL_MS } from "./predict.ts";
 import { StackWatch } from "./stack.ts";
+import { DEFAULT_PR_POLL_MS, DEFAULT_REMOTE, removePullRequestWorktree } from "./pull-request.ts";
+import { PullRequestWatch } from "./pull-request-watch.ts";
 
 export type { RunAccepted, RunProgress, RunRequest } from "./progress.ts";
 
@@ -95,6 +97,10 @@ export interface EngineOptions {
   health?: HealthSettings | undefined;
   /** `[merge] predict_interval`: ms between predicted-conflict looks while sessions run (60 s). */
   predictIntervalMs?: number | undefined;
+  /** `[merge] remote`: where `merge: pr` pushes stage branches (default "origin"). */
+  remote?: string | undefined;
+  /** `[merge] pr_poll`: ms between looks at open pull requests (60 s). */
+  prPollMs?: number | undefined;
   /** This machine's free memory and load (default: node:os). */
   machine?: MachineReader | undefined;
   /**
@@ -132,6 +138,7 @@ export class Engine {
   private readonly onFatal: ((error: unknown) => void) | undefined;
   private readonly conflicts: ConflictWatch;
   private readonly stacks: StackWatch;
+  private readonly pullRequests: PullRequestWatch;
 
   constructor(options: EngineOptions) {
     this.store = options.store;
@@ -162,6 +169,7 @@ export class Engine {
         timeoutMs: options.handoffTimeoutMs ?? 5 * 60_000,
       },
       limits: { settings: options.limits ?? DEFAULT_LIMITS, alarm: new ParkAlarm(clock) },
+      pullRequests: { remote: options.remote ?? DEFAULT_REMOTE },
       health: {
         settings: options.health ?? DEFAULT_HEALTH,
         watch: new HealthWatch(clock),
@@ -204,7 +212,11 @@ export class Engine {
       verdict: (stageId, request) => runVerdict(ctx, stageId, request),
       crashed: (stageId, why) => crashed(ctx, stageId, why),
       endGone: (sessionId) => endGone(ctx, sessionId),
-      removeMergedWorktree: (stageId) => removeMergedWorktree(ctx, stageId),
+      removeMergedWorktree: (stageId) =>
+        // After a squash merge the stage's commits are on its pull request, not on the base.
+        ctx.stage(stageId).spec.merge === "pr"
+          ? removePullRequestWorktree(ctx, stageId)
+          : removeMergedWorktree(ctx, stageId),
       rearmHandoff: (sessionId, ms) => armHandoffDeadline(ctx, sessionId, ms),
     };
     this.ctx = ctx;
@@ -219,6 +231,7 @@ export class Engine {
       // The tips it reads show a dependency's branch that moved (a human's commit too).
       onTips: (tips) => stacks.poke(tips),
     });
+    this.pullRequests = new PullRequestWatch(ctx, options.prPollMs ?? DEFAULT_PR_POLL_MS);
     this.cleanups.push(
       store.subscribe((event) => {
         for (const listener of this.listeners) listener(event);
@@ -237,6 +250,8 @@ export class Engine {
     settleEndedSessions(this.ctx);
     // A restack a stopped daemon left undone (or half done) is done now.
     this.stacks.poke();
+    // A pull request may have merged or closed while no daemon looked.
+    this.pullRequests.check("daemon start");
     this.wake("start");
   }
 
@@ -248,6 +263,7 @@ export class Engine {
     this.ctx.health.watch.clear();
     this.conflicts.clear();
     this.stacks.clear();
+    this.pullRequests.clear();
     for (const cleanup of this.cleanups.splice(0)) cleanup();
     await this.stacks.idle();
     await this.ctx.tasks.drain();
@@ -292,6 +308,7 @@ export class Engine {
         if (isDamagedDatabase(error)) this.fatal(error);
       } finally {
         this.ticking = false;
+        this.pullRequests.arm();
         for (const listener of this.settledListeners) listener();
       }
     });
@@ -333,6 +350,14 @@ export class Engine {
   /** True while anything can still move without a human: the daemon's idle clock waits for this. */
   active(): boolean {
     return this.ticking || this.stacks.busy() || isActive(this.ctx);
+  }
+
+  /**
+   * Stages waiting on an open pull request: nothing a human does here moves them, so the daemon
+   * stays up to look (its idle clock waits while there are any).
+   */
+  awaitingPullRequests(): string[] {
+    return this.pullRequests.waiting();
   }
 
   /** Where the run stands: done, still moving, or waiting on people (and on what). */

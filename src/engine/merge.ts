@@ -22,13 +22,15 @@ import type { StageRecord } from "../store/store.ts";
 import { latestSession, recordFailure } from "../store/sessions.ts";
 import type { EngineContext } from "./context.ts";
 import { conflictFound } from "./resolve.ts";
+import { afterPullRequestLook, pullRequestTask } from "./pull-request.ts";
 
 export type MergeOutcome =
   | { kind: "merged"; mergeCommit: string }
   | { kind: "conflict"; files: string[] }
   | { kind: "overlap"; files: string[] }
   | { kind: "rechecking"; commit: string }
-  | { kind: "waiting"; reason: string };
+  | { kind: "waiting"; reason: string }
+  | { kind: "blocked"; reason: string };
 
 /**
  * `flux merge <id>`: merge now (manual mode, after the user's overlapping files are committed,
@@ -36,6 +38,8 @@ export type MergeOutcome =
  * task starts, and the merge's own error goes back to the caller: it never blocks the stage.
  */
 export async function mergeNow(ctx: EngineContext, stageId: string): Promise<MergeOutcome> {
+  const looked = await afterPullRequestLook(ctx, stageId);
+  if (looked !== undefined) return looked;
   const stage = ctx.stage(stageId);
   mergeable(stage, true);
   ctx.run.releaseMerge(stageId);
@@ -98,6 +102,7 @@ export async function mergeTask(
       stageId,
       `the branch moved since its acceptance passed (${commit.slice(0, 8)} → ${head.slice(0, 8)})`,
     );
+  if (stage.spec.merge === "pr") return pullRequestTask(engine, stageId, commit);
 
   // Both take the repository's merge lock themselves.
   const result =

@@ -1,5 +1,10 @@
 /** Gathers what a session's signal says: the stage, its dependencies' output, feedback, recovery. */
-import { commitsBetweenAsync, dirtyFilesAsync, stageBranch } from "../adapters/git/index.ts";
+import {
+  commitsBetweenAsync,
+  dirtyFilesAsync,
+  parentsAsync,
+  stageBranch,
+} from "../adapters/git/index.ts";
 import type { DependencyOutput, Feedback, Recovery, SignalData } from "../core/signal/data.ts";
 import { completeCommandFor, handoffCommandFor } from "../core/signal/data.ts";
 import { renderHandoff } from "../core/handoff/render.ts";
@@ -54,10 +59,15 @@ async function dependencyOutput(engine: EngineContext, id: string): Promise<Depe
   const dep = engine.store.stage(plan.id, id);
   const branch = stageBranch(id);
   let commits: string[] = [];
-  if (dep?.mergeCommit !== null && dep?.mergeCommit !== undefined) {
-    commits = (
-      await commitsBetweenAsync(engine.paths.root, `${dep.mergeCommit}^1`, `${dep.mergeCommit}^2`)
-    ).map((c) => `${c.sha.slice(0, 8)} ${c.subject}`);
+  const merge = dep?.mergeCommit ?? null;
+  if (merge !== null) {
+    // A merge commit brought the branch's commits; a squash (or rebase) merge of a pull request
+    // made one commit of them, and a fast-forward has no merge commit to read them from.
+    const [first, second] = await parentsAsync(engine.paths.root, merge);
+    if (first !== undefined)
+      commits = (await commitsBetweenAsync(engine.paths.root, first, second ?? merge)).map(
+        (c) => `${c.sha.slice(0, 8)} ${c.subject}`,
+      );
   }
   return { id, name: dep?.spec.name ?? id, branch, mergeCommit: dep?.mergeCommit ?? null, commits };
 }

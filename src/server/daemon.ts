@@ -57,6 +57,9 @@ export interface DaemonOptions {
   health?: HealthSettings | undefined;
   /** `[merge] predict_interval` in ms (default 60 s). */
   predictIntervalMs?: number | undefined;
+  /** `[merge] remote` and `[merge] pr_poll` (ms): `merge: pr`'s remote and its look interval. */
+  remote?: string | undefined;
+  prPollMs?: number | undefined;
   /** `[notify]`: the command run when a human is needed, and its timeout (server/notify.ts). */
   notify?: { command: string; timeoutMs: number } | undefined;
   /** `[backup]`: online backups now and every `intervalMs` (0: none), `keep` kept; none when undefined. */
@@ -114,6 +117,8 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
     limits: options.limits,
     health: options.health,
     predictIntervalMs: options.predictIntervalMs,
+    remote: options.remote,
+    prPollMs: options.prPollMs,
     stateDir,
     log,
     // A damaged database: stop instead of failing every pass (the log says why).
@@ -195,14 +200,15 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
   /** The idle clock runs only while nothing can move; any event re-checks it. */
   const checkIdle = () => {
     if (options.idleTimeoutMs <= 0 || stopping !== undefined) return;
-    if (engine.active()) {
+    // An open pull request keeps the daemon up: only its reconciler sees it merge.
+    if (engine.active() || engine.awaitingPullRequests().length > 0) {
       clearTimeout(idleTimer);
       idleTimer = undefined;
       return;
     }
     idleTimer ??= setTimeout(() => {
       idleTimer = undefined;
-      if (!engine.active()) {
+      if (!engine.active() && engine.awaitingPullRequests().length === 0) {
         log(`idle for ${options.idleTimeoutMs} ms: exiting`);
         void stop();
       }

@@ -256,6 +256,26 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 11,
+    name: "merge: pr: each stage's pull request, and the commit pushed for it",
+    sql: `
+      CREATE TABLE pull_requests (
+        plan_id     INTEGER NOT NULL,
+        stage_id    TEXT NOT NULL,
+        remote      TEXT NOT NULL,
+        branch      TEXT NOT NULL,
+        head_commit TEXT NOT NULL,
+        number      INTEGER,
+        url         TEXT,
+        state       TEXT NOT NULL CHECK (state IN ('open', 'merged', 'closed')),
+        created_at  TEXT NOT NULL,
+        updated_at  TEXT NOT NULL,
+        PRIMARY KEY (plan_id, stage_id),
+        FOREIGN KEY (plan_id, stage_id) REFERENCES stages (plan_id, id) ON DELETE CASCADE
+      ) STRICT;
+    `,
+  },
+  {
     version: 12,
     name: "stacked stages: the dependency commit a branch is stacked on, a restack under way",
     sql: `

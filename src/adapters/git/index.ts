@@ -10,3 +10,4 @@ export * from "./version.ts";
 export * from "./inspect-async.ts";
 export * from "./merge-tree.ts";
 export * from "./rebase.ts";
+export * from "./remote.ts";

@@ -38,6 +38,13 @@ export function mergedByAsync(
   return askAsync(queries.mergedBy(root, commit, base));
 }
 
+/** A commit's parents (two for a merge commit; one for a squash, a rebase or a fast-forward). */
+export async function parentsAsync(root: string, commit: string): Promise<string[]> {
+  const result = await gitTryAsync(root, ["rev-list", "--parents", "-n", "1", commit, "--"]);
+  if (result.status !== 0) return [];
+  return result.stdout.trim().split(/\s+/).slice(1);
+}
+
 export function diffStatAsync(root: string, base: string, commit: string): Promise<DiffStat> {
   return askAsync(queries.diffStat(root, base, commit));
 }

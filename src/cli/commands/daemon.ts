@@ -66,6 +66,8 @@ export function daemonOptions(
     limits: config.limits,
     health: config.health,
     predictIntervalMs: config.predictIntervalMs,
+    remote: config.remote,
+    prPollMs: config.prPollMs,
     notify:
       config.notify.command === undefined
         ? undefined

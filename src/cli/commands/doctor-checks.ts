@@ -20,6 +20,7 @@ import { listSessions } from "../../store/sessions.ts";
 import type { SessionRecord } from "../../store/sessions.ts";
 import { Store } from "../../store/store.ts";
 import { findWorkRoot } from "../context.ts";
+import { pullRequestChecks } from "./doctor-pr.ts";
 import { planTarget } from "./install.ts";
 
 export interface Check {
@@ -282,5 +283,6 @@ export async function runChecks(cwd: string, env: Env): Promise<Check[]> {
     opencodeCheck(env),
     ...libraryChecks(env),
     ...agentStartChecks(cwd, env),
+    ...pullRequestChecks(cwd, env),
   ];
 }

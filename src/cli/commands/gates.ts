@@ -237,6 +237,7 @@ export async function merge(
         );
         break;
       case "waiting":
+      case "blocked":
         ctx.output.out(outcome.reason);
         break;
     }

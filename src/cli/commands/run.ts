@@ -3,7 +3,9 @@
  * the plan is done or nothing more can move; then prints what waits on whom. Ctrl-C stops
  * following, never the work. `--foreground` hosts the engine in this process.
  */
+import { remoteMissing, remoteUrl } from "../../adapters/git/index.ts";
 import { resetTime } from "../../core/limits/policy.ts";
+import { TERMINAL_STATES } from "../../core/stage/states.ts";
 import { ExitCode, FluxError, badMaxParallel, daemonGone } from "../../core/errors.ts";
 import type { RunProgress } from "../../engine/engine.ts";
 import { startDaemon } from "../../server/daemon.ts";
@@ -35,11 +37,18 @@ export async function run(ctx: CommandContext, opts: RunOptions): Promise<number
   const paths = requireWorkPaths(ctx.cwd, ctx.env);
   const config = loadSettings(ctx, paths);
   let since: number;
+  let pullRequests: boolean;
   {
     using store = openStore(paths);
-    requireActivePlan(store);
+    const plan = requireActivePlan(store);
     since = store.lastSeq();
+    pullRequests = store
+      .stages(plan.id)
+      .some((s) => s.spec.merge === "pr" && !TERMINAL_STATES.has(s.state));
   }
+  // `merge: pr` pushes to the remote once a stage passes: a missing one is said now, not then.
+  if (pullRequests && (await remoteUrl(paths.root, config.remote)) === undefined)
+    throw remoteMissing(config.remote);
   const maxParallel = opts.maxParallel === undefined ? undefined : Number(opts.maxParallel);
   if (maxParallel !== undefined && (!Number.isInteger(maxParallel) || maxParallel < 1)) {
     throw badMaxParallel(opts.maxParallel, "--max-parallel");

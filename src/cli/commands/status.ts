@@ -15,6 +15,7 @@ import { readFlow } from "../../store/flow.ts";
 import { agentLimits } from "../../store/limits.ts";
 import { loadPrediction } from "../../store/predictions.ts";
 import { conflicts } from "../../core/merge/predict.ts";
+import { pullRequests } from "../../store/pull-requests.ts";
 import { listSessions } from "../../store/sessions.ts";
 
 export interface StatusOptions {
@@ -26,7 +27,7 @@ export interface StatusOptions {
 export function readStatus(paths: WorkPaths, settings: ContextLayer = {}): StatusView {
   using store = openStore(paths);
   const plan = requireActivePlan(store);
-  return buildStatus(
+  const view = buildStatus(
     plan,
     store.stages(plan.id),
     listSessions(store, plan.id),
@@ -35,6 +36,13 @@ export function readStatus(paths: WorkPaths, settings: ContextLayer = {}): Statu
     readFlow(store),
     conflicts(loadPrediction(store, plan.id)),
   );
+  const pulls = new Map(pullRequests(store, plan.id).map((pr) => [pr.stageId, pr]));
+  for (const stage of view.stages) {
+    const pr = pulls.get(stage.id);
+    if (pr !== undefined)
+      stage.pullRequest = { number: pr.number, url: pr.url, state: pr.state, branch: pr.branch };
+  }
+  return view;
 }
 
 export async function status(

@@ -47,6 +47,8 @@ export interface StageStatus {
   /** The stage's context thresholds: `[context]`, then the plan's defaults and its own. */
   context: ContextThresholds;
   updatedAt: string;
+  /** `merge: pr`: the stage's pull request (number and url null when gh did not open it). */
+  pullRequest?: { number: number | null; url: string | null; state: string; branch: string };
 }
 
 export interface StatusView {

@@ -137,6 +137,13 @@ export const CONFIG_SCHEMA = {
      * flight (default "60s"; only a moved branch costs a `git merge-tree`).
      */
     predict_interval: positiveDuration,
+    /** `merge: pr`: the remote stage branches are pushed to and pull requests target (default "origin"). */
+    remote: (v) =>
+      typeof v === "string" && /^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(v)
+        ? undefined
+        : "must be the name of a git remote, e.g. origin",
+    /** `merge: pr`: how often the daemon looks at open pull requests (default "60s"). */
+    pr_poll: positiveDuration,
   },
   backup: {
     /** The daemon backs up `.work/flux.db` at start and then this often (default "1h"; "0s": never). */
@@ -174,7 +181,7 @@ export interface Config {
     heartbeat?: string;
   };
   notify?: { command?: string; timeout?: string };
-  merge?: { predict_interval?: string };
+  merge?: { predict_interval?: string; remote?: string; pr_poll?: string };
   backup?: { interval?: string; keep?: number };
 }
 
@@ -238,6 +245,10 @@ export interface ResolvedConfig {
   notify: { command: string | undefined; timeoutMs: number };
   /** `[merge] predict_interval`: ms between predicted-conflict looks while sessions run. */
   predictIntervalMs: number;
+  /** `[merge] remote`: where `merge: pr` pushes stage branches. */
+  remote: string;
+  /** `[merge] pr_poll`: ms between looks at open pull requests. */
+  prPollMs: number;
   /** `[backup]`: the daemon's online backups (0 ms: none) and how many are kept. */
   backup: { intervalMs: number; keep: number };
 }
@@ -257,6 +268,8 @@ export const DEFAULT_CONFIG: ResolvedConfig = {
   health: DEFAULT_HEALTH,
   notify: { command: undefined, timeoutMs: 30_000 },
   predictIntervalMs: 60_000,
+  remote: "origin",
+  prPollMs: 60_000,
   backup: { intervalMs: 60 * 60_000, keep: 24 },
 };
 
@@ -305,6 +318,9 @@ export function mergeConfig(layers: readonly Config[]): ResolvedConfig {
     const predict = layer.merge?.predict_interval;
     if (predict !== undefined)
       out.predictIntervalMs = parseDuration(predict) ?? out.predictIntervalMs;
+    if (layer.merge?.remote !== undefined) out.remote = layer.merge.remote;
+    const poll = layer.merge?.pr_poll;
+    if (poll !== undefined) out.prPollMs = parseDuration(poll) ?? out.prPollMs;
     const backup = layer.backup;
     if (backup !== undefined) {
       const interval = backup.interval === undefined ? undefined : parseDuration(backup.interval);

@@ -118,7 +118,7 @@ export function parsePlan(text: string, file: string, options: ParseOptions = {}
   add(envelope(flux, file, locate));
   add(validateMetadata(flux, file, locate, meter));
 
-  // A specific error on a value (PLAN_VERSION, PLAN_MERGE_PR, …) explains it better than the
+  // A specific error on a value (PLAN_VERSION, …) explains it better than the
   // generic type error on the same value, so that one is dropped.
   const explained = new Set(
     diagnostics.flatMap((d) => (d.severity === "error" && d.path ? [JSON.stringify(d.path)] : [])),

@@ -36,7 +36,7 @@ export type PermissionMode = z.infer<typeof PermissionMode>;
 export const VerifyMode = z.enum(["auto", "human"]);
 export type VerifyMode = z.infer<typeof VerifyMode>;
 
-export const MergeMode = z.enum(["auto", "manual", "direct"]);
+export const MergeMode = z.enum(["auto", "manual", "direct", "pr"]);
 export type MergeMode = z.infer<typeof MergeMode>;
 
 /** Who resolves a conflict between a finished stage and the base branch. */
@@ -115,7 +115,7 @@ export const StageSettings = z.object({
     .describe("Failed acceptance runs before the stage is blocked (default 5)"),
   timeout: Duration.optional().describe("Wall-clock limit per session"),
   verify: VerifyMode.optional().describe("human: stop at a gate before merging (default auto)"),
-  merge: MergeMode.optional().describe("auto | manual | direct (default auto)"),
+  merge: MergeMode.optional().describe("auto | manual | direct | pr (default auto)"),
   merge_conflict: MergeConflictMode.optional().describe(
     "agent: a session merges the base in and resolves a conflict; human: the stage blocks (default human)",
   ),

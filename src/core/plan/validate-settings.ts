@@ -1,27 +1,18 @@
 /**
- * The rules on a plan's settings: `merge: pr`, fields not active yet, command agents without a
+ * The rules on a plan's settings: fields not active yet, command agents without a
  * command, fallback agents, and context thresholds out of order.
  */
 import { INACTIVE_FIELDS } from "./schema.ts";
 import type { Data, Path, Report, StageView } from "./validate-view.ts";
 import { isRecord, label } from "./validate-view.ts";
 
-/** `merge: pr`, fields not active yet, and command agents without a command. */
+/** Fields not active yet, and command agents without a command. */
 export function checkSettings(defaults: Data, stages: StageView[], report: Report): void {
   const scopes: Array<[Data, Path]> = [
     [defaults, ["defaults"]],
     ...stages.map((s): [Data, Path] => [s.data, ["stages", s.index]]),
   ];
   for (const [data, base] of scopes) {
-    if (data.merge === "pr") {
-      report(
-        "PLAN_MERGE_PR",
-        "error",
-        "`merge: pr` is reserved: pull-request merging is not available yet",
-        [...base, "merge"],
-        "Use merge: auto (Flux merges when the stage passes), manual (you run `flux merge <id>`) or direct.",
-      );
-    }
     for (const field of INACTIVE_FIELDS) {
       if (data[field] === undefined) continue;
       report(

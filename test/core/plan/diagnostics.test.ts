@@ -49,7 +49,6 @@ const cases: Case[] = [
   },
   { fixture: "self-dependency.md", code: "PLAN_SELF_DEPENDENCY", line: 10, column: 22 },
   { fixture: "cycle.md", code: "PLAN_CYCLE", line: 10, column: 22, says: "a → b → c → a" },
-  { fixture: "merge-pr.md", code: "PLAN_MERGE_PR", line: 9, column: 12, says: "not available yet" },
   { fixture: "command-missing.md", code: "PLAN_COMMAND_MISSING", line: 10, column: 14 },
   {
     fixture: "unused-group.md",
@@ -199,11 +198,13 @@ describe("details of some classes", () => {
     expect(parseFixture("missing-id.md").diagnostics[0]?.hint).toContain("id: api-endpoints");
   });
 
-  it("merge: pr is reported in defaults and stages, not as a generic enum error", () => {
+  it("merge: pr is a merge mode, in defaults and stages", () => {
     const result = parseFixture("merge-pr.md");
-    expect(codes(result.diagnostics)).toEqual(["PLAN_MERGE_PR", "PLAN_MERGE_PR"]);
-    expect(result.diagnostics[1]?.line).toBe(12);
-    expect(result.diagnostics[0]?.hint).toMatch(/auto.*manual.*direct/);
+    expect(result.diagnostics).toEqual([]);
+    expect(result.plan?.stages.map((s) => [s.id, s.merge])).toEqual([
+      ["models", "pr"],
+      ["api", "manual"],
+    ]);
   });
 
   it("a command agent with its command is fine", () => {
@@ -263,7 +264,6 @@ describe("details of some classes", () => {
       [12, "PLAN_UNKNOWN_DEPENDENCY"],
       [12, "PLAN_SELF_DEPENDENCY"],
       [13, "PLAN_DUPLICATE_ID"],
-      [14, "PLAN_MERGE_PR"],
       [15, "PLAN_RESERVED_ID"],
       [16, "PLAN_UNKNOWN_KEY"],
     ]);

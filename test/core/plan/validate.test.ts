@@ -95,10 +95,10 @@ describe("agents", () => {
     ]);
   });
 
-  it("merge values other than pr are checked by the schema", () => {
+  it("merge values are checked by the schema", () => {
     const found = check("    - id: a\n      merge: squash");
     expect(found[0]?.message).toBe(
-      'stage "a": `merge` must be one of auto, manual, direct (got "squash")',
+      'stage "a": `merge` must be one of auto, manual, direct, pr (got "squash")',
     );
   });
 });

@@ -58,6 +58,7 @@ export const MergeOutcome = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("overlap"), files: z.array(z.string()) }),
   z.strictObject({ kind: z.literal("rechecking"), commit: z.string() }),
   z.strictObject({ kind: z.literal("waiting"), reason: z.string() }),
+  z.strictObject({ kind: z.literal("blocked"), reason: z.string() }),
 ]);
 
 export const CompleteLine = z.union([
