@@ -220,7 +220,10 @@ export class Engine {
       rearmHandoff: (sessionId, ms) => armHandoffDeadline(ctx, sessionId, ms),
     };
     this.ctx = ctx;
-    const stacks = new StackWatch(ctx);
+    // A look that ended may have been what kept the engine active: settled listeners hear it.
+    const stacks = new StackWatch(ctx, () => {
+      if (!this.active()) for (const listener of this.settledListeners) listener();
+    });
     this.stacks = stacks;
     this.conflicts = new ConflictWatch({
       store,

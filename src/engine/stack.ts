@@ -303,7 +303,11 @@ export class StackWatch {
   private again = false;
   private stopped = false;
 
-  constructor(private readonly ctx: EngineContext) {}
+  constructor(
+    private readonly ctx: EngineContext,
+    /** Called after each look has ended (the engine may have settled). */
+    private readonly ended: () => void = () => {},
+  ) {}
 
   poke(tips?: ReadonlyMap<string, string>): void {
     if (this.stopped) return;
@@ -317,6 +321,7 @@ export class StackWatch {
       .then(() => this.loop(tips))
       .finally(() => {
         this.current = undefined;
+        this.ended();
       });
   }
 
