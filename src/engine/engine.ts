@@ -10,119 +10,52 @@
  * engine — the daemon's routes, tests — uses the verbs of this class and reads the store.
  */
 import { processStartTime } from "../adapters/process/proc.ts";
-import type { SessionBackend } from "../adapters/sessions/backend.ts";
-import type { SessionTelemetry } from "../adapters/agents/types.ts";
-import { isDamagedDatabase, noActivePlan, sessionNotFound, stageNotFound } from "../core/errors.ts";
-import type { ContextLayer } from "../core/context/levels.ts";
+import { isDamagedDatabase, sessionNotFound } from "../core/errors.ts";
 import type { Handoff, HandoffRecord } from "../core/handoff/types.ts";
 import type { FlowMode } from "../core/flow.ts";
-import { DEFAULT_HEALTH } from "../core/health.ts";
-import type { HealthSettings } from "../core/health.ts";
-import { DEFAULT_LIMITS } from "../core/limits/policy.ts";
-import type { LimitSettings } from "../core/limits/policy.ts";
-import type { ManualAction, StageAction } from "../core/stage/actions.ts";
+import type { ManualAction } from "../core/stage/actions.ts";
 import type { FluxEvent } from "../store/events.ts";
 import { writeFlow } from "../store/flow.ts";
-import type { WorkPaths } from "../store/paths.ts";
-import { syncProjections } from "../store/projections/sync.ts";
-import { stateDirFor } from "../store/state-dir.ts";
 import type { SessionRecord } from "../store/sessions.ts";
 import { getSession, markSessionStarted } from "../store/sessions.ts";
-import type { PlanRecord, StageFacts, StageRecord, Store } from "../store/store.ts";
-import type { Clock } from "./clock.ts";
-import { systemClock } from "./clock.ts";
+import type { StageRecord, Store } from "../store/store.ts";
 import type { Verdict } from "./completion.ts";
-import { requestCompletion, runVerdict } from "./completion.ts";
+import { requestCompletion } from "./completion.ts";
 import type { Accepted, EngineContext } from "./context.ts";
 
 export type { Accepted } from "./context.ts";
 import type { GateEvidence } from "./gates.ts";
 import { approveGate, gateEvidence, rejectGate } from "./gates.ts";
-import { armHandoffDeadline, reportContext } from "./context-report.ts";
+import { reportContext } from "./context-report.ts";
 import { createHandoff } from "./handoff.ts";
 import type { ContextAnswer, ContextReportBody, HookAnswer } from "./hook-events.ts";
 import { handleHook } from "./hooks.ts";
 import {
   checkSessions,
-  crashed,
-  endGone,
   killSession,
   readoptSessions,
   sessionEnded,
   settleEndedSessions,
 } from "./lifecycle.ts";
 import type { MergeOutcome } from "./merge.ts";
-import { mergeNow, removeMergedWorktree } from "./merge.ts";
+import { mergeNow } from "./merge.ts";
 import type { RunAccepted, RunProgress, RunRequest } from "./progress.ts";
 import { isActive, runProgress, widenRun } from "./progress.ts";
-import { HealthWatch, heardFrom, heartbeat, readMachine } from "./health.ts";
-import type { MachineReader } from "./health.ts";
-import { ParkAlarm } from "./limits.ts";
+import { heardFrom, heartbeat } from "./health.ts";
 import { redoInFlight } from "./recovery.ts";
 import { resolveConflict } from "./resolve.ts";
 import { resumeStage } from "./resume.ts";
-import { RunScope } from "./run-scope.ts";
-import { SessionWatch } from "./session-watch.ts";
-import { StageTasks } from "./tasks.ts";
 import { schedule } from "./tick.ts";
 import { ConflictWatch, DEFAULT_PREDICT_INTERVAL_MS } from "./predict.ts";
 import { StackWatch } from "./stack.ts";
-import { DEFAULT_PR_POLL_MS, DEFAULT_REMOTE, removePullRequestWorktree } from "./pull-request.ts";
+import { assembleContext } from "./assemble.ts";
+import type { EngineOptions, ExitReport } from "./options.ts";
+import { DEFAULT_PR_POLL_MS } from "./pull-request.ts";
 import { PullRequestWatch } from "./pull-request-watch.ts";
 
 export type { RunAccepted, RunProgress, RunRequest } from "./progress.ts";
 
-export interface EngineOptions {
-  store: Store;
-  paths: WorkPaths;
-  backend: SessionBackend;
-  /** Absolute path of the running `flux` (bin/flux.js): sessions call it as "$FLUX_BIN". */
-  fluxBin: string;
-  /** The environment sessions inherit (the one `flux run` was started from). */
-  env: NodeJS.ProcessEnv;
-  maxParallel: number;
-  /** Directory with signal template overrides (config `sessions.prompt_dir`). */
-  promptDir?: string | undefined;
-  /** Times the Stop hook sends an interactive agent back to work (default 3). */
-  stopReminders?: number | undefined;
-  /** `[context]`: thresholds and window (a plan's or stage's own win key by key). */
-  context?: ContextLayer | undefined;
-  /** Tool calls an agent told to hand off may make before Flux does it (default 10). */
-  handoffSteps?: number | undefined;
-  /** Time an agent told to hand off has before Flux does it (default 5 minutes). */
-  handoffTimeoutMs?: number | undefined;
-  /** `[limits]`: waits after rate and usage limits, and when a fallback agent takes over. */
-  limits?: LimitSettings | undefined;
-  /** `[health]`: warning thresholds and the machine's floors for new sessions. */
-  health?: HealthSettings | undefined;
-  /** `[merge] predict_interval`: ms between predicted-conflict looks while sessions run (60 s). */
-  predictIntervalMs?: number | undefined;
-  /** `[merge] remote`: where `merge: pr` pushes stage branches (default "origin"). */
-  remote?: string | undefined;
-  /** `[merge] pr_poll`: ms between looks at open pull requests (60 s). */
-  prPollMs?: number | undefined;
-  /** This machine's free memory and load (default: node:os). */
-  machine?: MachineReader | undefined;
-  /**
-   * The repository's per-user state directory (store/state-dir.ts): session specs and the run's
-   * environment. Default: the one of the user running the engine.
-   */
-  stateDir?: string | undefined;
-  clock?: Clock | undefined;
-  log?: ((line: string) => void) | undefined;
-  /**
-   * Called once when the store cannot be trusted any more (a damaged database): the host stops
-   * rather than retry a pass that cannot succeed.
-   */
-  onFatal?: ((error: unknown) => void) | undefined;
-}
-
-/** What a runner reports when its session ends. */
-export interface ExitReport {
-  code: number | null;
-  signal: string | null;
-  telemetry?: SessionTelemetry | undefined;
-}
+export type { EngineOptions, ExitReport } from "./options.ts";
 
 export class Engine {
   /** For reading (the event stream, sessions); the engine's own writes go through its verbs. */
@@ -143,82 +76,16 @@ export class Engine {
   constructor(options: EngineOptions) {
     this.store = options.store;
     this.onFatal = options.onFatal;
-    const clock = options.clock ?? systemClock;
-    const log = options.log ?? (() => undefined);
-    const store = options.store;
-    const plan = (): PlanRecord => {
-      const active = store.activePlan();
-      if (active === undefined) throw noActivePlan();
-      return active;
-    };
-    const project = () => syncProjections(store, options.paths);
-    const stateDir = options.stateDir ?? stateDirFor(options.paths.root, process.env);
-    const ctx: EngineContext = {
-      store,
-      paths: options.paths,
-      backend: options.backend,
-      clock,
-      log,
-      fluxBin: options.fluxBin,
-      promptDir: options.promptDir,
-      stopReminders: options.stopReminders ?? 3,
-      stateDir,
-      handoff: {
-        settings: options.context ?? {},
-        steps: options.handoffSteps ?? 10,
-        timeoutMs: options.handoffTimeoutMs ?? 5 * 60_000,
-      },
-      limits: { settings: options.limits ?? DEFAULT_LIMITS, alarm: new ParkAlarm(clock) },
-      pullRequests: { remote: options.remote ?? DEFAULT_REMOTE },
-      health: {
-        settings: options.health ?? DEFAULT_HEALTH,
-        watch: new HealthWatch(clock),
-        machine: options.machine ?? readMachine,
-      },
-      tasks: new StageTasks((stageId, what) => {
+    const ctx = assembleContext(options, {
+      wake: (reason) => this.wake(reason),
+      notice: (text) => this.notice(text),
+      taskEnded: (stageId, what) => {
         this.wake(`${what} of ${stageId} done`);
         // A stacked stage whose task ended may restack now (stack.ts).
         this.stacks.poke();
-      }),
-      sessions: new SessionWatch(clock),
-      run: new RunScope(store, {
-        maxParallel: options.maxParallel,
-        env: options.env,
-        stateDir,
-      }),
-      plan,
-      stage: (id) => stageOf(store, plan(), id),
-      move: (stageId, action: StageAction, reason?: string, facts?: StageFacts) => {
-        const planId = plan().id;
-        const { result } = store.write((emit) => {
-          const after = store.transitionWithin(emit, planId, stageId, action, {
-            reason,
-            actor: "flux",
-          });
-          if (facts !== undefined) store.noteStage(emit, planId, stageId, facts);
-          return after;
-        });
-        project();
-        return result;
       },
-      note: (stageId, facts) => {
-        const planId = plan().id;
-        store.write((emit) => store.noteStage(emit, planId, stageId, facts));
-        project();
-      },
-      project,
-      wake: (reason) => this.wake(reason),
-      notice: (text) => this.notice(text),
-      verdict: (stageId, request) => runVerdict(ctx, stageId, request),
-      crashed: (stageId, why) => crashed(ctx, stageId, why),
-      endGone: (sessionId) => endGone(ctx, sessionId),
-      removeMergedWorktree: (stageId) =>
-        // After a squash merge the stage's commits are on its pull request, not on the base.
-        ctx.stage(stageId).spec.merge === "pr"
-          ? removePullRequestWorktree(ctx, stageId)
-          : removeMergedWorktree(ctx, stageId),
-      rearmHandoff: (sessionId, ms) => armHandoffDeadline(ctx, sessionId, ms),
-    };
+    });
+    const { store, clock, log } = ctx;
     this.ctx = ctx;
     // A look that ended may have been what kept the engine active: settled listeners hear it.
     const stacks = new StackWatch(ctx, () => {
@@ -517,14 +384,4 @@ export class Engine {
 /** A refusal thrown while checking preconditions, as the rejection of the returned promise. */
 function attempt<T>(fn: () => T): Promise<T> {
   return new Promise<T>((resolve) => resolve(fn()));
-}
-
-function stageOf(store: Store, plan: PlanRecord, id: string): StageRecord {
-  const stage = store.stage(plan.id, id);
-  if (stage === undefined)
-    throw stageNotFound(
-      id,
-      store.stages(plan.id).map((s) => s.id),
-    );
-  return stage;
 }
