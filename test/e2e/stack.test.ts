@@ -45,19 +45,30 @@ const triggers = (repo: EngineRepo, stage: string) =>
     )
     .map((r) => r.trigger);
 
+/** Stage `a` and stage `b` stacked on it, each with its own setting lines. */
+const stacked = (a: string[], b: string[]): string =>
+  [
+    "    - id: a",
+    ...a.map((line) => `      ${line}`),
+    "    - id: b",
+    "      dependencies: [a]",
+    "      stack: true",
+    ...b.map((line) => `      ${line}`),
+    "",
+  ].join("\n");
+/** `a` waits at a human gate, so its branch stays unmerged until the test approves it. */
+const GATED_A = ['command: "sh agents/tries.sh"', "verify: human"];
+/** `a` waits for `flux merge a`. */
+const MANUAL_A = ['command: "sh agents/work.sh"', "merge: manual"];
+
 describe("stacked stages", () => {
   it("start on the dependency's branch, restack when it moves, merge after it, onto the base", async () => {
     await using repo = await engineRepo({
       agents: { tries: TRIES, work: WORK },
-      stagesYaml: `    - id: a
-      command: "sh agents/tries.sh"
-      verify: human
-    - id: b
-      dependencies: [a]
-      stack: true
-      command: "sh agents/work.sh"
-      acceptance: ["test -f a.txt", "test -f b.txt"]
-`,
+      stagesYaml: stacked(GATED_A, [
+        'command: "sh agents/work.sh"',
+        'acceptance: ["test -f a.txt", "test -f b.txt"]',
+      ]),
     });
     // a waits at its gate; b started from flux/a before a merged, passed, and waits for a.
     const first = await repo.ok(["run"], 4);
@@ -99,15 +110,10 @@ describe("stacked stages", () => {
   it("restacks after a human's commit on the dependency's branch, once it is checked", async () => {
     await using repo = await engineRepo({
       agents: { work: WORK },
-      stagesYaml: `    - id: a
-      command: "sh agents/work.sh"
-      merge: manual
-    - id: b
-      dependencies: [a]
-      stack: true
-      command: "sh agents/work.sh"
-      acceptance: ["test -f a.txt"]
-`,
+      stagesYaml: stacked(MANUAL_A, [
+        'command: "sh agents/work.sh"',
+        'acceptance: ["test -f a.txt"]',
+      ]),
     });
     await repo.ok(["run"], 4);
     expect(repo.state("a")).toBe("completed");
@@ -147,15 +153,10 @@ git add b.txt
 git commit -q -m "work for b"
 "$FLUX_BIN" stage complete > "$SCRATCH/complete-b.txt" 2>&1`,
       },
-      stagesYaml: `    - id: a
-      command: "sh agents/work.sh"
-      merge: manual
-    - id: b
-      dependencies: [a]
-      stack: true
-      command: "sh agents/held.sh"
-      acceptance: ["test -f a.txt", "test -f human.txt"]
-`,
+      stagesYaml: stacked(MANUAL_A, [
+        'command: "sh agents/held.sh"',
+        'acceptance: ["test -f a.txt", "test -f human.txt"]',
+      ]),
     });
     execFileSync("mkfifo", [path.join(repo.scratch, "started-b")]);
     repo.gate("b");
@@ -200,14 +201,7 @@ git add a.txt
 git commit -q -m "b rewrites a.txt"
 "$FLUX_BIN" stage complete`,
       },
-      stagesYaml: `    - id: a
-      command: "sh agents/tries.sh"
-      verify: human
-    - id: b
-      dependencies: [a]
-      stack: true
-      command: "sh agents/clash.sh"
-`,
+      stagesYaml: stacked(GATED_A, ['command: "sh agents/clash.sh"']),
     });
     await repo.ok(["run"], 4);
     expect(repo.state("b")).toBe("completed");
@@ -238,14 +232,7 @@ git add a.txt
 git commit -q -m "b rewrites a.txt"
 "$FLUX_BIN" stage complete > "$SCRATCH/complete-b.txt" 2>&1 || true`,
       },
-      stagesYaml: `    - id: a
-      command: "sh agents/work.sh"
-      merge: manual
-    - id: b
-      dependencies: [a]
-      stack: true
-      command: "sh agents/held.sh"
-`,
+      stagesYaml: stacked(MANUAL_A, ['command: "sh agents/held.sh"']),
     });
     execFileSync("mkfifo", [path.join(repo.scratch, "started-b")]);
     repo.gate("b");
@@ -271,14 +258,7 @@ git commit -q -m "b rewrites a.txt"
   it("redoes a restack a stopped daemon left half done", async () => {
     await using repo = await engineRepo({
       agents: { tries: TRIES, work: WORK },
-      stagesYaml: `    - id: a
-      command: "sh agents/tries.sh"
-      verify: human
-    - id: b
-      dependencies: [a]
-      stack: true
-      command: "sh agents/work.sh"
-`,
+      stagesYaml: stacked(GATED_A, ['command: "sh agents/work.sh"']),
     });
     await repo.ok(["run"], 4);
     const old = stackedOn(repo, "b") ?? "";
