@@ -249,4 +249,51 @@ describe("merge: pr", () => {
       fs.rmSync(scratch, { recursive: true, force: true });
     }
   });
+
+  it("stacks a dependent on a pull request's branch, and retargets it onto the base after a squash merge", async () => {
+    const scratch = fs.mkdtempSync(path.join(process.env.TMPDIR ?? "/tmp", "flux-gh-"));
+    const gh = ghStandin(scratch);
+    try {
+      await using repo = await engineRepo({
+        agents: { work: WORK },
+        env: gh.env,
+        stagesYaml: `    - id: api
+      command: "sh agents/work.sh"
+      merge: pr
+    - id: ui
+      dependencies: [api]
+      stack: true
+      command: "sh agents/work.sh"
+      acceptance: ["test -f api.txt", "test -f ui.txt"]
+`,
+      });
+      const remote = bareRemote(repo.dir, scratch);
+      pollFast(repo);
+
+      // api waits on its pull request; ui started on api's branch and passed there, and its
+      // merge waits for api's.
+      await repo.ok(["run"], 4);
+      expect(reason(repo, "api")).toMatch(/^pull request #\d+ open/);
+      expect(repo.state("ui")).toBe("completed");
+      expect(reason(repo, "ui")).toContain("merges after api has merged");
+      const apiTip = repo.git("rev-parse", "flux/api").trim();
+      expect(repo.git("merge-base", "--is-ancestor", apiTip, "flux/ui")).toBe("");
+
+      // A squash merge: api's own commit never reaches main; ui is moved onto the squash commit.
+      const squash = mergeOnRemote(remote, scratch, "flux/api", "squash");
+      gh.update(gh.pull("flux/api").number, { state: "MERGED", mergeCommit: { oid: squash } });
+      await stateIs(repo, "api", "merged");
+      await stateIs(repo, "ui", "merged");
+      const main = repo.git("log", "--format=%H %s", "main").trim().split("\n");
+      expect(main.map((l) => l.slice(41))).toEqual(
+        expect.arrayContaining(["flux/api (squashed)", "work for ui"]),
+      );
+      expect(main.filter((l) => l.endsWith("work for api"))).toEqual([]);
+      expect(repo.git("merge-base", "--is-ancestor", squash, "main")).toBe("");
+      expect(repo.read("ui.txt").trim()).toBe("ui");
+      expect(repo.read("api.txt").trim()).toBe("api");
+    } finally {
+      fs.rmSync(scratch, { recursive: true, force: true });
+    }
+  });
 });
