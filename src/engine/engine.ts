@@ -105,8 +105,11 @@ export class Engine {
     this.cleanups.push(
       store.subscribe((event) => {
         for (const listener of this.listeners) listener(event);
+        if (event.type !== "stage.transitioned") return;
         // A dependency passed, merged or was rejected; a stacked stage left `checking`.
-        if (event.type === "stage.transitioned") stacks.poke();
+        stacks.poke();
+        // A merge moved the base: every branch in flight is measured against the new one.
+        if (event.data.to === "merged") this.conflicts.poke(`${event.stageId} merged`);
       }),
     );
   }

@@ -70,4 +70,27 @@ describe("predicted conflicts", () => {
     expect(harness.stage("api").state).not.toBe("merged");
     expect(conflicts(loadPrediction(harness.store, planId))).toEqual([]);
   });
+
+  it("looks again when a merge moves the base, with no session event or timer", async () => {
+    h = await engineHarness([{ id: "doc" }, { id: "ui" }], {
+      engine: { predictIntervalMs: 3_600_000 },
+    });
+    const harness = h;
+    harness.engine.requestRun({});
+    const doc = await harness.launched("doc");
+    await harness.launched("ui");
+    harness.commit("ui", "README.md", "ui\n");
+    harness.commit("doc", "README.md", "doc\n");
+
+    // doc's request looks while both are in flight: they conflict, the base is clean with each.
+    await (
+      await harness.engine.complete("doc", { sessionId: doc.id })
+    ).result;
+    await harness.until("doc merged", () => harness.stage("doc").state === "merged");
+    await harness.engine.conflictsSettled();
+    // doc's change is on the base now: ui conflicts with the base, though nothing else moved.
+    expect(readStatus(harness.paths).conflicts).toEqual([
+      expect.objectContaining({ a: "ui", b: "main", bIsBase: true, files: ["README.md"] }),
+    ]);
+  });
 });
