@@ -37,6 +37,8 @@ export interface BackupInfo {
   takenAt: string;
   /** The last event it holds. */
   seq: number;
+  /** 1, or n for the nth backup of that seq taken in that second (named `…-seq<seq>-<n>.db`). */
+  copy: number;
   /** In bytes. */
   size: number;
   /** Its schema version (`user_version`); undefined when the file is no SQLite database. */
@@ -57,7 +59,8 @@ export interface TakeBackupOptions {
 export type TakeBackupResult =
   { taken: true; backup: BackupInfo; removed: string[] } | { taken: false; newest: BackupInfo };
 
-const NAME = /^flux-(\d{8}T\d{6}Z)-seq(\d+)\.db$/;
+/** `flux-<time>-seq<seq>.db`, with `-<n>` when another backup took that name first. */
+const NAME = /^flux-(\d{8}T\d{6}Z)-seq(\d+)(?:-(\d+))?\.db$/;
 const TEMP = /^\.flux-backup-(\d+)-[a-z0-9]+\.tmp$/;
 /** better-sqlite3 copies this many pages per step: all of them, in one. */
 const ALL_PAGES = 0x7fffffff;
@@ -108,12 +111,30 @@ async function writeBackup(db: Db, dir: string, at: Date): Promise<BackupInfo> {
     await db.backup(tmp, { progress: () => ALL_PAGES });
     const seq = seal(tmp);
     fs.chmodSync(tmp, 0o600);
-    const file = path.join(dir, backupName(at, seq));
-    fs.renameSync(tmp, file);
+    const file = claimName(tmp, dir, backupName(at, seq));
     return backupInfo(file) ?? missing(file);
   } catch (error) {
     fs.rmSync(tmp, { force: true });
     throw fromSqliteError(error, db.name) ?? fromSystemError(error) ?? error;
+  }
+}
+
+/**
+ * Moves `tmp` to `name` in `dir`, or to `name` with `-2`, `-3`… when a backup has it already (a
+ * forced backup of the same seq in the same second: the copy before a restore). A hard link
+ * never replaces an existing file, so no backup is ever overwritten.
+ */
+function claimName(tmp: string, dir: string, name: string): string {
+  for (let n = 1; ; n++) {
+    const file = path.join(dir, n === 1 ? name : name.replace(/\.db$/, `-${n}.db`));
+    try {
+      fs.linkSync(tmp, file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EEXIST") continue;
+      throw error;
+    }
+    fs.rmSync(tmp, { force: true });
+    return file;
   }
 }
 
@@ -147,7 +168,13 @@ export function listBackups(dir: string): BackupInfo[] {
     if (info !== undefined) backups.push(info);
   }
   return backups.sort((a, b) =>
-    a.takenAt === b.takenAt ? b.seq - a.seq : a.takenAt < b.takenAt ? 1 : -1,
+    a.takenAt !== b.takenAt
+      ? a.takenAt < b.takenAt
+        ? 1
+        : -1
+      : a.seq !== b.seq
+        ? b.seq - a.seq
+        : b.copy - a.copy,
   );
 }
 
@@ -169,6 +196,7 @@ function backupInfo(file: string): BackupInfo | undefined {
     name,
     takenAt: `${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 11)}:${stamp.slice(11, 13)}:${stamp.slice(13, 15)}Z`,
     seq: Number(match[2]),
+    copy: Number(match[3] ?? 1),
     size,
     schemaVersion: headerUserVersion(file),
   };

@@ -165,6 +165,21 @@ describe("takeBackup", () => {
     expect(fs.readdirSync(dir)).toHaveLength(2);
   });
 
+  it("never overwrites a backup: a forced one of the same seq in the same second gets -2", async () => {
+    const { paths, store } = storeWith();
+    using _ = store;
+    const dir = paths.backupsDir;
+    const at = new Date("2026-12-05T18:30:00.500Z");
+    const first = await takeBackup(store.db, { dir, clock: () => at });
+    const forced = await takeBackup(store.db, { dir, clock: () => at, force: true });
+    if (!first.taken || !forced.taken) throw new Error("a backup was skipped");
+    const name = `flux-20261205T183000Z-seq${store.lastSeq()}`;
+    expect(first.backup).toMatchObject({ name: `${name}.db`, copy: 1 });
+    expect(forced.backup).toMatchObject({ name: `${name}-2.db`, copy: 2 });
+    expect(listBackups(dir).map((b) => b.name)).toEqual([`${name}-2.db`, `${name}.db`]);
+    expect(fs.readdirSync(dir).sort()).toEqual([`${name}-2.db`, `${name}.db`]);
+  });
+
   it("names backups by time and seq", () => {
     expect(backupName(new Date("2026-12-05T18:30:00.123Z"), 1234)).toBe(
       "flux-20261205T183000Z-seq1234.db",
