@@ -71,18 +71,18 @@ describe("merge: pr", () => {
       agents: { work: WORK },
       env: gh.env,
       stagesYaml: `    - id: feature
-    name: The feature
-    description: Adds the feature file.
-    command: "sh agents/work.sh"
-    merge: pr
-    acceptance:
-      - command: "test -f feature.txt"
-  - id: after
-    dependencies: [feature]
-    command: "sh agents/work.sh"
-  - id: dropped
-    command: "sh agents/work.sh"
-    merge: pr
+      name: The feature
+      description: Adds the feature file.
+      command: "sh agents/work.sh"
+      merge: pr
+      acceptance:
+        - command: "test -f feature.txt"
+    - id: after
+      dependencies: [feature]
+      command: "sh agents/work.sh"
+    - id: dropped
+      command: "sh agents/work.sh"
+      merge: pr
 `,
     });
     const remote = bareRemote(repo.dir, scratch);
@@ -252,13 +252,13 @@ describe("merge: pr", () => {
       agents: { work: WORK },
       env: gh.env,
       stagesYaml: `    - id: api
-    command: "sh agents/work.sh"
-    merge: pr
-  - id: ui
-    dependencies: [api]
-    stack: true
-    command: "sh agents/work.sh"
-    acceptance: ["test -f api.txt", "test -f ui.txt"]
+      command: "sh agents/work.sh"
+      merge: pr
+    - id: ui
+      dependencies: [api]
+      stack: true
+      command: "sh agents/work.sh"
+      acceptance: ["test -f api.txt", "test -f ui.txt"]
 `,
     });
     const remote = bareRemote(repo.dir, scratch);
