@@ -34,7 +34,8 @@ import type { HealthWarning, HealthWarningKind, MachineReading } from "../core/h
 import { lifelineAt, lifelineMs, manyTurns, stalledAt, throttleReason } from "../core/health.ts";
 import { formatDuration } from "../core/plan/duration.ts";
 import type { SessionRecord } from "../store/sessions.ts";
-import { clearWarning, getSession, recordWarning } from "../store/sessions.ts";
+import { getSession } from "../store/sessions.ts";
+import { clearWarning, recordWarning } from "../store/session-records.ts";
 import type { Clock } from "./clock.ts";
 import type { EngineContext } from "./context.ts";
 import { logFile } from "./session-files.ts";

@@ -6,14 +6,8 @@
  * against `max_retries`, then the stage is `failed`.
  */
 import type { SessionTelemetry } from "../adapters/agents/types.ts";
-import {
-  getSession,
-  latestSession,
-  markSessionEnded,
-  openSessions,
-  recordFailure,
-  recordTelemetry,
-} from "../store/sessions.ts";
+import { getSession, latestSession, markSessionEnded, openSessions } from "../store/sessions.ts";
+import { recordFailure, recordTelemetry } from "../store/session-records.ts";
 import type { SessionRecord } from "../store/sessions.ts";
 import type { EngineContext } from "./context.ts";
 import { readExitReport } from "./session-files.ts";

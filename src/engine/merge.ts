@@ -19,7 +19,8 @@ import {
 } from "../adapters/git/index.ts";
 import { ExitCode, FluxError } from "../core/errors.ts";
 import type { StageRecord } from "../store/store.ts";
-import { latestSession, recordFailure } from "../store/sessions.ts";
+import { latestSession } from "../store/sessions.ts";
+import { recordFailure } from "../store/session-records.ts";
 import type { EngineContext } from "./context.ts";
 import { conflictFound } from "./resolve.ts";
 import { afterPullRequestLook, pullRequestTask } from "./pull-request.ts";

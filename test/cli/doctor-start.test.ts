@@ -1,7 +1,8 @@
 /** `flux doctor` names an agent CLI whose last session could not start, with what it said. */
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { insertSession, recordFailure } from "../../src/store/sessions.ts";
+import { insertSession } from "../../src/store/sessions.ts";
+import { recordFailure } from "../../src/store/session-records.ts";
 import { Store } from "../../src/store/store.ts";
 import { fluxRepo } from "../kit/flux-repo.ts";
 

@@ -16,7 +16,7 @@ import type { CheckResult } from "../../src/core/acceptance.ts";
 import { recordAcceptance } from "../../src/store/acceptance.ts";
 import { insertHandoff } from "../../src/store/handoffs.ts";
 import { workPaths } from "../../src/store/paths.ts";
-import { recordTelemetry, recordWarning } from "../../src/store/sessions.ts";
+import { recordTelemetry, recordWarning } from "../../src/store/session-records.ts";
 import { Store } from "../../src/store/store.ts";
 import { LEVEL_TOKENS, writeContextRows } from "../kit/context-rows.ts";
 import { planOf } from "../kit/plans.ts";

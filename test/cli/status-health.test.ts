@@ -3,12 +3,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildStatus, renderStatus } from "../../src/cli/render/status.ts";
-import {
-  insertSession,
-  listSessions,
-  recordFailure,
-  recordWarning,
-} from "../../src/store/sessions.ts";
+import { insertSession, listSessions } from "../../src/store/sessions.ts";
+import { recordFailure, recordWarning } from "../../src/store/session-records.ts";
 import { Store } from "../../src/store/store.ts";
 import { planOf } from "../kit/plans.ts";
 import { tempDir } from "../kit/temp-repo.ts";

@@ -6,13 +6,8 @@
  */
 import { DEFAULT_THRESHOLDS, contextLevel, contextPercent } from "../../src/core/context/levels.ts";
 import type { ContextThresholds } from "../../src/core/context/levels.ts";
-import {
-  insertSession,
-  markSessionEnded,
-  markSessionStarted,
-  recordContext,
-  recordTelemetry,
-} from "../../src/store/sessions.ts";
+import { insertSession, markSessionEnded, markSessionStarted } from "../../src/store/sessions.ts";
+import { recordContext, recordTelemetry } from "../../src/store/session-records.ts";
 import type { Store } from "../../src/store/store.ts";
 
 export interface ContextRow {
