@@ -4,7 +4,8 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import type { Config, ResolvedConfig } from "../core/config/schema.ts";
+import type { Config } from "../core/config/schema.ts";
+import type { ResolvedConfig } from "../core/config/resolve.ts";
 import { noActivePlan, notInitialised, refusedInSession } from "../core/errors.ts";
 import { runnerAncestor } from "../adapters/process/ancestry.ts";
 import { loadConfig } from "../store/config.ts";

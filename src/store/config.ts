@@ -4,8 +4,10 @@ import os from "node:os";
 import path from "node:path";
 import { parse } from "smol-toml";
 import { ExitCode, FluxError } from "../core/errors.ts";
-import type { Config, ResolvedConfig } from "../core/config/schema.ts";
-import { CONFIG_TEMPLATE, checkConfig, configFromEnv, mergeConfig } from "../core/config/schema.ts";
+import type { Config } from "../core/config/schema.ts";
+import type { ResolvedConfig } from "../core/config/resolve.ts";
+import { CONFIG_TEMPLATE, checkConfig } from "../core/config/schema.ts";
+import { configFromEnv, mergeConfig } from "../core/config/resolve.ts";
 import { setTableKeys } from "../core/config/toml-edit.ts";
 import { writeAtomic } from "./fs.ts";
 

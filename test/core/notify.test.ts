@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { checkConfig, mergeConfig } from "../../src/core/config/schema.ts";
+import { checkConfig } from "../../src/core/config/schema.ts";
+import { mergeConfig } from "../../src/core/config/resolve.ts";
 import type { EventView } from "../../src/core/notify.ts";
 import { classifyEvent, notifyPayload } from "../../src/core/notify.ts";
 

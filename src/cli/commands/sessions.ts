@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { chooseBackend } from "../../adapters/sessions/index.ts";
 import { contextText } from "../../core/context/display.ts";
 import type { ContextLayer } from "../../core/context/levels.ts";
-import type { ResolvedConfig } from "../../core/config/schema.ts";
+import type { ResolvedConfig } from "../../core/config/resolve.ts";
 import type { SessionBackend } from "../../adapters/sessions/backend.ts";
 import {
   ExitCode,

@@ -1,6 +1,7 @@
 /** `[health] heartbeat`: a duration of at least a second, 30 seconds unless set. */
 import { describe, expect, it } from "vitest";
-import { checkConfig, mergeConfig } from "../../../src/core/config/schema.ts";
+import { checkConfig } from "../../../src/core/config/schema.ts";
+import { mergeConfig } from "../../../src/core/config/resolve.ts";
 import { lifelineAt } from "../../../src/core/health.ts";
 
 describe("[health] heartbeat", () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { checkConfig, mergeConfig } from "../../../src/core/config/schema.ts";
+import { checkConfig } from "../../../src/core/config/schema.ts";
+import { mergeConfig } from "../../../src/core/config/resolve.ts";
 
 describe("[merge] remote and pr_poll", () => {
   it("default to origin and 60 s", () => {

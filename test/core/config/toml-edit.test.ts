@@ -2,12 +2,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { parse } from "smol-toml";
 import { describe, expect, it } from "vitest";
-import {
-  CONFIG_TEMPLATE,
-  checkConfig,
-  configFromEnv,
-  mergeConfig,
-} from "../../../src/core/config/schema.ts";
+import { CONFIG_TEMPLATE, checkConfig } from "../../../src/core/config/schema.ts";
+import { configFromEnv, mergeConfig } from "../../../src/core/config/resolve.ts";
 import { DEFAULT_LIMITS } from "../../../src/core/limits/policy.ts";
 import { setTableKeys } from "../../../src/core/config/toml-edit.ts";
 import { readConfigFile } from "../../../src/store/config.ts";
