@@ -5,8 +5,6 @@
  * events, and exits after an idle period with nothing running or ready. `flux run --foreground`
  * hosts the same thing in the CLI's process.
  */
-import type { HealthSettings } from "../core/health.ts";
-import type { LimitSettings } from "../core/limits/policy.ts";
 import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
@@ -17,6 +15,7 @@ import { chooseBackend } from "../adapters/sessions/index.ts";
 import type { SessionBackend } from "../adapters/sessions/backend.ts";
 import { ExitCode, FluxError, badRequest } from "../core/errors.ts";
 import { Engine } from "../engine/engine.ts";
+import type { EngineOptions } from "../engine/engine.ts";
 import type { WorkPaths } from "../store/paths.ts";
 import { ensureWorkDir } from "../store/paths.ts";
 import { stateDirFor } from "../store/state-dir.ts";
@@ -35,7 +34,22 @@ import { injectFaults, loadFaults } from "./faults.ts";
 /** How long an idle client connection stays open: past a heartbeat period and then some. */
 const KEEP_ALIVE_MS = 2 * 60_000;
 
-export interface DaemonOptions {
+/** The engine's settings the daemon passes on as they are (engine/options.ts says what each is). */
+type EngineSettings = Pick<
+  EngineOptions,
+  | "promptDir"
+  | "stopReminders"
+  | "context"
+  | "handoffSteps"
+  | "handoffTimeoutMs"
+  | "limits"
+  | "health"
+  | "predictIntervalMs"
+  | "remote"
+  | "prPollMs"
+>;
+
+export interface DaemonOptions extends EngineSettings {
   paths: WorkPaths;
   fluxBin: string;
   version: string;
@@ -44,22 +58,6 @@ export interface DaemonOptions {
   /** Exit after this long with nothing running or ready; 0 never. */
   idleTimeoutMs: number;
   backend: "auto" | "tmux" | "process";
-  promptDir?: string | undefined;
-  /** Stop hook reminders for interactive sessions (config `sessions.stop_reminders`). */
-  stopReminders?: number | undefined;
-  /** `[context]` thresholds and window, and the bounds on an agent told to hand off. */
-  context?: { window?: number; warn?: number; handoff?: number; hard?: number } | undefined;
-  handoffSteps?: number | undefined;
-  handoffTimeoutMs?: number | undefined;
-  /** `[limits]` (core/limits). */
-  limits?: LimitSettings | undefined;
-  /** `[health]` (core/health.ts). */
-  health?: HealthSettings | undefined;
-  /** `[merge] predict_interval` in ms (default 60 s). */
-  predictIntervalMs?: number | undefined;
-  /** `[merge] remote` and `[merge] pr_poll` (ms): `merge: pr`'s remote and its look interval. */
-  remote?: string | undefined;
-  prPollMs?: number | undefined;
   /** `[notify]`: the command run when a human is needed, and its timeout (server/notify.ts). */
   notify?: { command: string; timeoutMs: number } | undefined;
   /** `[backup]`: online backups now and every `intervalMs` (0: none), `keep` kept; none when undefined. */
