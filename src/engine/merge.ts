@@ -22,6 +22,7 @@ import type { StageRecord } from "../store/store.ts";
 import { latestSession } from "../store/sessions.ts";
 import { recordFailure } from "../store/session-records.ts";
 import type { EngineContext } from "./context.ts";
+import { finishMerge } from "./merged.ts";
 import { conflictFound } from "./resolve.ts";
 import { afterPullRequestLook, pullRequestTask } from "./pull-request.ts";
 
@@ -168,24 +169,6 @@ export async function mergeTask(
       return recheck(engine, stageId, `rebased onto ${plan.baseBranch}`);
     }
   }
-}
-
-/**
- * The stage's commit is on the base: its worktree goes first (it is clean and merged now), so
- * `merged` means all done — unless its agent is still finishing: then it goes when the session
- * ends.
- */
-async function finishMerge(
-  engine: EngineContext,
-  stageId: string,
-  mergeCommit: string,
-): Promise<MergeOutcome> {
-  const session = latestSession(engine.store, engine.plan().id, stageId);
-  if (session === undefined || session.endedAt !== null)
-    await removeMergedWorktree(engine, stageId);
-  engine.run.releaseMerge(stageId);
-  engine.move(stageId, "merged", undefined, { mergeCommit, reason: null });
-  return { kind: "merged", mergeCommit };
 }
 
 /** The stage's last session's work conflicts with the base: its failure class says so. */

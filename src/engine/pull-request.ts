@@ -45,9 +45,10 @@ import {
 import { acceptanceRuns } from "../store/acceptance.ts";
 import type { PullRequestRecord } from "../store/pull-requests.ts";
 import { pullRequestOf, savePullRequest, setPullRequestState } from "../store/pull-requests.ts";
-import { latestSession, listSessions } from "../store/sessions.ts";
+import { listSessions } from "../store/sessions.ts";
 import type { EngineContext } from "./context.ts";
 import type { MergeOutcome } from "./merge.ts";
+import { finishMerge } from "./merged.ts";
 
 /** `[merge] remote`'s default. */
 export const DEFAULT_REMOTE = "origin";
@@ -293,23 +294,17 @@ export async function updateBaseFromRemote(
 }
 
 /**
- * Records the stage merged and removes its worktree when clean: after a squash or rebase merge
- * its commits are not on the base, but they are on the pull request (and stay on the branch).
+ * Records the stage merged; its worktree goes when clean (removePullRequestWorktree: after a
+ * squash or rebase merge its commits are not on the base, but they are on the pull request).
  */
 async function finishPullRequest(
   ctx: EngineContext,
   stageId: string,
   mergeCommit: string,
 ): Promise<MergeOutcome> {
-  const plan = ctx.plan();
-  const session = latestSession(ctx.store, plan.id, stageId);
-  if (session === undefined || session.endedAt !== null)
-    await removePullRequestWorktree(ctx, stageId);
-  ctx.run.releaseMerge(stageId);
-  ctx.move(stageId, "merged", undefined, { mergeCommit, reason: null });
-  setPullRequestState(ctx.store, plan.id, stageId, "merged");
-  ctx.wake(`pull request of ${stageId} merged`);
-  return { kind: "merged", mergeCommit };
+  const outcome = await finishMerge(ctx, stageId, mergeCommit);
+  setPullRequestState(ctx.store, ctx.plan().id, stageId, "merged");
+  return outcome;
 }
 
 /** Removes a merged `merge: pr` stage's worktree when it has no uncommitted changes. */
