@@ -1,8 +1,8 @@
 /**
  * The session lifecycle after start: re-adoption when the daemon starts, liveness checks when a
- * backend session closes, a runner's exit report, stage timeouts, Flux ending an interactive
- * session, and `flux sessions kill`. An agent that exits without asking is not trusted: exit 0
- * gets its acceptance run anyway; a crash restarts the stage with a recovery signal, counted
+ * backend session closes, a runner's exit report, Flux ending an interactive session, and
+ * `flux sessions kill` (stage timeouts: stage-timeout.ts). An agent that exits without asking is
+ * not trusted: exit 0 gets its acceptance run anyway; a crash restarts the stage with a recovery signal, counted
  * against `max_retries`, then the stage is `failed`.
  */
 import type { SessionTelemetry } from "../adapters/agents/types.ts";
@@ -19,6 +19,7 @@ import { limitReached, recordLimitWithin } from "./limits.ts";
 import { agentLimits } from "../store/limits.ts";
 import { isLimitKind } from "../core/limits/policy.ts";
 import { telemetryRecord } from "./telemetry.ts";
+import { armTimeout } from "./stage-timeout.ts";
 
 /** On daemon start: exits that happened while it was down, dead sessions, live ones adopted. */
 export async function readoptSessions(ctx: EngineContext): Promise<void> {
@@ -299,54 +300,6 @@ export function crashed(ctx: EngineContext, stageId: string, why: string): void 
     ctx.move(stageId, "session_crashed", why);
   }
   ctx.wake("crash");
-}
-
-/** Arms the stage's timeout for a session (nothing when the stage has none). */
-export function armTimeout(ctx: EngineContext, sessionId: string, ms: number | undefined): void {
-  if (ms === undefined) return;
-  ctx.sessions.arm(sessionId, "timeout", ms, () => {
-    timedOut(ctx, sessionId).catch((error: unknown) =>
-      ctx.log(`the timeout of ${sessionId} failed: ${String(error)}`),
-    );
-  });
-}
-
-/** The stage's timeout: stop the session, restart the stage like a crash. */
-async function timedOut(ctx: EngineContext, sessionId: string): Promise<void> {
-  const session = getSession(ctx.store, sessionId);
-  if (session === undefined || session.endedAt !== null) return;
-  // Recorded before the kill: the runner's own report of this end must change nothing.
-  ctx.store.write((emit) =>
-    markSessionEnded(ctx.store, emit, sessionId, {
-      status: "killed",
-      exitCode: null,
-      exitSignal: "timeout",
-    }),
-  );
-  const stage = ctx.store.stage(session.planId, session.stageId);
-  if (stage === undefined || (stage.state !== "running" && stage.state !== "needs_handoff")) {
-    ctx.project();
-    await ctx.backend.kill(session.name);
-    return;
-  }
-  const limit =
-    stage.spec.timeoutMs === undefined ? "" : ` (${Math.round(stage.spec.timeoutMs / 1000)}s)`;
-  if (stage.retries >= stage.spec.maxRetries) {
-    ctx.move(
-      stage.id,
-      "retries_exhausted",
-      `the session ran past the stage's timeout${limit}; retries exhausted`,
-    );
-  } else {
-    ctx.run.setPurpose(stage.id, "retry");
-    ctx.move(
-      stage.id,
-      "timed_out",
-      `the session ran past the stage's timeout${limit} and was stopped`,
-    );
-  }
-  await ctx.backend.kill(session.name);
-  ctx.wake("timeout");
 }
 
 /** How long an interactive agent has to exit after SIGTERM before its session is killed. */

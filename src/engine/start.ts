@@ -25,7 +25,7 @@ import {
 } from "../adapters/agents/index.ts";
 import type { WorkspaceTrust } from "../adapters/agents/index.ts";
 import { packageRoot } from "./signal-templates.ts";
-import { armTimeout } from "./lifecycle.ts";
+import { armTimeout } from "./stage-timeout.ts";
 import { sessionPolicy } from "./context-report.ts";
 import { park, pickAgent } from "./limits.ts";
 import { watchHealth } from "./health.ts";
