@@ -3,36 +3,21 @@
  * fetching the remote's base. These run with the environment of the run (an SSH agent, a
  * credential helper's variables), never with a terminal to prompt on.
  */
-import { execFile } from "node:child_process";
 import { ExitCode, FluxError } from "../../core/errors.ts";
 import { assertRef } from "./inspect.ts";
 import { GitError, type GitResult } from "./run.ts";
 import { gitTryAsync } from "./run-async.ts";
 
+/** git over the network: the run's environment, no terminal to prompt on, five minutes at most. */
 function gitEnvAsync(
   cwd: string,
   args: readonly string[],
   env: NodeJS.ProcessEnv,
 ): Promise<GitResult> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      "git",
-      args,
-      {
-        cwd,
-        // A daemon has no terminal: a credential prompt must fail, not hang.
-        env: { ...env, GIT_TERMINAL_PROMPT: "0" },
-        encoding: "utf8",
-        timeout: 5 * 60_000,
-        maxBuffer: 16 * 1024 * 1024,
-      },
-      (error, stdout, stderr) => {
-        if (error === null) return resolve({ status: 0, stdout, stderr });
-        const e = error as NodeJS.ErrnoException & { code?: string | number };
-        if (typeof e.code === "number") return resolve({ status: e.code, stdout, stderr });
-        reject(new GitError(args, null, stderr || e.message));
-      },
-    );
+  // A daemon has no terminal: a credential prompt must fail, not hang.
+  return gitTryAsync(cwd, args, {
+    env: { ...env, GIT_TERMINAL_PROMPT: "0" },
+    timeoutMs: 5 * 60_000,
   });
 }
 

@@ -11,13 +11,30 @@ import { GitError, type GitResult } from "./run.ts";
 /** Merge-tree, diff and status listings of large repositories easily pass Node's 1 MiB default. */
 const MAX_BUFFER_BYTES = 256 * 1024 * 1024;
 
+export interface GitRunOptions {
+  /** The environment instead of this process's (a push with the run's SSH agent). */
+  env?: NodeJS.ProcessEnv | undefined;
+  /** Killed after this long (the network); none by default. */
+  timeoutMs?: number | undefined;
+}
+
 /** Runs git; resolves with its output whatever the exit code (callers decide what it means). */
-export function gitTryAsync(cwd: string, args: readonly string[]): Promise<GitResult> {
+export function gitTryAsync(
+  cwd: string,
+  args: readonly string[],
+  options: GitRunOptions = {},
+): Promise<GitResult> {
   return new Promise((resolve, reject) => {
     execFile(
       "git",
       args,
-      { cwd, encoding: "utf8", maxBuffer: MAX_BUFFER_BYTES },
+      {
+        cwd,
+        encoding: "utf8",
+        maxBuffer: MAX_BUFFER_BYTES,
+        ...(options.env === undefined ? {} : { env: options.env }),
+        ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
+      },
       (error, stdout, stderr) => {
         if (error === null) return resolve({ status: 0, stdout, stderr });
         const e = error as NodeJS.ErrnoException & { code?: string | number };
