@@ -102,20 +102,29 @@ export function beginTest(): void {
   );
 }
 
-/** The leaks of the test that just ended, after giving its processes time to go. */
-export async function endTest(): Promise<Leak[]> {
+/**
+ * The leaks of the test that just ended, after giving its processes time to go. `settle` runs
+ * once they are gone, before the paths are looked at: it removes what the test may leave (its
+ * tempDir()s), which an agent on its way out may still write into (Claude saves its config as it
+ * exits).
+ */
+export async function endTest(settle: () => void = () => {}): Promise<Leak[]> {
   const mark = `${worker}/${scope}`;
-  const leaks = [...(await lingering((value) => value === mark, procsBefore)), ...leftPaths(scope)];
+  const processes = await lingering((value) => value === mark, procsBefore);
+  settle();
+  const leaks = [...processes, ...leftPaths(scope)];
   scope = "file";
   process.env[SCOPE_VAR] = `${worker}/file`;
   return leaks;
 }
 
 /** What the whole file left: processes started outside tests, and our entries in its TMPDIR. */
-export async function endFile(): Promise<Leak[]> {
+export async function endFile(settle: () => void = () => {}): Promise<Leak[]> {
   tmpBefore = new Set();
   const ours = `${worker}/`;
-  return [...(await lingering((value) => value.startsWith(ours))), ...leftPaths(undefined)];
+  const processes = await lingering((value) => value.startsWith(ours));
+  settle();
+  return [...processes, ...leftPaths(undefined)];
 }
 
 /** Ends leaked processes and removes leaked paths, so they are reported once. */

@@ -26,15 +26,14 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  removeTestTempDirs();
-  const leaks = await endTest();
+  // The test's temp directories go once its processes have: one on its way out may write there.
+  const leaks = await endTest(removeTestTempDirs);
   cleanUp(leaks);
   if (leaks.length > 0) throw new Error(describeLeaks(leaks));
 });
 
 afterAll(async () => {
-  removeTempDirs();
-  const leaks = await endFile();
+  const leaks = await endFile(removeTempDirs);
   cleanUp(leaks);
   removeTmpRoot();
   if (leaks.length > 0) throw new Error(describeLeaks(leaks));
